@@ -1,0 +1,174 @@
+//! Command-line surface. Only this module knows raw flags; `context` turns them into the one
+//! resolved `Context` that commands receive.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-sidecar",
+    bin_name = "kubectl sidecar",
+    version,
+    about = "Can this cluster and its workloads use native sidecar containers, and what stands in the way?",
+    long_about = None,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// kubectl's connection and output flags. `global = true` lets them stand before or after the
+/// subcommand, as kubectl users type them.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The name of the kubeconfig context to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// The name of the kubeconfig cluster to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub cluster: Option<String>,
+
+    /// The name of the kubeconfig user to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// The namespace scope for this request.
+    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// Username to impersonate for the operation.
+    #[arg(long = "as", global = true, value_name = "USER")]
+    pub as_user: Option<String>,
+
+    /// Group to impersonate for the operation; repeat for several groups.
+    #[arg(long = "as-group", global = true, value_name = "GROUP")]
+    pub as_group: Vec<String>,
+
+    /// How long to wait for a single request, as kubectl takes it: "0" (no limit), "30s", "1m", "500ms".
+    #[arg(long, global = true, value_name = "DURATION", default_value = "0")]
+    pub request_timeout: String,
+
+    /// Output format: table, wide, json or yaml.
+    #[arg(short = 'o', long, global = true, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+
+    /// When to color the table output; `auto` colors only a terminal and honours NO_COLOR.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Wide,
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the apiserver and every kubelet: version, SidecarContainers gate, skew, verdict per node and pool.
+    CheckNodes(CheckNodesArgs),
+    /// Compare a submitted pod spec with what admission made of it, and name who stripped restartPolicy.
+    DiffPod(DiffPodArgs),
+    /// Run every check and print one report with a verdict and the next steps.
+    Doctor(DoctorArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completion {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckNodesArgs {
+    /// Only nodes matching this label selector (e.g. `pool=blue,!spot`).
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+
+    /// How many kubelets to query at once.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
+
+    /// Give up on one kubelet's metrics after this long (e.g. 5s).
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub node_timeout: String,
+
+    /// Stop waiting for kubelets after this long overall; unanswered nodes become `unknown`.
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    pub deadline: String,
+
+    /// Analyse a saved snapshot instead of a live cluster.
+    #[arg(long, value_name = "FILE", conflicts_with = "save_snapshot")]
+    pub snapshot: Option<PathBuf>,
+
+    /// Save the collected facts to FILE (JSON) for offline analysis with --snapshot.
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DiffPodArgs {
+    /// A live pod to compare against what was submitted for it.
+    #[arg(value_name = "POD", conflicts_with = "filename")]
+    pub pod: Option<String>,
+
+    /// Manifest file, directory, or `-` for stdin, whose pod templates are dry-run created.
+    #[arg(short = 'f', long = "filename", value_name = "FILE|DIR|-")]
+    pub filename: Vec<PathBuf>,
+
+    /// Also show the fields the apiserver filled in by defaulting.
+    #[arg(long)]
+    pub show_defaults: bool,
+
+    /// Call each matching webhook yourself (dry run) to name the one that strips restartPolicy.
+    #[arg(long)]
+    pub blame: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    /// Look at workloads in every namespace.
+    #[arg(short = 'A', long, conflicts_with = "namespace")]
+    pub all_namespaces: bool,
+
+    /// Only workloads matching this label selector.
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+
+    /// Exit 1 when a finding at or above this severity exists.
+    #[arg(long, value_name = "SEVERITY", default_value = "error")]
+    pub fail_on: FailOn,
+
+    /// Analyse a saved snapshot instead of a live cluster.
+    #[arg(long, value_name = "FILE", conflicts_with = "save_snapshot")]
+    pub snapshot: Option<PathBuf>,
+
+    /// Save the collected facts to FILE (JSON) for offline analysis with --snapshot.
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum FailOn {
+    Info,
+    Warning,
+    Error,
+}

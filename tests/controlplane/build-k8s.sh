@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Builds kube-apiserver and etcd for one Kubernetes version from the official Go modules, through
+# the Go module proxy, and caches them outside the repository.
+#
+#   tests/controlplane/build-k8s.sh v1.37.2     # prints the directory holding both binaries
+#
+# k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with ./staging, so it
+# cannot be `go install`ed. We write a throwaway wrapper module that requires it and replaces every
+# staging module with its published v0.MINOR.PATCH twin, generated from the published go.mod so
+# that the list follows each release. etcd comes from the same module graph (etcdmain), so it is
+# the version this Kubernetes release was tested with.
+set -euo pipefail
+
+ver=${1:?usage: build-k8s.sh vMAJOR.MINOR.PATCH}
+cache=${KSC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-sidecar}
+out=$cache/bin/$ver
+if [ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ]; then
+  echo "$out"
+  exit 0
+fi
+
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod GOWORK=off
+minor=$(echo "$ver" | cut -d. -f2)
+patch=$(echo "$ver" | cut -d. -f3)
+staging="v0.$minor.$patch"
+
+work=$cache/wrap/$ver
+rm -rf "$work"
+mkdir -p "$work/etcd"
+gomod=$(go mod download -json "k8s.io/kubernetes@$ver" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+[ -f "$gomod" ] || { echo "build-k8s: cannot fetch k8s.io/kubernetes@$ver from the Go module proxy" >&2; exit 1; }
+
+{
+  echo "module kubectl-sidecar.test/k8s"
+  echo
+  grep -E '^go [0-9]' "$gomod"
+  grep -E '^godebug ' "$gomod" || true
+  echo
+  echo "require k8s.io/kubernetes $ver"
+  echo
+  # `k8s.io/api => ./staging/src/k8s.io/api` becomes `k8s.io/api => k8s.io/api v0.37.2`.
+  sed -n 's#^[[:space:]]*\(k8s.io/[^ ]*\) => ./staging/.*#replace \1 => \1 '"$staging"'#p' "$gomod"
+} > "$work/go.mod"
+
+cat > "$work/etcd/main.go" <<'GO'
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+GO
+
+cd "$work"
+pkg=k8s.io/component-base/version
+ldflags="-s -w -X $pkg.gitVersion=$ver -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitVersion=$ver -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor"
+mkdir -p "$out.tmp"
+echo "build-k8s: building kube-apiserver $ver (cold builds take 10-20 minutes on 2 cores)" >&2
+go build -trimpath -ldflags "$ldflags" -o "$out.tmp/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+echo "build-k8s: building etcd for $ver" >&2
+go build -trimpath -ldflags "-s -w" -o "$out.tmp/etcd" ./etcd
+rm -rf "$out"
+mv "$out.tmp" "$out"
+echo "$out"
