@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The project's test command (README.md "Test"): sets up what a fresh machine lacks, then runs
+# every test: formatting, lints, unit and offline CLI tests, and the end-to-end tests against real
+# kube-apiservers built from the official Go modules (cached outside the repository).
+#
+# Needs root (network namespaces for the fake kubelets). Idempotent and safe to rerun.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+export KSC_CACHE=${KSC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-sidecar}
+# The Kubernetes versions the end-to-end scenarios use; built once each and cached by version.
+K8S_VERSIONS=${K8S_VERSIONS:-"v1.37.2 v1.34.4 v1.32.13"}
+
+step() { printf '\n==> %s (%ss)\n' "$*" "$SECONDS" >&2; }
+
+step "checking the machine"
+[ "$(id -u)" = 0 ] || { echo "run-all: the end-to-end tests create network namespaces and need root" >&2; exit 2; }
+missing=()
+command -v ip >/dev/null || missing+=(iproute2)
+command -v git >/dev/null || missing+=(git)
+[ -e /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
+command -v cc >/dev/null || missing+=(gcc)
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if ! command -v cargo >/dev/null; then
+  [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+fi
+command -v cargo >/dev/null || { echo "run-all: no Rust toolchain (cargo) on PATH; install rustup's stable toolchain" >&2; exit 2; }
+# Kubernetes 1.37 needs Go >= 1.26. The Go module proxy serves toolchains as modules
+# (golang.org/toolchain), so an older or Debian-packaged go can fetch the right one itself.
+GO_WANT=go1.26.8
+if ! command -v go >/dev/null; then
+  [ -x /usr/local/go/bin/go ] && export PATH="/usr/local/go/bin:$PATH"
+fi
+if ! command -v go >/dev/null; then
+  step "installing a bootstrap Go from Debian"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null
+fi
+have=$(go env GOVERSION)
+if [ "$(printf '%s\n%s\n' "$GO_WANT" "$have" | sort -V | head -1)" != "$GO_WANT" ]; then
+  step "fetching $GO_WANT through the Go module proxy (have $have)"
+  gobin=$(GOTOOLCHAIN=$GO_WANT go env GOROOT)/bin
+  export PATH="$gobin:$PATH"
+fi
+export GOTOOLCHAIN=local
+go version >&2
+
+step "cargo fmt --check"
+cargo fmt --check
+step "cargo clippy"
+cargo clippy --all-targets --features e2e -- -D warnings
+
+step "unit and offline tests"
+cargo test --all-targets
+
+for v in $K8S_VERSIONS; do
+  step "kube-apiserver and etcd $v"
+  tests/controlplane/build-k8s.sh "$v" >/dev/null
+done
+step "test harness"
+harness=$(tests/harness/build.sh)
+cleanup() { "$harness" down --all >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+step "end-to-end tests against real kube-apiservers"
+cargo test --features e2e --test 'e2e_*'
+step "done"
