@@ -1,6 +1,7 @@
 //! kubectl-sidecar: flags -> context -> collect -> facts -> checks -> render.
 
 mod cli;
+mod complete;
 mod context;
 mod duration;
 mod error;
@@ -16,6 +17,12 @@ use crate::context::Context;
 use crate::error::{EXIT_USAGE, Error};
 
 fn main() -> ExitCode {
+    // Handled before clap: the words being completed contain flags that clap would try to parse.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("__complete") {
+        print!("{}", complete::complete(&args[2..]));
+        return ExitCode::SUCCESS;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -1,0 +1,137 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_kubectl_sidecar_global_optspecs
+    string join \n kubeconfig= context= cluster= user= n/namespace= as= as-group= request-timeout= o/output= color= h/help V/version
+end
+
+function __fish_kubectl_sidecar_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_kubectl_sidecar_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_kubectl_sidecar_using_subcommand
+    set -l cmd (__fish_kubectl_sidecar_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -s n -l namespace -d 'The namespace scope for this request' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l as -d 'Username to impersonate for the operation' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "0" (no limit), "30s", "1m", "500ms"' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
+wide\t''
+json\t''
+yaml\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -s h -l help -d 'Print help'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -s V -l version -d 'Print version'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "check-nodes" -d 'Check the apiserver and every kubelet: version, SidecarContainers gate, skew, verdict per node and pool'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "diff-pod" -d 'Compare a submitted pod spec with what admission made of it, and name who stripped restartPolicy'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "doctor" -d 'Run every check and print one report with a verdict and the next steps'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s l -l selector -d 'Only nodes matching this label selector (e.g. `pool=blue,!spot`)' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l concurrency -d 'How many kubelets to query at once' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l node-timeout -d 'Give up on one kubelet\'s metrics after this long (e.g. 5s)' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l deadline -d 'Stop waiting for kubelets after this long overall; unanswered nodes become `unknown`' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l snapshot -d 'Analyse a saved snapshot instead of a live cluster' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l save-snapshot -d 'Save the collected facts to FILE (JSON) for offline analysis with --snapshot' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s n -l namespace -d 'The namespace scope for this request' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l as -d 'Username to impersonate for the operation' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "0" (no limit), "30s", "1m", "500ms"' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
+wide\t''
+json\t''
+yaml\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s h -l help -d 'Print help'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s V -l version -d 'Print version'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s f -l filename -d 'Manifest file, directory, or `-` for stdin, whose pod templates are dry-run created' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s n -l namespace -d 'The namespace scope for this request' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l as -d 'Username to impersonate for the operation' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "0" (no limit), "30s", "1m", "500ms"' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
+wide\t''
+json\t''
+yaml\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l show-defaults -d 'Also show the fields the apiserver filled in by defaulting'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l blame -d 'Call each matching webhook yourself (dry run) to name the one that strips restartPolicy'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s h -l help -d 'Print help'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s V -l version -d 'Print version'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s l -l selector -d 'Only workloads matching this label selector' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l fail-on -d 'Exit 1 when a finding at or above this severity exists' -r -f -a "info\t''
+warning\t''
+error\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l snapshot -d 'Analyse a saved snapshot instead of a live cluster' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l save-snapshot -d 'Save the collected facts to FILE (JSON) for offline analysis with --snapshot' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s n -l namespace -d 'The namespace scope for this request' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l as -d 'Username to impersonate for the operation' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "0" (no limit), "30s", "1m", "500ms"' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
+wide\t''
+json\t''
+yaml\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s A -l all-namespaces -d 'Look at workloads in every namespace'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -s n -l namespace -d 'The namespace scope for this request' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l as -d 'Username to impersonate for the operation' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "0" (no limit), "30s", "1m", "500ms"' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
+wide\t''
+json\t''
+yaml\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -s h -l help -d 'Print help'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -s V -l version -d 'Print version'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor completion help" -f -a "check-nodes" -d 'Check the apiserver and every kubelet: version, SidecarContainers gate, skew, verdict per node and pool'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor completion help" -f -a "diff-pod" -d 'Compare a submitted pod spec with what admission made of it, and name who stripped restartPolicy'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor completion help" -f -a "doctor" -d 'Run every check and print one report with a verdict and the next steps'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor completion help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

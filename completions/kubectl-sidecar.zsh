@@ -1,0 +1,256 @@
+#compdef kubectl-sidecar
+
+autoload -U is-at-least
+
+_kubectl-sidecar() {
+    typeset -A opt_args
+    typeset -a _arguments_options
+    local ret=1
+
+    if is-at-least 5.2; then
+        _arguments_options=(-s -S -C)
+    else
+        _arguments_options=(-s -C)
+    fi
+
+    local context curcontext="$curcontext" state line
+    _arguments "${_arguments_options[@]}" : \
+'--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
+'--context=[The name of the kubeconfig context to use]:NAME:_default' \
+'--cluster=[The name of the kubeconfig cluster to use]:NAME:_default' \
+'--user=[The name of the kubeconfig user to use]:NAME:_default' \
+'-n+[The namespace scope for this request]:NAMESPACE:_default' \
+'--namespace=[The namespace scope for this request]:NAMESPACE:_default' \
+'--as=[Username to impersonate for the operation]:USER:_default' \
+'*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:_default' \
+'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "0" (no limit), "30s", "1m", "500ms"]:DURATION:_default' \
+'-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_kubectl-sidecar_commands" \
+"*::: :->kubectl-sidecar" \
+&& ret=0
+    case $state in
+    (kubectl-sidecar)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:kubectl-sidecar-command-$line[1]:"
+        case $line[1] in
+            (check-nodes)
+_arguments "${_arguments_options[@]}" : \
+'-l+[Only nodes matching this label selector (e.g. \`pool=blue,!spot\`)]:SELECTOR:_default' \
+'--selector=[Only nodes matching this label selector (e.g. \`pool=blue,!spot\`)]:SELECTOR:_default' \
+'--concurrency=[How many kubelets to query at once]:N:_default' \
+'--node-timeout=[Give up on one kubelet'\''s metrics after this long (e.g. 5s)]:DURATION:_default' \
+'--deadline=[Stop waiting for kubelets after this long overall; unanswered nodes become \`unknown\`]:DURATION:_default' \
+'(--save-snapshot)--snapshot=[Analyse a saved snapshot instead of a live cluster]:FILE:_files' \
+'--save-snapshot=[Save the collected facts to FILE (JSON) for offline analysis with --snapshot]:FILE:_files' \
+'--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
+'--context=[The name of the kubeconfig context to use]:NAME:_default' \
+'--cluster=[The name of the kubeconfig cluster to use]:NAME:_default' \
+'--user=[The name of the kubeconfig user to use]:NAME:_default' \
+'-n+[The namespace scope for this request]:NAMESPACE:_default' \
+'--namespace=[The namespace scope for this request]:NAMESPACE:_default' \
+'--as=[Username to impersonate for the operation]:USER:_default' \
+'*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:_default' \
+'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "0" (no limit), "30s", "1m", "500ms"]:DURATION:_default' \
+'-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(diff-pod)
+_arguments "${_arguments_options[@]}" : \
+'*-f+[Manifest file, directory, or \`-\` for stdin, whose pod templates are dry-run created]:FILE|DIR|-:_files' \
+'*--filename=[Manifest file, directory, or \`-\` for stdin, whose pod templates are dry-run created]:FILE|DIR|-:_files' \
+'--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
+'--context=[The name of the kubeconfig context to use]:NAME:_default' \
+'--cluster=[The name of the kubeconfig cluster to use]:NAME:_default' \
+'--user=[The name of the kubeconfig user to use]:NAME:_default' \
+'-n+[The namespace scope for this request]:NAMESPACE:_default' \
+'--namespace=[The namespace scope for this request]:NAMESPACE:_default' \
+'--as=[Username to impersonate for the operation]:USER:_default' \
+'*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:_default' \
+'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "0" (no limit), "30s", "1m", "500ms"]:DURATION:_default' \
+'-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
+'--show-defaults[Also show the fields the apiserver filled in by defaulting]' \
+'--blame[Call each matching webhook yourself (dry run) to name the one that strips restartPolicy]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'::pod -- A live pod to compare against what was submitted for it:_default' \
+&& ret=0
+;;
+(doctor)
+_arguments "${_arguments_options[@]}" : \
+'-l+[Only workloads matching this label selector]:SELECTOR:_default' \
+'--selector=[Only workloads matching this label selector]:SELECTOR:_default' \
+'--fail-on=[Exit 1 when a finding at or above this severity exists]:SEVERITY:(info warning error)' \
+'(--save-snapshot)--snapshot=[Analyse a saved snapshot instead of a live cluster]:FILE:_files' \
+'--save-snapshot=[Save the collected facts to FILE (JSON) for offline analysis with --snapshot]:FILE:_files' \
+'--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
+'--context=[The name of the kubeconfig context to use]:NAME:_default' \
+'--cluster=[The name of the kubeconfig cluster to use]:NAME:_default' \
+'--user=[The name of the kubeconfig user to use]:NAME:_default' \
+'-n+[The namespace scope for this request]:NAMESPACE:_default' \
+'--namespace=[The namespace scope for this request]:NAMESPACE:_default' \
+'--as=[Username to impersonate for the operation]:USER:_default' \
+'*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:_default' \
+'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "0" (no limit), "30s", "1m", "500ms"]:DURATION:_default' \
+'-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
+'(-n --namespace)-A[Look at workloads in every namespace]' \
+'(-n --namespace)--all-namespaces[Look at workloads in every namespace]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(completion)
+_arguments "${_arguments_options[@]}" : \
+'--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
+'--context=[The name of the kubeconfig context to use]:NAME:_default' \
+'--cluster=[The name of the kubeconfig cluster to use]:NAME:_default' \
+'--user=[The name of the kubeconfig user to use]:NAME:_default' \
+'-n+[The namespace scope for this request]:NAMESPACE:_default' \
+'--namespace=[The namespace scope for this request]:NAMESPACE:_default' \
+'--as=[Username to impersonate for the operation]:USER:_default' \
+'*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:_default' \
+'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "0" (no limit), "30s", "1m", "500ms"]:DURATION:_default' \
+'-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':shell:(bash elvish fish powershell zsh)' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_kubectl-sidecar__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:kubectl-sidecar-help-command-$line[1]:"
+        case $line[1] in
+            (check-nodes)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(diff-pod)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(doctor)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(completion)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+}
+
+(( $+functions[_kubectl-sidecar_commands] )) ||
+_kubectl-sidecar_commands() {
+    local commands; commands=(
+'check-nodes:Check the apiserver and every kubelet\: version, SidecarContainers gate, skew, verdict per node and pool' \
+'diff-pod:Compare a submitted pod spec with what admission made of it, and name who stripped restartPolicy' \
+'doctor:Run every check and print one report with a verdict and the next steps' \
+'completion:Print a shell completion script (bash, zsh, fish, elvish, powershell)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'kubectl-sidecar commands' commands "$@"
+}
+(( $+functions[_kubectl-sidecar__subcmd__check-nodes_commands] )) ||
+_kubectl-sidecar__subcmd__check-nodes_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-sidecar check-nodes commands' commands "$@"
+}
+(( $+functions[_kubectl-sidecar__subcmd__completion_commands] )) ||
+_kubectl-sidecar__subcmd__completion_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-sidecar completion commands' commands "$@"
+}
+(( $+functions[_kubectl-sidecar__subcmd__diff-pod_commands] )) ||
+_kubectl-sidecar__subcmd__diff-pod_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-sidecar diff-pod commands' commands "$@"
+}
+(( $+functions[_kubectl-sidecar__subcmd__doctor_commands] )) ||
+_kubectl-sidecar__subcmd__doctor_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-sidecar doctor commands' commands "$@"
+}
+(( $+functions[_kubectl-sidecar__subcmd__help_commands] )) ||
+_kubectl-sidecar__subcmd__help_commands() {
+    local commands; commands=(
+'check-nodes:Check the apiserver and every kubelet\: version, SidecarContainers gate, skew, verdict per node and pool' \
+'diff-pod:Compare a submitted pod spec with what admission made of it, and name who stripped restartPolicy' \
+'doctor:Run every check and print one report with a verdict and the next steps' \
+'completion:Print a shell completion script (bash, zsh, fish, elvish, powershell)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'kubectl-sidecar help commands' commands "$@"
+}
+(( $+functions[_kubectl-sidecar__subcmd__help__subcmd__check-nodes_commands] )) ||
+_kubectl-sidecar__subcmd__help__subcmd__check-nodes_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-sidecar help check-nodes commands' commands "$@"
+}
+(( $+functions[_kubectl-sidecar__subcmd__help__subcmd__completion_commands] )) ||
+_kubectl-sidecar__subcmd__help__subcmd__completion_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-sidecar help completion commands' commands "$@"
+}
+(( $+functions[_kubectl-sidecar__subcmd__help__subcmd__diff-pod_commands] )) ||
+_kubectl-sidecar__subcmd__help__subcmd__diff-pod_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-sidecar help diff-pod commands' commands "$@"
+}
+(( $+functions[_kubectl-sidecar__subcmd__help__subcmd__doctor_commands] )) ||
+_kubectl-sidecar__subcmd__help__subcmd__doctor_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-sidecar help doctor commands' commands "$@"
+}
+(( $+functions[_kubectl-sidecar__subcmd__help__subcmd__help_commands] )) ||
+_kubectl-sidecar__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-sidecar help help commands' commands "$@"
+}
+
+if [ "$funcstack[1]" = "_kubectl-sidecar" ]; then
+    _kubectl-sidecar "$@"
+else
+    compdef _kubectl-sidecar kubectl-sidecar
+fi
