@@ -5,7 +5,11 @@ mod complete;
 mod context;
 mod duration;
 mod error;
+#[allow(dead_code)] // used by check-nodes and other commands as they land
+mod metrics;
 mod render;
+#[allow(dead_code)] // used by check-nodes and other commands as they land
+mod version;
 
 use std::io::Write;
 use std::process::ExitCode;
