@@ -79,12 +79,21 @@ pub fn describe_kube_error(doing: &str, err: &kube::Error) -> Error {
     }
 }
 
-/// The error and its causes on one line; kube's errors hide the useful part in `source()`.
+/// The error and its causes on one line; kube's errors hide the useful part in `source()`, and
+/// YAML errors append a multi-line source snippet that we drop.
 pub fn flatten(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
+    let first_line = |e: &dyn std::error::Error| {
+        e.to_string()
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    };
+    let mut out = first_line(err);
     let mut source = err.source();
     while let Some(cause) = source {
-        let text = cause.to_string();
+        let text = first_line(cause);
         if !out.contains(&text) {
             out.push_str(": ");
             out.push_str(&text);
