@@ -100,7 +100,12 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct CheckNodesArgs {
     /// Only nodes matching this label selector (e.g. `pool=blue,!spot`).
-    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    #[arg(
+        short = 'l',
+        long,
+        value_name = "SELECTOR",
+        conflicts_with = "snapshot"
+    )]
     pub selector: Option<String>,
 
     /// How many kubelets to query at once.

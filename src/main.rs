@@ -5,10 +5,10 @@ mod complete;
 mod context;
 mod duration;
 mod error;
-#[allow(dead_code)] // used by check-nodes and other commands as they land
 mod metrics;
+mod nodes;
 mod render;
-#[allow(dead_code)] // used by check-nodes and other commands as they land
+mod skew;
 mod version;
 
 use std::io::Write;
@@ -62,11 +62,7 @@ async fn run(cli: Cli) -> error::Result<i32> {
             let _ = out.flush();
             Ok(error::EXIT_OK)
         }
-        Command::CheckNodes(_args) => {
-            let ctx = Context::resolve(&cli.global, OutputFormat::Table)?;
-            let _ctx = ctx.connect().await?;
-            Err(Error::usage("check-nodes is not implemented yet"))
-        }
+        Command::CheckNodes(args) => nodes::run(&cli.global, &args).await,
         Command::DiffPod(_args) => {
             let ctx = Context::resolve(&cli.global, OutputFormat::Table)?;
             let _ctx = ctx.connect().await?;

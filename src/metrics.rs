@@ -47,6 +47,7 @@ pub enum MetricsError {
 
 /// Finds `gate`'s series. Ok(None) means the text is metrics text with no series for the gate
 /// (the family may be missing entirely: components older than 1.26 do not have it).
+#[allow(dead_code)] // the whole-text entry point, for commands that already hold the body
 pub fn feature_gate(text: &str, gate: &str) -> Result<Option<FeatureSeries>, MetricsError> {
     let mut extract = Extract::default();
     for line in text.lines() {
@@ -122,9 +123,15 @@ async fn read_line_bounded<R: AsyncBufRead + Unpin>(
 pub struct FamilyLines {
     /// (line number in the body, text) of each sample line of the family.
     samples: Vec<(usize, String)>,
+    /// Whether the family appeared at all (it was added in Kubernetes 1.26).
+    present: bool,
 }
 
 impl FamilyLines {
+    pub fn present(&self) -> bool {
+        self.present
+    }
+
     pub fn feature_gate(&self, gate: &str) -> Result<Option<FeatureSeries>, MetricsError> {
         for (number, line) in &self.samples {
             let malformed = |detail: String| MetricsError::Malformed {
@@ -259,7 +266,10 @@ impl Extract {
         match (&self.first_line, self.recognised) {
             (None, _) => Err(MetricsError::Empty),
             (Some(first), 0) => Err(MetricsError::NotMetrics(first.clone())),
-            _ => Ok(self.lines),
+            _ => Ok(FamilyLines {
+                present: self.seen_family,
+                ..self.lines
+            }),
         }
     }
 }

@@ -1,0 +1,101 @@
+//! `kubectl sidecar check-nodes`: can the control plane and each node run native sidecars?
+//! collect (API) -> facts (snapshot) -> report (pure) -> render.
+
+pub mod collect;
+pub mod facts;
+pub mod gate;
+pub mod kubelets;
+pub mod pools;
+pub mod render;
+pub mod report;
+pub mod staticpods;
+pub mod verdict;
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::cli::{CheckNodesArgs, GlobalArgs, OutputFormat};
+use crate::context::Context;
+use crate::duration;
+use crate::error::{Error, Result};
+use facts::{SNAPSHOT_KIND, SNAPSHOT_VERSION, Snapshot};
+
+pub async fn run(global: &GlobalArgs, args: &CheckNodesArgs) -> Result<i32> {
+    let start = Instant::now();
+    let ctx = Context::resolve(global, OutputFormat::Table)?;
+    let snapshot = match &args.snapshot {
+        Some(path) => load(path)?,
+        None => {
+            let options = options(args, start, ctx.progress)?;
+            let ctx = ctx.clone().connect().await?;
+            collect::collect(ctx.cluster(), &options).await?
+        }
+    };
+    if let Some(path) = &args.save_snapshot {
+        save(path, &snapshot)?;
+    }
+    let report = report::analyse(&snapshot);
+    let text = render::render(&report, ctx.output, ctx.color)?;
+    print!("{text}");
+    Ok(report::exit_code(&report))
+}
+
+fn options(args: &CheckNodesArgs, start: Instant, progress: bool) -> Result<collect::Options> {
+    if args.concurrency == 0 {
+        return Err(Error::usage("--concurrency must be at least 1"));
+    }
+    let parse = |flag: &str, text: &str| {
+        duration::parse(text)
+            .map_err(|e| {
+                Error::usage(format!("{flag}: {e}")).hint("use a duration such as 5s or 1m")
+            })
+            .and_then(|d| {
+                if d.is_zero() {
+                    Err(Error::usage(format!("{flag} must be more than 0")))
+                } else {
+                    Ok(d)
+                }
+            })
+    };
+    let node_timeout = parse("--node-timeout", &args.node_timeout)?;
+    let deadline_len = parse("--deadline", &args.deadline)?;
+    Ok(collect::Options {
+        selector: args.selector.clone().filter(|s| !s.trim().is_empty()),
+        limits: kubelets::Limits {
+            concurrency: args.concurrency,
+            node_timeout,
+            deadline: collect::deadline_from(start, deadline_len),
+            deadline_len,
+        },
+        progress,
+    })
+}
+
+fn load(path: &Path) -> Result<Snapshot> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::usage(format!("cannot read snapshot {shown}: {e}"))
+            .hint("pass a file written by check-nodes --save-snapshot")
+    })?;
+    let snapshot: Snapshot = serde_json::from_str(&text).map_err(|e| {
+        Error::usage(format!(
+            "snapshot {shown} is not a check-nodes snapshot: {e}"
+        ))
+        .hint("pass a file written by check-nodes --save-snapshot")
+    })?;
+    if snapshot.kind != SNAPSHOT_KIND || snapshot.version > SNAPSHOT_VERSION {
+        return Err(Error::usage(format!(
+            "snapshot {shown} is {:?} version {}, this build reads {SNAPSHOT_KIND:?} up to version {SNAPSHOT_VERSION}",
+            snapshot.kind, snapshot.version
+        )));
+    }
+    Ok(snapshot)
+}
+
+fn save(path: &Path, snapshot: &Snapshot) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(snapshot)
+        .map_err(|e| Error::usage(format!("cannot encode the snapshot: {e}")))?;
+    text.push('\n');
+    std::fs::write(path, text)
+        .map_err(|e| Error::usage(format!("cannot write snapshot {}: {e}", path.display())))
+}

@@ -1,0 +1,688 @@
+//! The check: facts in, report out (pure). The report's serde shape is the `-o json|yaml`
+//! contract documented in README.md (## check-nodes).
+
+use serde::{Deserialize, Serialize};
+
+use super::facts::{Count, GateReading, NodeFacts, Snapshot, StaticPodFacts};
+use super::gate::{self, Gate};
+use super::pools::{self, Member, Pool, Recommendation};
+use super::staticpods;
+use super::verdict::{Role, Verdict, verdict};
+use crate::skew::{self, Skew};
+use crate::version::{self, KubeVersion};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub apiserver: ApiServerReport,
+    pub control_plane: ControlPlaneReport,
+    pub nodes: Vec<NodeReport>,
+    pub pools: Vec<Pool>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiServerReport {
+    /// The version `/version` reported, without vendor suffix (null when unreadable).
+    pub version: Option<String>,
+    pub git_version: String,
+    /// Every apiserver version known: `/version` plus visible kube-apiserver static pods.
+    pub known_versions: Vec<String>,
+    /// Live instances by identity Lease; null when they could not be counted.
+    pub instances: Option<u32>,
+    pub instances_note: String,
+    pub gate: Gate,
+    /// HA apiservers must be within one minor of each other.
+    pub skew: Skew,
+    pub verdict: Verdict,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ControlPlaneReport {
+    pub scheduler: ComponentReport,
+    pub controller_manager: ComponentReport,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ComponentReport {
+    pub component: String,
+    /// False on managed control planes, which do not show these pods.
+    pub visible: bool,
+    pub instances: Vec<ComponentInstance>,
+    pub verdict: Verdict,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ComponentInstance {
+    pub pod: String,
+    pub node: Option<String>,
+    pub image: String,
+    pub version: Option<String>,
+    pub gate: Gate,
+    pub skew: Skew,
+    pub verdict: Verdict,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeReport {
+    pub name: String,
+    pub pool: String,
+    pub pool_label: Option<String>,
+    pub kubelet_version: String,
+    pub os: String,
+    pub arch: String,
+    pub os_image: String,
+    pub container_runtime: String,
+    pub ready: Option<bool>,
+    pub gate: Gate,
+    pub skew: Skew,
+    pub verdict: Verdict,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub nodes: usize,
+    pub supported: usize,
+    pub partial: usize,
+    pub unsupported: usize,
+    pub unknown: usize,
+    /// Nodes that can run native sidecars at all: supported + partial.
+    pub can_run: usize,
+    /// Nodes and control-plane components breaking the skew policy.
+    pub skew_broken: usize,
+    pub verdict: Verdict,
+    pub reason: String,
+    /// True exactly when the exit code is 0.
+    pub ok: bool,
+    pub recommendation: Option<Recommendation>,
+}
+
+pub fn analyse(snapshot: &Snapshot) -> Report {
+    let api = &snapshot.apiserver;
+    let api_version = version::parse(&api.git_version);
+    let static_pods = snapshot.control_plane.static_pods.as_deref();
+    let pods_of = |component: &str| -> Vec<&StaticPodFacts> {
+        static_pods
+            .unwrap_or_default()
+            .iter()
+            .filter(|p| p.component == component)
+            .collect()
+    };
+
+    // The skew policy measures against the oldest apiserver we can see.
+    let mut api_versions: Vec<KubeVersion> = api_version.into_iter().collect();
+    api_versions.extend(
+        pods_of("kube-apiserver")
+            .iter()
+            .filter_map(|p| staticpods::image_version(&p.image)),
+    );
+    api_versions.sort();
+    api_versions.dedup();
+    let oldest_api = api_versions.first().copied();
+
+    let apiserver = apiserver_report(snapshot, api_version, &api_versions);
+    let control_plane = ControlPlaneReport {
+        scheduler: component_report(
+            Role::Scheduler,
+            &pods_of("kube-scheduler"),
+            snapshot,
+            oldest_api,
+        ),
+        controller_manager: component_report(
+            Role::ControllerManager,
+            &pods_of("kube-controller-manager"),
+            snapshot,
+            oldest_api,
+        ),
+    };
+    let nodes: Vec<NodeReport> = snapshot
+        .nodes
+        .iter()
+        .map(|n| node_report(n, oldest_api))
+        .collect();
+
+    let members: Vec<Member<'_>> = nodes
+        .iter()
+        .map(|n| Member {
+            name: &n.name,
+            pool: &n.pool,
+            pool_label: n.pool_label.as_deref(),
+            version: n.kubelet_version.clone(),
+            verdict: n.verdict,
+            skew_broken: n.skew.is_broken(),
+        })
+        .collect();
+    let pools = pools::summarize(&members);
+    let recommendation = pools::recommend(&members, &pools, snapshot.selector.as_deref());
+    let summary = summarize(
+        &apiserver,
+        &control_plane,
+        &nodes,
+        snapshot.selector.as_deref(),
+        recommendation,
+    );
+    Report {
+        apiserver,
+        control_plane,
+        nodes,
+        pools,
+        summary,
+    }
+}
+
+fn apiserver_report(
+    snapshot: &Snapshot,
+    version: Option<KubeVersion>,
+    known: &[KubeVersion],
+) -> ApiServerReport {
+    let api = &snapshot.apiserver;
+    let gate = gate::from_reading("kube-apiserver", version, &api.metrics);
+    let (verdict, reason) = verdict(Role::ApiServer, &api.git_version, version, &gate);
+    let (instances, instances_note) = match &api.leases {
+        Count::Counted { count: 0 } => (
+            None,
+            "no apiserver identity Leases (APIServerIdentity off or before 1.26): instances unknown"
+                .to_string(),
+        ),
+        Count::Counted { count: 1 } => (Some(1), "1 instance".to_string()),
+        Count::Counted { count } => (
+            Some(*count),
+            format!(
+                "{count} instances: the gate was read from whichever one answered /metrics"
+            ),
+        ),
+        Count::Unknown { reason } => (None, format!("instances unknown: {reason}")),
+    };
+    ApiServerReport {
+        version: version.map(|v| v.to_string()),
+        git_version: api.git_version.clone(),
+        known_versions: known.iter().map(|v| v.to_string()).collect(),
+        instances,
+        instances_note,
+        gate,
+        skew: skew::apiservers(known),
+        verdict,
+        reason,
+    }
+}
+
+fn component_report(
+    role: Role,
+    pods: &[&StaticPodFacts],
+    snapshot: &Snapshot,
+    oldest_api: Option<KubeVersion>,
+) -> ComponentReport {
+    let name = role.name();
+    if pods.is_empty() {
+        let reason = match &snapshot.control_plane.error {
+            Some(e) => format!("not visible: {e}"),
+            None => "not visible (managed control plane?)".to_string(),
+        };
+        return ComponentReport {
+            component: name.to_string(),
+            visible: false,
+            instances: Vec::new(),
+            verdict: Verdict::Unknown,
+            reason,
+        };
+    }
+    let instances: Vec<ComponentInstance> = pods
+        .iter()
+        .map(|p| {
+            // --emulated-version makes the component behave (and gate) as that older minor.
+            let binary = staticpods::image_version(&p.image);
+            let effective = p
+                .emulated_version
+                .as_deref()
+                .and_then(version::parse)
+                .or(binary);
+            let gate = gate::from_flags(name, effective, &p.feature_gates);
+            let (verdict, reason) = verdict(role, &p.image, effective, &gate);
+            ComponentInstance {
+                pod: p.name.clone(),
+                node: p.node.clone(),
+                image: p.image.clone(),
+                version: binary.map(|v| v.to_string()),
+                skew: skew::control_plane(name, binary, oldest_api),
+                gate,
+                verdict,
+                reason,
+            }
+        })
+        .collect();
+    let verdict = Verdict::combine(instances.iter().map(|i| i.verdict)).unwrap_or(Verdict::Unknown);
+    let reason = instances
+        .iter()
+        .find(|i| i.verdict == verdict)
+        .map(|i| {
+            if instances.len() > 1 {
+                format!("{}: {}", i.pod, i.reason)
+            } else {
+                i.reason.clone()
+            }
+        })
+        .unwrap_or_default();
+    ComponentReport {
+        component: name.to_string(),
+        visible: true,
+        instances,
+        verdict,
+        reason,
+    }
+}
+
+fn node_report(n: &NodeFacts, oldest_api: Option<KubeVersion>) -> NodeReport {
+    let version = version::parse(&n.kubelet_version);
+    let gate = gate::from_reading("kubelet", version, &n.metrics);
+    let (mut verdict, mut reason) = verdict(Role::Kubelet, &n.kubelet_version, version, &gate);
+    // A node that is not Ready runs nothing new, whatever its kubelet could do.
+    if n.ready != Some(true) && verdict != Verdict::Unknown {
+        verdict = Verdict::Unknown;
+        reason = format!("{}; {reason}", not_ready(n));
+    }
+    let (pool, pool_label) = pools::pool_of(&n.labels);
+    NodeReport {
+        name: n.name.clone(),
+        pool,
+        pool_label,
+        kubelet_version: n.kubelet_version.clone(),
+        os: n.os.clone(),
+        arch: n.arch.clone(),
+        os_image: n.os_image.clone(),
+        container_runtime: n.container_runtime.clone(),
+        ready: n.ready,
+        skew: skew::kubelet(version, oldest_api),
+        gate,
+        verdict,
+        reason,
+    }
+}
+
+/// The words for a node that is not Ready, shared with collection (which skips such nodes).
+pub fn not_ready(n: &NodeFacts) -> String {
+    let state = match n.ready {
+        Some(false) => "node is NotReady",
+        _ => "node readiness is Unknown",
+    };
+    match &n.ready_reason {
+        Some(r) if !r.is_empty() => format!("{state} ({r})"),
+        _ => state.to_string(),
+    }
+}
+
+fn summarize(
+    apiserver: &ApiServerReport,
+    cp: &ControlPlaneReport,
+    nodes: &[NodeReport],
+    selector: Option<&str>,
+    recommendation: Option<Recommendation>,
+) -> Summary {
+    let mut counts = pools::Counts::default();
+    for n in nodes {
+        counts.add(n.verdict);
+    }
+    let components = [&cp.scheduler, &cp.controller_manager];
+    let skew_broken = nodes.iter().filter(|n| n.skew.is_broken()).count()
+        + components
+            .iter()
+            .flat_map(|c| &c.instances)
+            .filter(|i| i.skew.is_broken())
+            .count()
+        + usize::from(apiserver.skew.is_broken());
+    let can_run = counts.supported + counts.partial;
+    let total = nodes.len();
+    let blocking = components
+        .iter()
+        .find(|c| c.visible && c.verdict == Verdict::Unsupported);
+    let unknown_cp = components
+        .iter()
+        .find(|c| c.visible && c.verdict == Verdict::Unknown);
+    let (verdict, reason) = if apiserver.verdict == Verdict::Unsupported {
+        (
+            Verdict::Unsupported,
+            format!("kube-apiserver: {}", apiserver.reason),
+        )
+    } else if let Some(c) = blocking {
+        (
+            Verdict::Unsupported,
+            format!("{}: {}", c.component, c.reason),
+        )
+    } else if total == 0 {
+        let which = match selector {
+            Some(s) => format!("no nodes match -l {s}"),
+            None => "the cluster has no nodes".to_string(),
+        };
+        (Verdict::Unknown, format!("{which}: nothing can run a pod"))
+    } else if apiserver.verdict == Verdict::Unknown {
+        (
+            Verdict::Unknown,
+            format!("kube-apiserver gate unknown: {}", apiserver.reason),
+        )
+    } else if counts.supported == total {
+        match unknown_cp {
+            Some(c) => (Verdict::Unknown, format!("{}: {}", c.component, c.reason)),
+            None => (
+                Verdict::Supported,
+                format!("all {total} nodes and the control plane support native sidecars"),
+            ),
+        }
+    } else if can_run > 0 {
+        (
+            Verdict::Partial,
+            format!(
+                "{can_run} of {total} nodes can run native sidecars{}: pin sidecar workloads to them",
+                if counts.partial > 0 {
+                    format!(
+                        " ({} of them 1.28, without ordered termination)",
+                        counts.partial
+                    )
+                } else {
+                    String::new()
+                }
+            ),
+        )
+    } else if counts.unknown == total {
+        (
+            Verdict::Unknown,
+            format!("no node's support could be determined ({total} unknown)"),
+        )
+    } else {
+        (
+            Verdict::Unsupported,
+            format!("none of the {total} nodes can run native sidecars"),
+        )
+    };
+    Summary {
+        nodes: total,
+        supported: counts.supported,
+        partial: counts.partial,
+        unsupported: counts.unsupported,
+        unknown: counts.unknown,
+        can_run,
+        skew_broken,
+        ok: verdict == Verdict::Supported && skew_broken == 0,
+        verdict,
+        reason,
+        recommendation,
+    }
+}
+
+/// 0 when every node and the control plane support native sidecars and no skew rule is
+/// broken, 1 otherwise.
+pub fn exit_code(report: &Report) -> i32 {
+    if report.summary.ok {
+        crate::error::EXIT_OK
+    } else {
+        crate::error::EXIT_FINDINGS
+    }
+}
+
+/// A reading that is there only to say why nothing was read (used by collection and tests).
+pub fn skipped(reason: impl Into<String>) -> GateReading {
+    GateReading::Skipped {
+        reason: reason.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nodes::facts::GateReading;
+    use crate::nodes::gate::Source;
+
+    fn fixture(name: &str) -> Snapshot {
+        let path = format!(
+            "{}/tests/fixtures/snapshots/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn node<'a>(r: &'a Report, suffix: &str) -> &'a NodeReport {
+        r.nodes
+            .iter()
+            .find(|n| n.name.starts_with(suffix))
+            .unwrap_or_else(|| panic!("no node {suffix}"))
+    }
+
+    #[test]
+    fn mixed_fleet() {
+        let r = analyse(&fixture("mixed-fleet.json"));
+        let expect = [
+            (
+                "ip-10-0-11-21.",
+                Verdict::Supported,
+                Source::Metrics,
+                Some(true),
+            ),
+            (
+                "ip-10-0-21-8.",
+                Verdict::Unsupported,
+                Source::Metrics,
+                Some(true),
+            ),
+            (
+                "ip-10-0-22-91.",
+                Verdict::Partial,
+                Source::Metrics,
+                Some(true),
+            ),
+            (
+                "ip-10-0-23-140.",
+                Verdict::Unsupported,
+                Source::Metrics,
+                Some(true),
+            ),
+            (
+                "ip-10-0-31-5.",
+                Verdict::Unsupported,
+                Source::Version,
+                Some(false),
+            ),
+            (
+                "ip-10-0-32-77.",
+                Verdict::Unsupported,
+                Source::Version,
+                Some(false),
+            ),
+            (
+                "ip-10-0-41-19.",
+                Verdict::Supported,
+                Source::Metrics,
+                Some(false),
+            ),
+            (
+                "ip-10-0-42-201.",
+                Verdict::Unknown,
+                Source::Unknown,
+                Some(true),
+            ),
+            (
+                "ip-10-0-43-66.",
+                Verdict::Unknown,
+                Source::Unknown,
+                Some(true),
+            ),
+            (
+                "ip-10-0-51-230.",
+                Verdict::Supported,
+                Source::Metrics,
+                Some(false),
+            ),
+            (
+                "ip-10-0-52-12.",
+                Verdict::Unknown,
+                Source::Unknown,
+                Some(true),
+            ),
+        ];
+        for (name, verdict, source, skew_ok) in expect {
+            let n = node(&r, name);
+            assert_eq!(n.verdict, verdict, "{name}: {}", n.reason);
+            assert_eq!(n.gate.source, source, "{name}");
+            assert_eq!(n.skew.ok, skew_ok, "{name}: {}", n.skew.reason);
+            assert!(!n.reason.is_empty());
+        }
+        let s = &r.summary;
+        assert_eq!(
+            (s.supported, s.partial, s.unsupported, s.unknown),
+            (5, 1, 4, 3)
+        );
+        assert_eq!(s.can_run, 6);
+        assert_eq!(s.skew_broken, 4);
+        assert_eq!(s.verdict, Verdict::Partial);
+        assert!(!s.ok);
+        assert_eq!(exit_code(&r), 1);
+        assert!(s.recommendation.is_some());
+        assert_eq!(r.apiserver.instances, Some(2));
+        assert!(!r.control_plane.scheduler.visible);
+        assert!(
+            r.control_plane
+                .scheduler
+                .reason
+                .contains("managed control plane")
+        );
+        let payments = r.pools.iter().find(|p| p.name == "payments").unwrap();
+        assert!(payments.mixed);
+        assert_eq!(
+            payments.label.as_deref(),
+            Some("eks.amazonaws.com/nodegroup")
+        );
+    }
+
+    #[test]
+    fn all_supported_exits_zero() {
+        let r = analyse(&fixture("all-supported.json"));
+        assert_eq!(r.summary.verdict, Verdict::Supported);
+        assert!(r.summary.ok);
+        assert_eq!(exit_code(&r), 0);
+        assert!(r.summary.recommendation.is_none());
+    }
+
+    #[test]
+    fn a_broken_skew_alone_makes_it_exit_one() {
+        let mut snap = fixture("all-supported.json");
+        snap.nodes[0].kubelet_version = "v1.34.1-gke.100".into();
+        let r = analyse(&snap);
+        assert_eq!(r.summary.verdict, Verdict::Supported);
+        assert_eq!(r.summary.skew_broken, 1);
+        assert_eq!(exit_code(&r), 1);
+    }
+
+    #[test]
+    fn kubeadm_control_plane_is_read_from_static_pods() {
+        let r = analyse(&fixture("kubeadm-ha.json"));
+        // /metrics was forbidden: inferred from the version, and marked as such.
+        assert_eq!(r.apiserver.gate.source, Source::Version);
+        assert!(r.apiserver.gate.reason.contains("/metrics"));
+        assert_eq!(r.apiserver.verdict, Verdict::Supported);
+        assert_eq!(r.apiserver.instances, Some(3));
+        let sched = &r.control_plane.scheduler;
+        assert!(sched.visible);
+        assert_eq!(sched.instances.len(), 2);
+        assert_eq!(sched.verdict, Verdict::Unsupported);
+        assert_eq!(sched.instances[0].gate.source, Source::Flag);
+        assert_eq!(sched.instances[1].gate.source, Source::Version);
+        assert_eq!(
+            r.control_plane.controller_manager.verdict,
+            Verdict::Supported
+        );
+        // A scheduler with the gate off blocks the whole cluster.
+        assert_eq!(r.summary.verdict, Verdict::Unsupported);
+        assert!(
+            r.summary.reason.contains("kube-scheduler"),
+            "{}",
+            r.summary.reason
+        );
+        assert_eq!(r.pools.len(), 1);
+        assert_eq!(r.pools[0].name, "(none)");
+    }
+
+    #[test]
+    fn skew_is_measured_against_the_oldest_apiserver() {
+        let mut snap = fixture("kubeadm-ha.json");
+        let pods = snap.control_plane.static_pods.as_mut().unwrap();
+        pods.iter_mut()
+            .find(|p| p.name == "kube-apiserver-cp-3")
+            .unwrap()
+            .image = "registry.k8s.io/kube-apiserver:v1.29.10".into();
+        let r = analyse(&snap);
+        assert_eq!(r.apiserver.known_versions, vec!["1.29.10", "1.30.6"]);
+        assert_eq!(r.apiserver.skew.ok, Some(true));
+        // A 1.30 kubelet is newer than the 1.29 apiserver; a 1.29 kubelet is fine.
+        assert_eq!(node(&r, "worker-1").skew.ok, Some(false));
+        assert_eq!(node(&r, "cp-3").skew.ok, Some(true));
+        assert!(r.control_plane.scheduler.instances[1].skew.is_broken());
+    }
+
+    #[test]
+    fn not_ready_is_unknown_even_with_a_reading() {
+        let mut snap = fixture("all-supported.json");
+        snap.nodes[1].ready = Some(false);
+        snap.nodes[1].ready_reason = Some("KubeletNotReady".into());
+        let r = analyse(&snap);
+        assert_eq!(r.nodes[1].verdict, Verdict::Unknown);
+        assert!(
+            r.nodes[1]
+                .reason
+                .starts_with("node is NotReady (KubeletNotReady)")
+        );
+        assert_eq!(r.summary.verdict, Verdict::Partial);
+    }
+
+    #[test]
+    fn apiserver_gate_off_blocks_everything() {
+        let mut snap = fixture("all-supported.json");
+        snap.apiserver.git_version = "v1.30.2".into();
+        snap.apiserver.metrics = GateReading::Series {
+            stage: "BETA".into(),
+            enabled: false,
+        };
+        let r = analyse(&snap);
+        assert_eq!(r.apiserver.verdict, Verdict::Unsupported);
+        assert_eq!(r.summary.verdict, Verdict::Unsupported);
+        assert!(r.summary.reason.contains("drops restartPolicy"));
+    }
+
+    #[test]
+    fn no_nodes() {
+        let mut snap = fixture("all-supported.json");
+        snap.nodes.clear();
+        snap.selector = Some("pool=none".into());
+        let r = analyse(&snap);
+        assert_eq!(r.summary.verdict, Verdict::Unknown);
+        assert!(r.summary.reason.contains("-l pool=none"));
+        assert_eq!(exit_code(&r), 1);
+    }
+
+    #[test]
+    fn pods_forbidden_says_so() {
+        let mut snap = fixture("mixed-fleet.json");
+        snap.control_plane.static_pods = None;
+        snap.control_plane.error = Some("cannot list pods in kube-system (forbidden)".into());
+        let r = analyse(&snap);
+        assert_eq!(
+            r.control_plane.scheduler.reason,
+            "not visible: cannot list pods in kube-system (forbidden)"
+        );
+    }
+
+    #[test]
+    fn snapshot_round_trips() {
+        let snap = fixture("mixed-fleet.json");
+        let text = serde_json::to_string(&snap).unwrap();
+        let back: Snapshot = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, snap);
+    }
+}

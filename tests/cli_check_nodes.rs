@@ -1,0 +1,328 @@
+//! Black-box tests of `check-nodes` that need no cluster: bundled snapshots, output shapes,
+//! color rules, flag errors and exit codes.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubectl-sidecar"));
+    // Never reach a real cluster from the developer's environment.
+    cmd.env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .env_remove("NO_COLOR")
+        .env("TERM", "xterm");
+    cmd
+}
+
+fn snapshot(name: &str) -> String {
+    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests/fixtures/snapshots", name]
+        .iter()
+        .collect();
+    path.to_string_lossy().into_owned()
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run kubectl-sidecar")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn bundled_snapshot_shows_a_report_and_exits_one() {
+    let o = run(&["check-nodes", "--snapshot", &snapshot("mixed-fleet.json")]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    for needle in [
+        "CONTROL PLANE",
+        "NODES",
+        "POOLS",
+        "SUMMARY: 6 of 13 nodes can run native sidecars",
+        "CLUSTER VERDICT: partial",
+        "kubectl label nodes -l eks.amazonaws.com/nodegroup=system native-sidecars=supported --overwrite",
+        "not visible (managed control plane?)",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
+    }
+    // Not a terminal: no color codes, and nothing on stderr.
+    assert!(!out.contains('\x1b'), "color in a pipe");
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    assert!(!out.contains("RUNTIME"));
+}
+
+#[test]
+fn all_supported_exits_zero() {
+    let o = run(&["check-nodes", "--snapshot", &snapshot("all-supported.json")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("CLUSTER VERDICT: supported"));
+}
+
+#[test]
+fn wide_adds_runtime_and_os_arch() {
+    let o = run(&[
+        "check-nodes",
+        "--snapshot",
+        &snapshot("mixed-fleet.json"),
+        "-o",
+        "wide",
+    ]);
+    let out = stdout(&o);
+    assert!(out.contains("RUNTIME") && out.contains("OS/ARCH"), "{out}");
+    assert!(out.contains("containerd://2.0.5+bottlerocket"));
+    assert!(out.contains("linux/arm64") && out.contains("windows/amd64"));
+}
+
+fn json(args: &[&str]) -> Value {
+    let o = run(args);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("valid JSON")
+}
+
+#[test]
+fn json_shape_is_the_documented_contract() {
+    let v = json(&[
+        "check-nodes",
+        "--snapshot",
+        &snapshot("mixed-fleet.json"),
+        "-o",
+        "json",
+    ]);
+    let top: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    for key in ["apiserver", "controlPlane", "nodes", "pools", "summary"] {
+        assert!(top.contains(&key), "missing {key} in {top:?}");
+    }
+    let nodes = v["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 13);
+    for n in nodes {
+        assert!(n["name"].is_string() && n["pool"].is_string(), "{n}");
+        assert!(n["kubeletVersion"].is_string());
+        let gate = &n["gate"];
+        assert!(
+            gate["enabled"].is_boolean() || gate["enabled"].is_null(),
+            "{gate}"
+        );
+        assert!(
+            gate["stage"].is_string() || gate["stage"].is_null(),
+            "{gate}"
+        );
+        assert!(
+            ["metrics", "version", "flag", "unknown"].contains(&gate["source"].as_str().unwrap()),
+            "{gate}"
+        );
+        assert!(n["skew"]["ok"].is_boolean() || n["skew"]["ok"].is_null());
+        assert!(n["skew"]["reason"].is_string());
+        assert!(
+            ["supported", "partial", "unsupported", "unknown"]
+                .contains(&n["verdict"].as_str().unwrap())
+        );
+        assert!(!n["reason"].as_str().unwrap().is_empty());
+    }
+    // A GA series keeps its empty-string stage; an unknown gate is null, not false.
+    let ga = nodes
+        .iter()
+        .find(|n| n["kubeletVersion"] == "v1.33.1-eks-b9fa2c1")
+        .unwrap();
+    assert_eq!(ga["gate"]["stage"], "");
+    let hung = nodes
+        .iter()
+        .find(|n| n["name"] == "ip-10-0-42-201.eu-west-1.compute.internal")
+        .unwrap();
+    assert_eq!(hung["gate"]["enabled"], Value::Null);
+    assert_eq!(hung["verdict"], "unknown");
+    assert_eq!(v["summary"]["verdict"], "partial");
+    assert_eq!(v["summary"]["canRun"], 6);
+    assert_eq!(v["summary"]["ok"], false);
+    assert_eq!(v["controlPlane"]["scheduler"]["visible"], false);
+    assert_eq!(v["apiserver"]["instances"], 2);
+    // No color codes in machine output even when color is forced.
+    let o = run(&[
+        "check-nodes",
+        "--snapshot",
+        &snapshot("mixed-fleet.json"),
+        "-o",
+        "json",
+        "--color",
+        "always",
+    ]);
+    assert!(!stdout(&o).contains('\x1b'));
+}
+
+#[test]
+fn yaml_carries_the_same_data_as_json() {
+    let path = snapshot("mixed-fleet.json");
+    let j = json(&["check-nodes", "--snapshot", &path, "-o", "json"]);
+    let o = run(&["check-nodes", "--snapshot", &path, "-o", "yaml"]);
+    assert_eq!(o.status.code(), Some(1));
+    let y: Value = serde_saphyr::from_str(&stdout(&o)).expect("valid YAML");
+    assert_eq!(y, j);
+}
+
+#[test]
+fn color_always_colors_the_verdicts() {
+    let o = run(&[
+        "check-nodes",
+        "--snapshot",
+        &snapshot("mixed-fleet.json"),
+        "--color",
+        "always",
+    ]);
+    let out = stdout(&o);
+    // Red for unsupported, green for supported.
+    assert!(out.contains("\x1b[31munsupported\x1b[39m"), "{out}");
+    assert!(out.contains("\x1b[32msupported\x1b[39m"), "{out}");
+    let o = run(&[
+        "check-nodes",
+        "--snapshot",
+        &snapshot("mixed-fleet.json"),
+        "--color",
+        "never",
+    ]);
+    assert!(!stdout(&o).contains('\x1b'));
+}
+
+/// Runs the binary on a pseudo-terminal (util-linux `script`), where `--color auto` decides.
+fn on_terminal(extra_env: &[(&str, &str)]) -> Option<String> {
+    let bin = env!("CARGO_BIN_EXE_kubectl-sidecar");
+    let cmd = format!(
+        "{bin} check-nodes --snapshot {}",
+        snapshot("all-supported.json")
+    );
+    let mut c = Command::new("script");
+    c.args(["-qefc", &cmd, "/dev/null"])
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR");
+    for (k, v) in extra_env {
+        c.env(k, v);
+    }
+    let o = c.output().ok()?;
+    Some(String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+#[test]
+fn auto_color_on_a_terminal_honours_no_color() {
+    let Some(colored) = on_terminal(&[]) else {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    };
+    assert!(
+        colored.contains("\x1b["),
+        "no color on a terminal:\n{colored}"
+    );
+    let plain = on_terminal(&[("NO_COLOR", "1")]).unwrap();
+    assert!(plain.contains("CLUSTER VERDICT"), "{plain}");
+    assert!(!plain.contains("\x1b["), "NO_COLOR ignored:\n{plain}");
+    let dumb = on_terminal(&[("TERM", "dumb")]).unwrap();
+    assert!(!dumb.contains("\x1b["), "TERM=dumb ignored");
+}
+
+fn assert_one_line_error(o: &Output, code: i32, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
+    assert!(stdout(o).is_empty(), "stdout: {}", stdout(o));
+    assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err}");
+    assert!(err.contains(needle), "{needle:?} not in {err}");
+}
+
+#[test]
+fn bad_flags_exit_two_with_one_line() {
+    assert_one_line_error(
+        &run(&["check-nodes", "--concurrency", "0"]),
+        2,
+        "--concurrency must be at least 1",
+    );
+    assert_one_line_error(
+        &run(&["check-nodes", "--node-timeout", "soon"]),
+        2,
+        "--node-timeout",
+    );
+    assert_one_line_error(&run(&["check-nodes", "--deadline", "0"]), 2, "--deadline");
+    assert_one_line_error(
+        &run(&["check-nodes", "--request-timeout", "x"]),
+        2,
+        "--request-timeout",
+    );
+    // clap's own usage errors also exit 2.
+    let o = run(&["check-nodes", "--concurrency", "many"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["check-nodes", "-o", "xml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&[
+        "check-nodes",
+        "-l",
+        "a=b",
+        "--snapshot",
+        &snapshot("mixed-fleet.json"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn bad_snapshots_exit_two() {
+    assert_one_line_error(
+        &run(&["check-nodes", "--snapshot", "/nonexistent/snap.json"]),
+        2,
+        "cannot read snapshot /nonexistent/snap.json",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.json");
+    std::fs::write(&garbage, "{\"kind\": 3").unwrap();
+    assert_one_line_error(
+        &run(&["check-nodes", "--snapshot", garbage.to_str().unwrap()]),
+        2,
+        "is not a check-nodes snapshot",
+    );
+    let other = dir.path().join("other.json");
+    let text = std::fs::read_to_string(snapshot("all-supported.json"))
+        .unwrap()
+        .replace("\"version\": 1", "\"version\": 99");
+    std::fs::write(&other, text).unwrap();
+    assert_one_line_error(
+        &run(&["check-nodes", "--snapshot", other.to_str().unwrap()]),
+        2,
+        "version 99",
+    );
+}
+
+#[test]
+fn no_cluster_exits_three_with_one_line() {
+    assert_one_line_error(&run(&["check-nodes"]), 3, "cannot load");
+    // A kubeconfig whose server refuses connections.
+    let dir = tempfile::tempdir().unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let kubeconfig = dir.path().join("config");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:{port}\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: not-a-secret\ncontexts:\n- name: x\n  context: {{cluster: c, user: u}}\ncurrent-context: x\n"
+        ),
+    )
+    .unwrap();
+    let o = bin()
+        .args(["check-nodes", "--kubeconfig", kubeconfig.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_one_line_error(&o, 3, "/version");
+    assert!(!stderr(&o).contains("not-a-secret"));
+}
+
+#[test]
+fn save_snapshot_conflicts_with_snapshot() {
+    let o = run(&[
+        "check-nodes",
+        "--snapshot",
+        &snapshot("mixed-fleet.json"),
+        "--save-snapshot",
+        "/tmp/x.json",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
