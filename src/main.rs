@@ -3,11 +3,13 @@
 mod cli;
 mod complete;
 mod context;
+mod diffpod;
 mod duration;
 mod error;
 mod metrics;
 mod nodes;
 mod render;
+mod selector;
 mod skew;
 mod version;
 
@@ -63,10 +65,9 @@ async fn run(cli: Cli) -> error::Result<i32> {
             Ok(error::EXIT_OK)
         }
         Command::CheckNodes(args) => nodes::run(&cli.global, &args).await,
-        Command::DiffPod(_args) => {
+        Command::DiffPod(args) => {
             let ctx = Context::resolve(&cli.global, OutputFormat::Table)?;
-            let _ctx = ctx.connect().await?;
-            Err(Error::usage("diff-pod is not implemented yet"))
+            diffpod::run(ctx, &args).await
         }
         Command::Doctor(_args) => {
             let ctx = Context::resolve(&cli.global, OutputFormat::Table)?;

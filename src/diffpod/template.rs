@@ -1,0 +1,362 @@
+//! The Pod a controller would create from an object's pod template: the template's labels,
+//! annotations and spec (copied verbatim, unknown fields included), a generated name, and the
+//! labels the controller itself adds where they are known in advance. No ownerReferences: a dry
+//! run must not look like it belongs to a real owner.
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use super::manifest::Document;
+use crate::error::{Error, Result};
+
+/// What the user pointed at: `Deployment/web` in namespace `shop`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectRef {
+    pub kind: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+impl std::fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.kind, self.name)
+    }
+}
+
+/// A pod to dry-run, built from one input object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submission {
+    pub source: String,
+    pub object: ObjectRef,
+    /// `apiVersion`, `kind`, `metadata` (generateName, labels, annotations) and `spec`; the
+    /// namespace is filled in once the context is known.
+    pub pod: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Extracted {
+    Pod(Box<Submission>),
+    /// An object that holds no pod template (a Service, a ConfigMap...).
+    Skipped {
+        source: String,
+        object: ObjectRef,
+    },
+}
+
+/// Where each kind keeps its pod template. Unlisted kinds (CRDs such as Argo Rollouts) are
+/// still read when they have `spec.template.spec.containers`.
+fn template_path(kind: &str, obj: &Value) -> Option<&'static str> {
+    match kind {
+        "Pod" => Some(""),
+        "CronJob" => Some("/spec/jobTemplate/spec/template"),
+        "PodTemplate" => Some("/template"),
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "Job"
+        | "ReplicationController" => Some("/spec/template"),
+        _ if obj.pointer("/spec/template/spec/containers").is_some() => Some("/spec/template"),
+        _ => None,
+    }
+}
+
+/// The template (`metadata` + `spec`) an object holds, and the JSON pointer it was found at.
+pub fn template_of(obj: &Value) -> Option<(&Value, &'static str)> {
+    let kind = obj.get("kind")?.as_str()?;
+    let path = template_path(kind, obj)?;
+    Some((obj.pointer(path)?, path))
+}
+
+pub fn object_ref(obj: &Value) -> ObjectRef {
+    let meta = obj.get("metadata");
+    let text = |k: &str| {
+        meta.and_then(|m| m.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    ObjectRef {
+        kind: obj
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string(),
+        name: text("name")
+            .or_else(|| text("generateName").map(|g| format!("{g}*")))
+            .unwrap_or_else(|| "<unnamed>".into()),
+        namespace: text("namespace"),
+    }
+}
+
+pub fn extract(doc: &Document) -> Result<Extracted> {
+    let object = object_ref(&doc.value);
+    let kind = object.kind.clone();
+    let Some(path) = template_path(&kind, &doc.value) else {
+        return Ok(Extracted::Skipped {
+            source: doc.source.clone(),
+            object,
+        });
+    };
+    let bad = |what: String| {
+        Error::usage(format!("{}: {object}: {what}", doc.source))
+            .hint("fix the manifest: a pod template needs spec.containers")
+    };
+    let template = doc
+        .value
+        .pointer(path)
+        .ok_or_else(|| bad(format!("no pod template at {}", dotted(path))))?;
+    if !template.is_object() {
+        return Err(bad(format!("{} is not an object", dotted(path))));
+    }
+    let spec_path = format!("{}.spec", dotted(path));
+    match template.pointer("/spec/containers") {
+        Some(Value::Array(_)) => {}
+        Some(_) => {
+            return Err(bad(format!(
+                "{}.containers is not a list",
+                spec_path.trim_start_matches('.')
+            )));
+        }
+        None => {
+            return Err(bad(format!(
+                "{}.containers is missing",
+                spec_path.trim_start_matches('.')
+            )));
+        }
+    }
+    if object.name == "<unnamed>" {
+        return Err(bad("metadata.name is missing".into()));
+    }
+    let prefix = match doc
+        .value
+        .pointer("/metadata/generateName")
+        .and_then(Value::as_str)
+    {
+        Some(g) if doc.value.pointer("/metadata/name").is_none() => g.to_string(),
+        _ => format!("{}-", object.name),
+    };
+    let mut pod = pod_from_template(template, &prefix);
+    add_controller_labels(&kind, &object.name, &doc.value, &mut pod);
+    Ok(Extracted::Pod(Box::new(Submission {
+        source: doc.source.clone(),
+        object,
+        pod,
+    })))
+}
+
+/// `/spec/template` as users read it: `spec.template`.
+fn dotted(pointer: &str) -> String {
+    pointer.trim_start_matches('/').replace('/', ".")
+}
+
+/// The pod a controller creates from `template` (k/k pkg/controller GetPodFromTemplate):
+/// labels, annotations and finalizers copied, the spec copied as is, a generated name.
+pub fn pod_from_template(template: &Value, generate_name: &str) -> Value {
+    let mut meta = Map::new();
+    meta.insert("generateName".into(), Value::String(generate_name.into()));
+    if let Some(src) = template.get("metadata") {
+        for field in ["labels", "annotations", "finalizers"] {
+            if let Some(v) = src.get(field).filter(|v| !v.is_null()) {
+                meta.insert(field.into(), v.clone());
+            }
+        }
+    }
+    json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": Value::Object(meta),
+        "spec": template.get("spec").cloned().unwrap_or_else(|| json!({})),
+    })
+}
+
+/// Labels a controller adds that can be known before it runs, so that webhooks' objectSelectors
+/// see what they would see. Hash labels (pod-template-hash, controller-revision-hash) and the
+/// Job's controller-uid cannot be known and are left out.
+fn add_controller_labels(kind: &str, name: &str, obj: &Value, pod: &mut Value) {
+    let mut add: Vec<(&str, String)> = Vec::new();
+    match kind {
+        "Job" => {
+            let manual = obj.pointer("/spec/manualSelector").and_then(Value::as_bool) == Some(true);
+            if !manual {
+                add.push(("batch.kubernetes.io/job-name", name.to_string()));
+                add.push(("job-name", name.to_string()));
+            }
+        }
+        "StatefulSet" => {
+            add.push(("statefulset.kubernetes.io/pod-name", format!("{name}-0")));
+            add.push(("apps.kubernetes.io/pod-index", "0".to_string()));
+        }
+        _ => {}
+    }
+    if add.is_empty() {
+        return;
+    }
+    let Some(meta) = pod.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let labels = meta
+        .entry("labels")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !labels.is_object() {
+        *labels = Value::Object(Map::new());
+    }
+    if let Some(labels) = labels.as_object_mut() {
+        for (k, v) in add {
+            labels.entry(k).or_insert(Value::String(v));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(value: Value) -> Document {
+        Document {
+            source: "t.yaml".into(),
+            value,
+        }
+    }
+
+    fn pod_of(value: Value) -> Submission {
+        match extract(&doc(value)).unwrap() {
+            Extracted::Pod(s) => *s,
+            other => panic!("expected a pod, got {other:?}"),
+        }
+    }
+
+    fn template() -> Value {
+        json!({
+            "metadata": {"labels": {"app": "web"}, "annotations": {"a": "1"}, "name": "ignored"},
+            "spec": {
+                "initContainers": [{"name": "proxy", "image": "envoy", "restartPolicy": "Always",
+                    "someFutureField": true}],
+                "containers": [{"name": "app", "image": "nginx"}]
+            }
+        })
+    }
+
+    #[test]
+    fn deployment_template_becomes_a_pod_verbatim() {
+        let s = pod_of(json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "shop", "labels": {"team": "x"}},
+            "spec": {"template": template()}
+        }));
+        assert_eq!(s.object.to_string(), "Deployment/web");
+        assert_eq!(s.object.namespace.as_deref(), Some("shop"));
+        assert_eq!(
+            s.pod,
+            json!({
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {"generateName": "web-", "labels": {"app": "web"},
+                    "annotations": {"a": "1"}},
+                "spec": template()["spec"].clone()
+            })
+        );
+    }
+
+    #[test]
+    fn every_template_kind() {
+        let cases = [
+            (
+                "CronJob",
+                json!({"jobTemplate": {"spec": {"template": template()}}}),
+            ),
+            ("StatefulSet", json!({"template": template()})),
+            ("DaemonSet", json!({"template": template()})),
+            ("ReplicaSet", json!({"template": template()})),
+            ("Job", json!({"template": template()})),
+            ("Rollout", json!({"template": template()})),
+        ];
+        for (kind, spec) in cases {
+            let s = pod_of(json!({"apiVersion": "x/v1", "kind": kind,
+                "metadata": {"name": "w"}, "spec": spec}));
+            assert_eq!(s.pod["spec"], template()["spec"], "{kind}");
+            assert_eq!(s.pod["metadata"]["labels"]["app"], "web", "{kind}");
+        }
+        let s = pod_of(json!({"apiVersion": "v1", "kind": "PodTemplate",
+            "metadata": {"name": "pt"}, "template": template()}));
+        assert_eq!(s.pod["spec"], template()["spec"]);
+    }
+
+    #[test]
+    fn bare_pod_keeps_its_own_metadata_but_not_its_name() {
+        let s = pod_of(json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "solo", "labels": {"x": "y"},
+                "ownerReferences": [{"kind": "ReplicaSet"}]},
+            "spec": {"containers": [{"name": "a"}]}}));
+        assert_eq!(
+            s.pod["metadata"],
+            json!({"generateName": "solo-", "labels": {"x": "y"}})
+        );
+    }
+
+    #[test]
+    fn generate_name_only_pods_keep_their_prefix() {
+        let s = pod_of(json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"generateName": "job-run-"},
+            "spec": {"containers": [{"name": "a"}]}}));
+        assert_eq!(s.pod["metadata"]["generateName"], "job-run-");
+    }
+
+    #[test]
+    fn controller_labels_for_jobs_and_statefulsets() {
+        let s = pod_of(json!({"apiVersion": "batch/v1", "kind": "Job",
+            "metadata": {"name": "migrate"}, "spec": {"template": template()}}));
+        assert_eq!(s.pod["metadata"]["labels"]["job-name"], "migrate");
+        assert_eq!(
+            s.pod["metadata"]["labels"]["batch.kubernetes.io/job-name"],
+            "migrate"
+        );
+        let s = pod_of(json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+            "metadata": {"name": "db"}, "spec": {"template": {"spec": {"containers": []}}}}));
+        assert_eq!(
+            s.pod["metadata"]["labels"]["statefulset.kubernetes.io/pod-name"],
+            "db-0"
+        );
+    }
+
+    #[test]
+    fn objects_without_templates_are_skipped() {
+        let got = extract(&doc(json!({"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "svc"}})))
+        .unwrap();
+        assert!(matches!(got, Extracted::Skipped { .. }));
+    }
+
+    #[test]
+    fn broken_templates_are_usage_errors() {
+        for (value, want) in [
+            (
+                json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "w"},
+                    "spec": {}}),
+                "no pod template at spec.template",
+            ),
+            (
+                json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "w"},
+                    "spec": {"template": {"spec": {}}}}),
+                "spec.template.spec.containers is missing",
+            ),
+            (
+                json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "w"},
+                    "spec": {"containers": "app"}}),
+                "spec.containers is not a list",
+            ),
+            (
+                json!({"apiVersion": "v1", "kind": "Pod", "spec": {"containers": []}}),
+                "metadata.name is missing",
+            ),
+            (
+                json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "w"},
+                    "spec": {"template": "x"}}),
+                "is not an object",
+            ),
+        ] {
+            let err = extract(&doc(value)).unwrap_err().to_string();
+            assert!(err.contains(want), "{err}");
+            assert!(err.starts_with("t.yaml: "), "{err}");
+        }
+    }
+}
