@@ -4,6 +4,7 @@ mod cli;
 mod complete;
 mod context;
 mod diffpod;
+mod doctor;
 mod duration;
 mod error;
 mod metrics;
@@ -69,11 +70,7 @@ async fn run(cli: Cli) -> error::Result<i32> {
             let ctx = Context::resolve(&cli.global, OutputFormat::Table)?;
             diffpod::run(ctx, &args).await
         }
-        Command::Doctor(_args) => {
-            let ctx = Context::resolve(&cli.global, OutputFormat::Table)?;
-            let _ctx = ctx.connect().await?;
-            Err(Error::usage("doctor is not implemented yet"))
-        }
+        Command::Doctor(args) => doctor::run(&cli.global, &args).await,
     }
 }
 

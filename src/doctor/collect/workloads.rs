@@ -1,0 +1,349 @@
+//! Pods, page by page (limit 500): each page is reduced to facts and dropped before the next is
+//! read; pods of one owner in the same state fold into one record. Each owner is fetched once
+//! (a cache across pages), then its own owner, up to the top-level controller. CronJobs are
+//! listed too: their templates matter even when no Job is running.
+
+use std::collections::{BTreeSet, HashMap};
+
+use futures::{StreamExt, stream};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams};
+
+use super::{Failure, PAGE, Progress, request, skip};
+use crate::context::Context;
+use crate::doctor::catalog::Section;
+use crate::doctor::extract;
+use crate::doctor::facts::{DoctorFacts, OwnerFacts, OwnerKey, PodFacts};
+
+/// Owners fetched at once.
+const OWNER_CONCURRENCY: usize = 8;
+/// Distinct pod records kept; beyond this, pods are only counted (and the skip is reported).
+const MAX_KEPT: usize = 20_000;
+/// Nodes remembered per folded record.
+const MAX_SIMILAR_NODES: usize = 256;
+
+fn list_params(facts: &DoctorFacts) -> ListParams {
+    let mut lp = ListParams::default().limit(PAGE);
+    if let Some(sel) = facts.scope.selector.as_deref() {
+        lp = lp.labels(sel);
+    }
+    lp
+}
+
+fn where_(facts: &DoctorFacts) -> String {
+    match facts.scope.namespace.as_deref() {
+        Some(ns) if !facts.scope.all_namespaces => format!("in namespace {ns}"),
+        _ => "in all namespaces".to_string(),
+    }
+}
+
+fn api<K>(ctx: &Context, facts: &DoctorFacts) -> Api<K>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+    <K as kube::Resource>::DynamicType: Default,
+{
+    let client = ctx.cluster().client.clone();
+    match facts.scope.namespace.as_deref() {
+        Some(ns) if !facts.scope.all_namespaces => Api::namespaced(client, ns),
+        _ => Api::all(client),
+    }
+}
+
+/// Adds a pod record, folding it into an earlier one of the same owner and state.
+fn keep(pod: PodFacts, folded: &mut HashMap<String, usize>, pods: &mut Vec<PodFacts>) -> bool {
+    let key = extract::fold_key(&pod);
+    if let Some(i) = key.as_ref().and_then(|k| folded.get(k)).copied()
+        && let Some(existing) = pods.get_mut(i)
+    {
+        existing.similar += 1;
+        if let Some(node) = pod.node
+            && existing.node.as_ref() != Some(&node)
+            && !existing.similar_nodes.contains(&node)
+            && existing.similar_nodes.len() < MAX_SIMILAR_NODES
+        {
+            existing.similar_nodes.push(node);
+        }
+        return true;
+    }
+    if pods.len() >= MAX_KEPT {
+        return false;
+    }
+    if let Some(k) = key {
+        folded.insert(k, pods.len());
+    }
+    pods.push(pod);
+    true
+}
+
+pub async fn collect(ctx: &Context, facts: &mut DoctorFacts, progress: &Progress) {
+    let pods_api: Api<Pod> = api(ctx, facts);
+    let base = list_params(facts);
+    let mut owners = OwnerCache::default();
+    let mut folded: HashMap<String, usize> = HashMap::new();
+    let mut token: Option<String> = None;
+    let mut dropped = 0u64;
+    loop {
+        let lp = match token.as_deref() {
+            Some(t) => base.clone().continue_token(t),
+            None => base.clone(),
+        };
+        let page = match request(ctx, pods_api.list(&lp)).await {
+            Ok(page) => page,
+            Err(failure) => {
+                let what = if facts.workloads.pods_seen == 0 {
+                    "pods: the Workloads section has no live pods".to_string()
+                } else {
+                    format!(
+                        "pods after the first {}: the Workloads section is partial",
+                        facts.workloads.pods_seen
+                    )
+                };
+                let permission = format!("list pods {}", where_(facts));
+                skip(facts, Section::Workloads, &permission, what, &failure);
+                break;
+            }
+        };
+        let mut wanted: BTreeSet<(String, OwnerKey)> = BTreeSet::new();
+        for pod in &page.items {
+            facts.workloads.pods_seen += 1;
+            let p = extract::pod(pod);
+            if !extract::relevant(&p) {
+                continue;
+            }
+            if let Some(o) = p.owner.as_ref() {
+                wanted.insert((p.namespace.clone(), o.clone()));
+            }
+            if !keep(p, &mut folded, &mut facts.workloads.pods) {
+                dropped += 1;
+            }
+        }
+        drop(page.items);
+        owners.fetch(ctx, wanted, facts).await;
+        progress.say(&format!(
+            "{} pods read, {} with sidecar-relevant specs",
+            facts.workloads.pods_seen,
+            facts.workloads.pods.len()
+        ));
+        token = page.metadata.continue_.filter(|t| !t.is_empty());
+        if token.is_none() {
+            break;
+        }
+    }
+    if dropped > 0 {
+        let failure = Failure::Other(format!("more than {MAX_KEPT} distinct pod states"));
+        skip(
+            facts,
+            Section::Workloads,
+            "",
+            format!("{dropped} pods were only counted, not checked"),
+            &failure,
+        );
+    }
+    list_cronjobs(ctx, facts, &mut owners).await;
+    facts.workloads.owners = owners.into_owners();
+}
+
+async fn list_cronjobs(ctx: &Context, facts: &mut DoctorFacts, owners: &mut OwnerCache) {
+    let cronjobs: Api<CronJob> = api(ctx, facts);
+    let base = list_params(facts);
+    let mut token: Option<String> = None;
+    loop {
+        let lp = match token.as_deref() {
+            Some(t) => base.clone().continue_token(t),
+            None => base.clone(),
+        };
+        match request(ctx, cronjobs.list(&lp)).await {
+            Ok(page) => {
+                for cj in &page.items {
+                    let o = cronjob(cj);
+                    owners.cache.insert(
+                        (o.namespace.clone(), o.kind.clone(), o.name.clone()),
+                        Some(o),
+                    );
+                }
+                token = page.metadata.continue_.filter(|t| !t.is_empty());
+                if token.is_none() {
+                    break;
+                }
+            }
+            Err(failure) => {
+                let permission = format!("list cronjobs {}", where_(facts));
+                skip(
+                    facts,
+                    Section::Workloads,
+                    &permission,
+                    "CronJob templates (legacy sidecars in jobs that are not running now)",
+                    &failure,
+                );
+                break;
+            }
+        }
+    }
+}
+
+fn cronjob(cj: &CronJob) -> OwnerFacts {
+    let template = cj.spec.job_template.spec.as_ref().map(|j| &j.template);
+    extract::owner("CronJob", &cj.metadata, template)
+}
+
+#[derive(Default)]
+struct OwnerCache {
+    /// None: looked up and not available (unknown kind, gone, or forbidden).
+    cache: HashMap<(String, String, String), Option<OwnerFacts>>,
+    /// (plural, namespace) pairs already refused: not asked again.
+    refused: BTreeSet<(String, String)>,
+}
+
+impl OwnerCache {
+    async fn fetch(
+        &mut self,
+        ctx: &Context,
+        wanted: BTreeSet<(String, OwnerKey)>,
+        facts: &mut DoctorFacts,
+    ) {
+        let mut next: BTreeSet<(String, OwnerKey)> = wanted;
+        // Owners of owners: ReplicaSet -> Deployment, Job -> CronJob; a few levels at most.
+        for _ in 0..4 {
+            let todo: Vec<(String, OwnerKey)> = next
+                .into_iter()
+                .filter(|(ns, k)| {
+                    !self
+                        .cache
+                        .contains_key(&(ns.clone(), k.kind.clone(), k.name.clone()))
+                        && plural(&k.kind)
+                            .is_some_and(|p| !self.refused.contains(&(p.to_string(), ns.clone())))
+                })
+                .collect();
+            if todo.is_empty() {
+                return;
+            }
+            let results: Vec<_> = stream::iter(todo)
+                .map(|(ns, key)| async move {
+                    let got = get_owner(ctx, &ns, &key).await;
+                    (ns, key, got)
+                })
+                .buffer_unordered(OWNER_CONCURRENCY)
+                .collect()
+                .await;
+            next = BTreeSet::new();
+            for (ns, key, got) in results {
+                let slot = (ns.clone(), key.kind.clone(), key.name.clone());
+                match got {
+                    Ok(Some(owner)) => {
+                        if let Some(up) = owner.owner.clone() {
+                            next.insert((ns.clone(), up));
+                        }
+                        self.cache.insert(slot, Some(owner));
+                    }
+                    Ok(None) => {
+                        self.cache.insert(slot, None);
+                    }
+                    Err(failure) => {
+                        self.cache.insert(slot, None);
+                        if let (Failure::Forbidden(_), Some(p)) = (&failure, plural(&key.kind)) {
+                            self.refused.insert((p.to_string(), ns.clone()));
+                        }
+                        if !matches!(failure, Failure::NotFound(_)) {
+                            let p = plural(&key.kind).unwrap_or("owners");
+                            skip(
+                                facts,
+                                Section::Workloads,
+                                &format!("get {p} in namespace {ns}"),
+                                format!(
+                                    "{p} templates in namespace {ns} (stripping and template checks there)"
+                                ),
+                                &failure,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn into_owners(self) -> Vec<OwnerFacts> {
+        let mut out: Vec<OwnerFacts> = self.cache.into_values().flatten().collect();
+        out.sort_by(|a, b| (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name)));
+        out
+    }
+}
+
+fn plural(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "ReplicaSet" => "replicasets",
+        "Deployment" => "deployments",
+        "StatefulSet" => "statefulsets",
+        "DaemonSet" => "daemonsets",
+        "Job" => "jobs",
+        "CronJob" => "cronjobs",
+        _ => return None,
+    })
+}
+
+async fn get_owner(ctx: &Context, ns: &str, key: &OwnerKey) -> Result<Option<OwnerFacts>, Failure> {
+    let client = ctx.cluster().client.clone();
+    let name = key.name.as_str();
+    Ok(Some(match key.kind.as_str() {
+        "ReplicaSet" => {
+            let o = request(ctx, Api::<ReplicaSet>::namespaced(client, ns).get(name)).await?;
+            let t = o.spec.template.as_ref();
+            extract::owner("ReplicaSet", &o.metadata, t)
+        }
+        "Deployment" => {
+            let o = request(ctx, Api::<Deployment>::namespaced(client, ns).get(name)).await?;
+            extract::owner("Deployment", &o.metadata, Some(&o.spec.template))
+        }
+        "StatefulSet" => {
+            let o = request(ctx, Api::<StatefulSet>::namespaced(client, ns).get(name)).await?;
+            extract::owner("StatefulSet", &o.metadata, Some(&o.spec.template))
+        }
+        "DaemonSet" => {
+            let o = request(ctx, Api::<DaemonSet>::namespaced(client, ns).get(name)).await?;
+            extract::owner("DaemonSet", &o.metadata, Some(&o.spec.template))
+        }
+        "Job" => {
+            let o = request(ctx, Api::<Job>::namespaced(client, ns).get(name)).await?;
+            extract::owner("Job", &o.metadata, o.spec.as_ref().map(|s| &s.template))
+        }
+        "CronJob" => {
+            cronjob(&request(ctx, Api::<CronJob>::namespaced(client, ns).get(name)).await?)
+        }
+        _ => return Ok(None),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(name: &str, node: &str) -> PodFacts {
+        PodFacts {
+            namespace: "ns".into(),
+            name: name.into(),
+            node: Some(node.into()),
+            owner: Some(OwnerKey {
+                kind: "ReplicaSet".into(),
+                name: "rs".into(),
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn pods_of_one_owner_in_one_state_fold_and_keep_their_nodes() {
+        let mut folded = HashMap::new();
+        let mut pods = Vec::new();
+        assert!(keep(pod("a", "n1"), &mut folded, &mut pods));
+        assert!(keep(pod("b", "n2"), &mut folded, &mut pods));
+        assert!(keep(pod("c", "n1"), &mut folded, &mut pods));
+        assert_eq!(pods.len(), 1);
+        assert_eq!(pods[0].similar, 2);
+        assert_eq!(pods[0].similar_nodes, vec!["n2".to_string()]);
+        let mut bare = pod("d", "n1");
+        bare.owner = None;
+        assert!(keep(bare, &mut folded, &mut pods));
+        assert_eq!(pods.len(), 2, "bare pods are never folded");
+    }
+}

@@ -1,0 +1,184 @@
+//! The finding: one thing that stands in the way, on one object, with its evidence and its fix.
+//! Ids, severities, fixes and references come from the catalog, so a finding cannot invent them.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::catalog::{self, Section};
+
+/// Ordered so that `>=` reads as "at least as serious as" (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a finding is about. Every key is always present in JSON (null when it does not apply),
+/// so consumers can rely on the shape.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ObjectRef {
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub container: Option<String>,
+}
+
+impl ObjectRef {
+    pub fn new(kind: &str, namespace: Option<&str>, name: &str) -> Self {
+        Self {
+            kind: kind.to_string(),
+            namespace: namespace.map(str::to_string),
+            name: name.to_string(),
+            container: None,
+        }
+    }
+
+    pub fn cluster(kind: &str, name: &str) -> Self {
+        Self::new(kind, None, name)
+    }
+
+    pub fn with_container(mut self, container: &str) -> Self {
+        self.container = Some(container.to_string());
+        self
+    }
+}
+
+impl fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/", self.kind.to_lowercase())?;
+        if let Some(ns) = &self.namespace {
+            write!(f, "{ns}/")?;
+        }
+        f.write_str(&self.name)?;
+        if let Some(c) = &self.container {
+            write!(f, " [{c}]")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub id: String,
+    pub severity: Severity,
+    pub section: Section,
+    pub object: ObjectRef,
+    pub message: String,
+    /// What was observed, one fact per line, quoted from the cluster where possible.
+    pub evidence: Vec<String>,
+    pub fix: String,
+    pub reference: String,
+}
+
+impl Finding {
+    /// A finding of catalog check `id`. An id missing from the catalog is a programming error
+    /// caught by the catalog's unit tests; at run time it still yields a usable finding.
+    pub fn new(id: &str, object: ObjectRef, message: impl Into<String>) -> Self {
+        match catalog::get(id) {
+            Some(check) => Self {
+                id: check.id.to_string(),
+                severity: check.severity,
+                section: check.section,
+                object,
+                message: message.into(),
+                evidence: Vec::new(),
+                fix: check.fix.to_string(),
+                reference: check.reference.to_string(),
+            },
+            None => Self {
+                id: id.to_string(),
+                severity: Severity::Info,
+                section: Section::Workloads,
+                object,
+                message: message.into(),
+                evidence: Vec::new(),
+                fix: String::new(),
+                reference: String::new(),
+            },
+        }
+    }
+
+    pub fn evidence(mut self, line: impl Into<String>) -> Self {
+        self.evidence.push(line.into());
+        self
+    }
+
+    pub fn evidence_all<I, S>(mut self, lines: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.evidence.extend(lines.into_iter().map(Into::into));
+        self
+    }
+
+    /// Replaces the catalog's generic fix with one naming this object.
+    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = fix.into();
+        self
+    }
+
+    /// For findings whose section depends on where they arose (`permission-missing`).
+    pub fn in_section(mut self, section: Section) -> Self {
+        self.section = section;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_order_reads_as_seriousness() {
+        assert!(Severity::Error > Severity::Warning);
+        assert!(Severity::Warning > Severity::Info);
+        assert_eq!(
+            serde_json::to_string(&Severity::Warning).unwrap(),
+            "\"warning\""
+        );
+    }
+
+    #[test]
+    fn finding_takes_severity_fix_and_reference_from_the_catalog() {
+        let f = Finding::new(
+            "sidecar-stripped",
+            ObjectRef::new("Deployment", Some("shop"), "web").with_container("proxy"),
+            "stripped",
+        );
+        assert_eq!(f.severity, Severity::Error);
+        assert_eq!(f.section, Section::Workloads);
+        assert!(!f.fix.is_empty());
+        assert!(f.reference.starts_with("https://"));
+        let json = serde_json::to_value(&f).unwrap();
+        for key in ["kind", "namespace", "name", "container"] {
+            assert!(json["object"].get(key).is_some(), "object.{key} missing");
+        }
+    }
+
+    #[test]
+    fn object_keys_are_present_even_when_empty() {
+        let json = serde_json::to_value(ObjectRef::cluster("Node", "n1")).unwrap();
+        assert!(json["namespace"].is_null());
+        assert!(json["container"].is_null());
+    }
+}

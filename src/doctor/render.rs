@@ -1,0 +1,241 @@
+//! The table report: one block per section in the order (Control plane, Nodes and
+//! pools, Admission, Injectors, Workloads, Verdict), each with its facts and its findings.
+//! `wide` adds every finding's evidence and fix.
+
+use std::fmt::Write as _;
+
+use super::catalog::Section;
+use super::facts::CanaryOutcome;
+use super::findings::{Finding, Severity};
+use super::report::Report;
+use super::verdict::{self, Verdict};
+use crate::render::{Tone, bold, paint, table, table_text};
+
+fn severity_tone(s: Severity) -> Tone {
+    match s {
+        Severity::Error => Tone::Bad,
+        Severity::Warning => Tone::Warn,
+        Severity::Info => Tone::Muted,
+    }
+}
+
+fn verdict_tone(v: Verdict) -> Tone {
+    match v {
+        Verdict::Ready => Tone::Good,
+        Verdict::ReadyWithWarnings => Tone::Warn,
+        Verdict::NotReady => Tone::Bad,
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+fn findings_block(findings: &[&Finding], wide: bool, color: bool) -> String {
+    if findings.is_empty() {
+        return indent(&paint("no findings", Tone::Muted, color));
+    }
+    let mut t = table(&["severity", "id", "object", "message"]);
+    for f in findings {
+        t.add_row(vec![
+            paint(f.severity.as_str(), severity_tone(f.severity), color),
+            f.id.clone(),
+            f.object.to_string(),
+            f.message.clone(),
+        ]);
+    }
+    let mut out = indent(&table_text(&t));
+    if wide {
+        for f in findings {
+            let title = super::catalog::get(&f.id).map_or("", |c| c.title);
+            let _ = writeln!(out, "  {} {}: {title}", bold(&f.id, color), f.object);
+            for e in &f.evidence {
+                let _ = writeln!(out, "      evidence: {e}");
+            }
+            let _ = writeln!(out, "      fix: {}", f.fix);
+            let _ = writeln!(out, "      see: {}", f.reference);
+        }
+    }
+    out
+}
+
+fn heading(out: &mut String, section: &str, color: bool) {
+    let _ = writeln!(out, "\n{}", bold(&section.to_uppercase(), color));
+}
+
+pub fn table_report(report: &Report<'_>, wide: bool, color: bool) -> String {
+    let mut out = String::new();
+    let scope = match (&report.scope.all_namespaces, &report.scope.namespace) {
+        (true, _) => "all namespaces".to_string(),
+        (false, Some(ns)) => format!("namespace {ns}"),
+        (false, None) => "the current namespace".to_string(),
+    };
+    let selector = report
+        .scope
+        .selector
+        .as_deref()
+        .map(|s| format!(", pods matching {s}"))
+        .unwrap_or_default();
+    let when = report
+        .collected_at
+        .map(|t| format!(" (collected {t})"))
+        .unwrap_or_default();
+    let _ = writeln!(out, "Scope: {scope}{selector}{when}");
+    let sections = verdict::by_section(&report.findings);
+    let empty = Vec::new();
+    for section in Section::ALL {
+        heading(&mut out, section.title(), color);
+        out.push_str(&section_facts(report, section, color));
+        let findings = sections.get(&section).unwrap_or(&empty);
+        out.push_str(&findings_block(findings, wide, color));
+    }
+    heading(&mut out, "Verdict", color);
+    let s = &report.summary;
+    let _ = writeln!(
+        out,
+        "  {}: {} error(s), {} warning(s), {} info",
+        paint(report.verdict.as_str(), verdict_tone(report.verdict), color),
+        s.error,
+        s.warning,
+        s.info
+    );
+    if report.next_steps.is_empty() {
+        let _ = writeln!(
+            out,
+            "  Nothing stands in the way of native sidecars in this scope."
+        );
+    } else {
+        let _ = writeln!(out, "  Next steps:");
+        for (i, step) in report.next_steps.iter().enumerate() {
+            let _ = writeln!(out, "  {}. {}", i + 1, step.action);
+        }
+    }
+    out
+}
+
+fn section_facts(report: &Report<'_>, section: Section, color: bool) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    match section {
+        Section::ControlPlane => {
+            match report.control_plane.apiserver.as_ref() {
+                Some(api) => {
+                    let gate = match api.gate_enabled {
+                        Some(true) => "on",
+                        Some(false) => "off",
+                        None => "unknown",
+                    };
+                    let instances = api
+                        .instances
+                        .map(|n| format!(", {n} instance(s), gate read from one"))
+                        .unwrap_or_default();
+                    lines.push(format!(
+                        "kube-apiserver {}: SidecarContainers {gate} (source: {}){instances}",
+                        api.version.as_deref().unwrap_or("unknown"),
+                        api.gate_source
+                    ));
+                }
+                None => lines.push("kube-apiserver: not collected".into()),
+            }
+            for c in &report.control_plane.components {
+                if c.visible {
+                    let gate = match c.gate_enabled {
+                        Some(true) => "gate on",
+                        Some(false) => "gate off",
+                        None => "gate default",
+                    };
+                    lines.push(format!(
+                        "{} {}: {gate}",
+                        c.name,
+                        c.version.as_deref().unwrap_or("unknown")
+                    ));
+                } else {
+                    lines.push(format!(
+                        "{}: {}",
+                        c.name,
+                        c.reason
+                            .as_deref()
+                            .unwrap_or("not visible (managed control plane?)")
+                    ));
+                }
+            }
+        }
+        Section::Nodes => {
+            let n = &report.nodes;
+            lines.push(format!(
+                "{} node(s): {} supported, {} partial, {} unsupported, {} unknown",
+                n.total, n.supported, n.partial, n.unsupported, n.unknown
+            ));
+            let failing: Vec<_> = n
+                .nodes
+                .iter()
+                .filter(|n| n.verdict != "supported")
+                .collect();
+            if !failing.is_empty() {
+                let mut t = table(&["node", "pool", "kubelet", "verdict", "reason"]);
+                for node in failing.iter().take(50) {
+                    let tone = match node.verdict.as_str() {
+                        "unsupported" => Tone::Bad,
+                        "partial" => Tone::Warn,
+                        _ => Tone::Muted,
+                    };
+                    t.add_row(vec![
+                        node.name.clone(),
+                        node.pool.clone().unwrap_or_else(|| "-".into()),
+                        node.kubelet_version.clone().unwrap_or_else(|| "?".into()),
+                        paint(&node.verdict, tone, color),
+                        node.reason.clone(),
+                    ]);
+                }
+                let mut text = table_text(&t);
+                if failing.len() > 50 {
+                    let _ = writeln!(text, "... and {} more", failing.len() - 50);
+                }
+                return indent(&(lines.join("\n") + "\n" + &text));
+            }
+        }
+        Section::Admission => {
+            let a = report.admission;
+            lines.push(format!(
+                "{} mutating webhook(s) intercept pod creation",
+                a.webhooks.len()
+            ));
+            for c in &a.canaries {
+                let outcome = match c.outcome {
+                    CanaryOutcome::Kept => paint("restartPolicy kept", Tone::Good, color),
+                    CanaryOutcome::Stripped => paint("restartPolicy STRIPPED", Tone::Bad, color),
+                    CanaryOutcome::DryRunUnsupported => "dry run refused".into(),
+                    CanaryOutcome::Rejected => "rejected".into(),
+                    CanaryOutcome::Forbidden => "not allowed (create pods)".into(),
+                    CanaryOutcome::Failed => "failed".into(),
+                };
+                let via = if c.candidates.is_empty() {
+                    String::new()
+                } else {
+                    format!(" via {}", c.candidates.join(", "))
+                };
+                lines.push(format!("canary in {}: {outcome}{via}", c.namespace));
+            }
+        }
+        Section::Injectors => {
+            if report.injectors.istiod.is_empty() {
+                lines.push("istiod: not found".into());
+            }
+            for i in &report.injectors.istiod {
+                lines.push(format!(
+                    "istiod {}/{}: ENABLE_NATIVE_SIDECARS={}",
+                    i.namespace,
+                    i.name,
+                    i.enable_native_sidecars.as_deref().unwrap_or("(unset)")
+                ));
+            }
+        }
+        Section::Workloads => {
+            let w = &report.workloads;
+            lines.push(format!(
+                "{} pod(s) seen, {} with sidecar-relevant specs, {} owner(s), {} sidecar event(s)",
+                w.pods_seen, w.pods_checked, w.owners, w.events
+            ));
+        }
+    }
+    indent(&lines.join("\n"))
+}
