@@ -32,6 +32,10 @@ pub struct Cluster {
     pub namespace: String,
     /// The apiserver URL, for messages (never credentials).
     pub server: String,
+    /// The resolved config the client was built from, for a command that needs a client with
+    /// other settings (check-nodes turns off kube's automatic retry of 503s for node-proxy
+    /// requests, where 503 means "kubelet unreachable", not "try again").
+    pub config: kube::Config,
 }
 
 impl Context {
@@ -111,7 +115,7 @@ impl Context {
             .clone()
             .unwrap_or_else(|| config.default_namespace.clone());
         let server = config.cluster_url.to_string();
-        let client = kube::Client::try_from(config).map_err(|e| {
+        let client = kube::Client::try_from(config.clone()).map_err(|e| {
             Error::cluster(format!("cannot build a client for {server}: {}", flatten(&e)))
                 .hint("check the cluster's certificate-authority and the user's credentials in the kubeconfig")
         })?;
@@ -119,6 +123,7 @@ impl Context {
             client,
             namespace,
             server,
+            config,
         });
         Ok(self)
     }

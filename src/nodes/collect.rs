@@ -34,13 +34,29 @@ pub struct Options {
 pub async fn collect(cluster: &Cluster, opts: &Options) -> Result<Snapshot> {
     let client = &cluster.client;
     let git_version = apiserver_version(client).await?;
+    // kube retries 503 (up to 15 times, backing off): through the node proxy a 503 means the
+    // kubelet cannot be reached, so a retry only turns "connection refused" into a timeout.
+    let mut config = cluster.config.clone();
+    config.default_retry = false;
+    let metrics_client = kube::Client::try_from(config).map_err(|e| {
+        Error::cluster(format!(
+            "cannot build a client for {}: {}",
+            cluster.server,
+            crate::error::flatten(&e)
+        ))
+    })?;
 
     let api_limits = Limits {
         node_timeout: opts.limits.node_timeout.max(APISERVER_METRICS_MIN),
         ..opts.limits
     };
     let (metrics, leases, control_plane, nodes) = tokio::join!(
-        kubelets::fetch_one(client, "/metrics", APISERVER_PERMISSION, api_limits),
+        kubelets::fetch_one(
+            &metrics_client,
+            "/metrics",
+            APISERVER_PERMISSION,
+            api_limits
+        ),
         count_leases(client),
         static_pods(client),
         list_nodes(client, opts.selector.as_deref()),
@@ -56,7 +72,7 @@ pub async fn collect(cluster: &Cluster, opts: &Options) -> Result<Snapshot> {
         n.metrics = report::skipped(format!("not asked: {}", report::not_ready(n)));
     }
     let names: Vec<String> = ask.iter().map(|i| nodes[*i].name.clone()).collect();
-    let readings = kubelets::fetch_all(client, &names, opts.limits, opts.progress).await;
+    let readings = kubelets::fetch_all(&metrics_client, &names, opts.limits, opts.progress).await;
     for (i, (reading, millis)) in ask.into_iter().zip(readings) {
         if let Some(n) = nodes.get_mut(i) {
             n.metrics = reading;

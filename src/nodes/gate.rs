@@ -132,7 +132,7 @@ pub fn from_reading(component: &str, version: Option<KubeVersion>, reading: &Gat
                 Phase::Removed => Gate::inferred(
                     Phase::Removed,
                     true,
-                    format!("{what}: the gate was removed in 1.37, the feature is always on"),
+                    format!("{what}: the gate was removed in 1.37"),
                 ),
                 // 1.28-1.36 always report the series; its absence (an emulated older version,
                 // a trimmed metrics pipeline) leaves us unable to tell.

@@ -80,9 +80,9 @@ pub fn verdict(
     // No usable reading: never guess, but say what the version alone would suggest.
     if gate.source == Source::Unknown || gate.enabled.is_none() {
         let hint = match version.map(Phase::of) {
-            Some(Phase::NoFeature) => " (its version predates native sidecars)",
-            Some(Phase::Locked) => " (its version has the gate locked on)",
-            Some(Phase::Removed) => " (its version always has the feature)",
+            Some(Phase::NoFeature) => "; by its version alone it predates native sidecars",
+            Some(Phase::Locked) => "; by its version alone the gate is locked on",
+            Some(Phase::Removed) => "; by its version alone the feature is always on",
             _ => "",
         };
         return (Verdict::Unknown, format!("{}{hint}", gate.reason));

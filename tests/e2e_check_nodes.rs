@@ -1,0 +1,317 @@
+#![cfg(feature = "e2e")]
+//! check-nodes against a real kube-apiserver (1.37) and fake kubelets behind its node proxy:
+//! every node's verdict, gate source and skew from `-o json`, as the admin and as the
+//! restricted user (no nodes/proxy, no /metrics).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::TestCluster;
+use serde_json::Value;
+
+const SCENARIO: &str = "tests/scenarios/mixed-fleet.yaml";
+
+fn cluster() -> &'static TestCluster {
+    TestCluster::start(SCENARIO)
+}
+
+/// Runs check-nodes, returning (exit code, parsed JSON, stderr, how long it took).
+fn json(restricted: bool, extra: &[&str]) -> (Option<i32>, Value, String, Duration) {
+    let mut args = vec!["check-nodes", "-o", "json"];
+    args.extend_from_slice(extra);
+    let started = Instant::now();
+    let (status, stdout, stderr) = if restricted {
+        cluster().run_restricted(&args)
+    } else {
+        cluster().run(&args)
+    };
+    let took = started.elapsed();
+    let value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
+    (status.code(), value, stderr, took)
+}
+
+fn node<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["nodes"]
+        .as_array()
+        .and_then(|nodes| nodes.iter().find(|n| n["name"] == name))
+        .unwrap_or_else(|| panic!("no node {name} in {report}"))
+}
+
+/// (node, verdict, gate source, skew ok) for every node of the scenario.
+type Row = (&'static str, &'static str, &'static str, Option<bool>);
+
+fn assert_rows(report: &Value, rows: &[Row]) {
+    assert_eq!(
+        report["nodes"].as_array().map(Vec::len),
+        Some(rows.len()),
+        "node count"
+    );
+    let mut wrong = Vec::new();
+    for (name, verdict, source, skew_ok) in rows {
+        let n = node(report, name);
+        let got = (
+            n["verdict"].as_str().unwrap_or("?"),
+            n["gate"]["source"].as_str().unwrap_or("?"),
+            n["skew"]["ok"].as_bool(),
+        );
+        if got != (*verdict, *source, *skew_ok) {
+            wrong.push(format!(
+                "{name}: want ({verdict}, {source}, {skew_ok:?}) got {got:?}: {} / {}",
+                n["reason"], n["skew"]["reason"]
+            ));
+        }
+        assert!(
+            n["reason"]
+                .as_str()
+                .is_some_and(|r| !r.is_empty() && !r.contains('\n')),
+            "{name}: reason must be one non-empty line"
+        );
+    }
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn admin_sees_every_kubelet_as_it_is() {
+    let (code, report, stderr, took) = json(false, &[]);
+    assert_eq!(code, Some(1), "stderr: {stderr}");
+    eprintln!("check-nodes as admin took {took:?}");
+    assert_rows(
+        &report,
+        &[
+            ("legacy-125", "unsupported", "version", Some(false)),
+            ("legacy-127", "unsupported", "version", Some(false)),
+            ("pay-128-off", "unsupported", "metrics", Some(false)),
+            ("pay-128-on", "partial", "metrics", Some(false)),
+            ("pay-129-off", "unsupported", "metrics", Some(false)),
+            ("gen-130", "supported", "metrics", Some(false)),
+            ("gen-133", "supported", "metrics", Some(false)),
+            ("gen-137", "supported", "version", Some(true)),
+            ("gen-138", "supported", "version", Some(false)),
+            ("spot-hang", "unknown", "unknown", Some(true)),
+            ("spot-refused", "unknown", "unknown", Some(true)),
+            ("spot-500", "unknown", "unknown", Some(true)),
+            ("spot-notready", "unknown", "unknown", Some(true)),
+        ],
+    );
+    // The details that distinguish the rows.
+    assert_eq!(node(&report, "gen-133")["gate"]["stage"], "");
+    assert_eq!(node(&report, "gen-133")["gate"]["enabled"], true);
+    assert_eq!(node(&report, "pay-128-off")["gate"]["stage"], "ALPHA");
+    assert_eq!(node(&report, "pay-128-off")["gate"]["enabled"], false);
+    assert_eq!(node(&report, "spot-hang")["gate"]["enabled"], Value::Null);
+    let reason = |n: &str| {
+        node(&report, n)["reason"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(
+        reason("legacy-125").contains("predates"),
+        "{}",
+        reason("legacy-125")
+    );
+    assert!(
+        node(&report, "legacy-125")["gate"]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("no kubernetes_feature_enabled family"),
+        "{}",
+        node(&report, "legacy-125")["gate"]
+    );
+    assert!(
+        reason("spot-hang").contains("did not answer within 5s"),
+        "{}",
+        reason("spot-hang")
+    );
+    assert!(
+        reason("spot-refused").contains("connection refused")
+            || reason("spot-refused").contains("connect:"),
+        "{}",
+        reason("spot-refused")
+    );
+    assert!(reason("spot-500").contains("500"), "{}", reason("spot-500"));
+    assert!(
+        reason("spot-notready").contains("NotReady"),
+        "{}",
+        reason("spot-notready")
+    );
+    assert!(
+        node(&report, "gen-138")["skew"]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("newer than the apiserver")
+    );
+    // The apiserver: 1.37 has no series, so the gate comes from its version.
+    let api = &report["apiserver"];
+    assert_eq!(api["version"], "1.37.2");
+    assert_eq!(api["gate"]["source"], "version");
+    assert_eq!(api["gate"]["enabled"], true);
+    assert_eq!(api["verdict"], "supported");
+    assert_eq!(api["instances"], 1);
+    // No scheduler or controller-manager pods in this control plane.
+    assert_eq!(report["controlPlane"]["scheduler"]["visible"], false);
+    assert_eq!(report["summary"]["verdict"], "partial");
+    assert_eq!(report["summary"]["canRun"], 5);
+    assert!(
+        report["summary"]["recommendation"]["labelCommands"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty())
+    );
+    // The hung kubelet costs one --node-timeout, not the run.
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+}
+
+#[test]
+fn restricted_user_gets_version_inferred_verdicts_naming_the_permission() {
+    let (code, report, stderr, _) = json(true, &[]);
+    assert_eq!(code, Some(1), "stderr: {stderr}");
+    assert_rows(
+        &report,
+        &[
+            ("legacy-125", "unsupported", "version", Some(false)),
+            ("legacy-127", "unsupported", "version", Some(false)),
+            // 1.28's default is off: the gate that was turned on cannot be seen.
+            ("pay-128-off", "unsupported", "version", Some(false)),
+            ("pay-128-on", "unsupported", "version", Some(false)),
+            // 1.29's default is on: the gate that was turned off cannot be seen.
+            ("pay-129-off", "supported", "version", Some(false)),
+            ("gen-130", "supported", "version", Some(false)),
+            ("gen-133", "supported", "version", Some(false)),
+            ("gen-137", "supported", "version", Some(true)),
+            ("gen-138", "supported", "version", Some(false)),
+            // RBAC refuses before the proxy dials, so the kubelet's state does not matter.
+            ("spot-hang", "supported", "version", Some(true)),
+            ("spot-refused", "supported", "version", Some(true)),
+            ("spot-500", "supported", "version", Some(true)),
+            ("spot-notready", "unknown", "unknown", Some(true)),
+        ],
+    );
+    for name in ["pay-129-off", "gen-130", "spot-hang"] {
+        let gate = &node(&report, name)["gate"];
+        assert!(
+            gate["reason"]
+                .as_str()
+                .unwrap_or("")
+                .contains("get nodes/proxy"),
+            "{name}: {gate}"
+        );
+    }
+    assert!(
+        node(&report, "pay-129-off")["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("assumed on")
+    );
+    let api = &report["apiserver"];
+    assert_eq!(api["gate"]["source"], "version");
+    assert!(
+        api["gate"]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("nonResourceURL /metrics"),
+        "{}",
+        api["gate"]
+    );
+    assert_eq!(api["verdict"], "supported");
+}
+
+#[test]
+fn table_output_and_wide() {
+    let started = Instant::now();
+    let (status, stdout, stderr) = cluster().run(&["check-nodes"]);
+    let took = started.elapsed();
+    eprintln!("--- check-nodes table ({took:?}) ---\n{stdout}");
+    assert_eq!(status.code(), Some(1), "stderr: {stderr}");
+    for needle in [
+        "CONTROL PLANE",
+        "kube-apiserver            1.37.2",
+        "not visible (managed control plane?)",
+        "CLUSTER VERDICT: partial",
+        // The whole pool supports them: labelled by its pool label, not node by node.
+        "kubectl label nodes -l karpenter.sh/nodepool=general native-sidecars=supported --overwrite",
+    ] {
+        assert!(stdout.contains(needle), "missing {needle:?}");
+    }
+    assert!(!stdout.contains('\x1b'), "color in a pipe");
+    // Progress goes to stderr only on a terminal: not here.
+    assert!(stderr.is_empty(), "stderr: {stderr}");
+    let (_, wide, _) = cluster().run(&["check-nodes", "-o", "wide"]);
+    assert!(wide.contains("docker://20.10.25"), "{wide}");
+    assert!(
+        wide.contains("linux/arm64") && wide.contains("windows/amd64"),
+        "{wide}"
+    );
+}
+
+#[test]
+fn selector_limits_the_nodes() {
+    let (_, report, stderr, _) = json(false, &["-l", "eks.amazonaws.com/nodegroup=payments"]);
+    let names: Vec<&str> = report["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{stderr}"))
+        .iter()
+        .filter_map(|n| n["name"].as_str())
+        .collect();
+    assert_eq!(names, ["pay-128-off", "pay-128-on", "pay-129-off"]);
+    assert_eq!(report["pools"].as_array().map(Vec::len), Some(1));
+    // A selector the apiserver rejects is a usage error.
+    let (status, _, stderr) = cluster().run(&["check-nodes", "-l", "a in (b"]);
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    // Nothing matching: the check ran, nothing can run a pod.
+    let (code, report, _, _) = json(false, &["-l", "no-such-label=1"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(report["summary"]["nodes"], 0);
+    assert_eq!(report["summary"]["verdict"], "unknown");
+}
+
+#[test]
+fn saved_snapshot_reproduces_the_report_offline() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("snap.json");
+    let file = file.to_str().expect("utf-8 path");
+    let (code, live, _, _) = json(false, &["--save-snapshot", file, "--node-timeout", "2s"]);
+    assert_eq!(code, Some(1));
+    // Offline: no cluster needed (a kubeconfig that does not exist proves it).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-sidecar"))
+        .args(["check-nodes", "-o", "json", "--snapshot", file])
+        .env("KUBECONFIG", "/nonexistent")
+        .output()
+        .expect("run kubectl-sidecar");
+    assert_eq!(out.status.code(), Some(1));
+    let offline: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(offline, live);
+    // The snapshot holds the raw facts, and no credentials.
+    let text = std::fs::read_to_string(file).expect("snapshot written");
+    assert!(text.contains("\"kind\": \"kubectl-sidecar/check-nodes\""));
+    assert!(!text.to_lowercase().contains("token"));
+}
+
+#[test]
+fn timeouts_and_the_deadline_bound_the_run() {
+    let (_, report, _, took) = json(false, &["--node-timeout", "2s"]);
+    let reason = node(&report, "spot-hang")["reason"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(reason.contains("within 2s"), "{reason}");
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+
+    let (_, report, _, took) = json(false, &["--node-timeout", "30s", "--deadline", "2s"]);
+    let reason = node(&report, "spot-hang")["reason"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(reason.contains("--deadline"), "{reason}");
+    assert_eq!(node(&report, "spot-hang")["verdict"], "unknown");
+    // The others still answered.
+    assert_eq!(node(&report, "gen-133")["gate"]["source"], "metrics");
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+
+    // One at a time still finishes, the hung kubelet costing its timeout once.
+    let (_, report, _, took) = json(false, &["--concurrency", "1", "--node-timeout", "2s"]);
+    assert_eq!(node(&report, "gen-130")["verdict"], "supported");
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+}
