@@ -8,7 +8,7 @@ use super::blame::replay;
 use super::classify::{Change, Kind, SidecarEffect, classify, sidecars};
 use super::diff::{Path, RawChange, Seg, diff};
 use super::facts::{Apiserver, BlameResult, DiffFacts, Outcome, PodFacts, Writer};
-use super::normalize::normalize;
+use super::normalize::{normalize, prune};
 use super::strippers::{KnownStripper, known_stripper};
 use super::webhooks::{Target, Verdict, Webhook, pod_create};
 use crate::error::{EXIT_CLUSTER, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
@@ -406,16 +406,19 @@ impl<'a> PodAnalysis<'a> {
         let after = normalize(admitted, live);
         let changes = classify(diff(&before, &after), &before, &after);
         let steps = replay(submitted, &self.pod.blame, live);
+        let hidden = |c: &&Change| c.kind == Kind::Defaulted && !show_defaults;
         let mut shown_after = after.clone();
-        for change in &changes {
-            if change.kind == Kind::Defaulted && !show_defaults {
-                // Show the submission's value instead, so the diff hides the default.
-                match &change.raw.before {
-                    Some(v) => change.raw.path.set(&mut shown_after, v.clone()),
-                    None => change.raw.path.remove(&mut shown_after),
-                };
-                continue;
-            }
+        // Put the submission's value back where a default is hidden. Backwards, so that removing
+        // list items by position does not shift the positions still to come.
+        for change in changes.iter().rev().filter(hidden) {
+            match &change.raw.before {
+                Some(v) => change.raw.path.set(&mut shown_after, v.clone()),
+                None => change.raw.path.remove(&mut shown_after),
+            };
+        }
+        // A list or map left empty by that is absent, as on the submitted side.
+        prune(&mut shown_after);
+        for change in changes.iter().filter(|c| !hidden(c)) {
             let attribution = self.attribute(change, &steps);
             self.change_findings(change, &attribution, submitted);
             self.changes.push(ChangeOut {
@@ -702,7 +705,8 @@ pub fn attribution_text(a: &Attribution) -> String {
             configuration,
             patch,
         } => format!(
-            "Done by webhook {webhook} (configuration {configuration}), by its own patch {patch}."
+            "Done by webhook {webhook} (configuration {configuration}), by its own patch ({}).",
+            patch_summary(patch)
         ),
         Attribution::Webhooks { candidates, also } => {
             let list: Vec<String> = candidates
@@ -744,6 +748,28 @@ pub fn attribution_text(a: &Attribution) -> String {
         }
         Attribution::Unknown { why } => format!("Who did it is unknown: {why}."),
     }
+}
+
+/// A JSON patch as `op path` pairs, without values (they can be a whole pod spec).
+pub fn patch_summary(patch: &Value) -> String {
+    let Some(ops) = patch.as_array() else {
+        return "not a list of operations".into();
+    };
+    let mut parts: Vec<String> = ops
+        .iter()
+        .take(4)
+        .map(|op| {
+            format!(
+                "{} {}",
+                op.get("op").and_then(Value::as_str).unwrap_or("?"),
+                op.get("path").and_then(Value::as_str).unwrap_or("?")
+            )
+        })
+        .collect();
+    if ops.len() > 4 {
+        parts.push(format!("and {} more", ops.len() - 4));
+    }
+    parts.join(", ")
 }
 
 /// Two paths where one contains the other: a webhook that added a whole container "made" every
@@ -940,6 +966,64 @@ mod tests {
     }
 
     #[test]
+    fn several_hidden_defaults_in_one_list_all_vanish_from_the_view() {
+        let toleration = |key: &str| json!({"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300});
+        let mut admitted_pod = stripped();
+        admitted_pod["spec"]["tolerations"] = json!([
+            toleration("node.kubernetes.io/not-ready"),
+            toleration("node.kubernetes.io/unreachable")
+        ]);
+        let a = analyze(
+            &facts(
+                Gate::AlwaysOn,
+                admitted(admitted_pod),
+                &[("strip", "yes")],
+                vec![],
+            ),
+            false,
+        );
+        assert_eq!(
+            a.views[0].after.pointer("/spec/tolerations"),
+            None,
+            "{:#}",
+            a.views[0].after
+        );
+    }
+
+    #[test]
+    fn candidate_json_shape() {
+        let c = Candidate {
+            webhook: "w".into(),
+            configuration: "c".into(),
+            verdict: Verdict::MayMatch("matchConditions".into()),
+            failure_policy: "Ignore".into(),
+            reinvocation_policy: "Never".into(),
+            side_effects: "None".into(),
+            known_stripper: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&c).unwrap(),
+            json!({"webhook": "w", "configuration": "c", "verdict": "may-match",
+                "why": "matchConditions", "failurePolicy": "Ignore",
+                "reinvocationPolicy": "Never", "sideEffects": "None"})
+        );
+    }
+
+    #[test]
+    fn patch_summaries_leave_values_out() {
+        let patch = json!([
+            {"op": "replace", "path": "/spec", "value": {"huge": true}},
+            {"op": "add", "path": "/a"}, {"op": "add", "path": "/b"},
+            {"op": "add", "path": "/c"}, {"op": "add", "path": "/d"}
+        ]);
+        assert_eq!(
+            patch_summary(&patch),
+            "replace /spec, add /a, add /b, add /c, and 1 more"
+        );
+        assert_eq!(patch_summary(&json!({})), "not a list of operations");
+    }
+
+    #[test]
     fn show_defaults_keeps_them() {
         let a = analyze(
             &facts(
@@ -1002,7 +1086,13 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(a.report.findings[0].message.contains("by its own patch"));
+        assert!(
+            a.report.findings[0]
+                .message
+                .contains("by its own patch (remove /spec/initContainers/0/restartPolicy)"),
+            "{}",
+            a.report.findings[0].message
+        );
     }
 
     #[test]

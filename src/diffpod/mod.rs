@@ -7,17 +7,17 @@
 mod analyze;
 mod blame;
 mod classify;
-mod collect;
+pub(crate) mod collect;
 mod diff;
-mod facts;
+pub(crate) mod facts;
 mod manifest;
 mod normalize;
 mod owner;
 mod render;
-mod strippers;
+pub(crate) mod strippers;
 mod template;
 mod unified;
-mod webhooks;
+pub(crate) mod webhooks;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -86,7 +86,7 @@ fn rename_token_volume(spec: &mut Map<String, Value>) {
 
 /// Drops nulls, empty maps and empty lists, which the API treats as absent. `emptyDir: {}` is
 /// the exception: it is a volume source, and removing it would change the meaning.
-fn prune(value: &mut Value) {
+pub fn prune(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (_, v) in map.iter_mut() {

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::analyze::{Analysis, Result_, Severity, View};
+use super::analyze::{Analysis, Result_, Severity, View, patch_summary};
 use super::facts::{BlameResult, Gate};
 use super::unified::{Line, diff_lines, hunks};
 use crate::render::{Tone, bold, paint, table, table_text};
@@ -90,7 +90,7 @@ pub fn table_output(a: &Analysis, color: bool, wide: bool) -> String {
         }
         for step in &o.blame {
             let what = match &step.result {
-                BlameResult::Patched { patch } => format!("patch {patch}"),
+                BlameResult::Patched { patch } => format!("patch: {}", patch_summary(patch)),
                 BlameResult::Unchanged => "no change".into(),
                 BlameResult::Denied { message } => format!("denied: {message}"),
                 BlameResult::Skipped { why } => format!("not called: {why}"),
@@ -150,6 +150,14 @@ fn sections(pod: &Value) -> Vec<(String, Value)> {
                 }
             }
         }
+    }
+    if own
+        .get("spec")
+        .and_then(Value::as_object)
+        .is_some_and(|s| s.is_empty())
+        && let Some(map) = own.as_object_mut()
+    {
+        map.remove("spec");
     }
     out.insert(0, ("pod".to_string(), own));
     out
