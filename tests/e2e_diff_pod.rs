@@ -245,6 +245,44 @@ fn well_behaved_injector_is_an_injection_not_a_strip() {
 }
 
 #[test]
+fn publicly_reported_stripper_is_flagged() {
+    let r = file("deployment-sidecar.yaml", "tokens", &[]);
+    // It matches but strips nothing here: a warning, not a damaged sidecar.
+    assert_eq!(r.code, Some(0), "{}\n{}", r.stdout, r.stderr);
+    let report = r.json();
+    let f = findings(&report, "known-stripper");
+    assert_eq!(f.len(), 1, "{:?}", ids(&report));
+    assert_eq!(f[0]["severity"], "warning");
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("gtoken.doit-intl.com")
+    );
+    assert_eq!(
+        report["objects"][0]["webhooks"][0]["knownStripper"]["project"],
+        "gtoken"
+    );
+}
+
+#[test]
+fn match_conditions_make_a_webhook_that_may_match() {
+    let r = file("deployment-sidecar.yaml", "conditional", &[]);
+    assert_eq!(r.code, Some(0), "{}\n{}", r.stdout, r.stderr);
+    let report = r.json();
+    let hook = &report["objects"][0]["webhooks"][0];
+    assert_eq!(hook["webhook"], "conditional.example.com", "{report:#}");
+    assert_eq!(hook["verdict"], "may-match");
+    assert!(
+        hook["why"]
+            .as_str()
+            .unwrap_or("")
+            .contains("not-kube-system")
+    );
+    assert_eq!(hook["failurePolicy"], "Ignore");
+}
+
+#[test]
 fn sidecar_with_startup_probe_rejection_is_explained() {
     let r = file("deployment-sidecar-probe.yaml", "legacy", &[]);
     assert_eq!(r.code, Some(1), "{}\n{}", r.stdout, r.stderr);

@@ -553,9 +553,11 @@ impl<'a> PodAnalysis<'a> {
         strip: bool,
     ) -> Attribution {
         if let Some(e) = &self.facts.webhooks.error {
-            return Attribution::Unknown {
-                why: format!("the mutating webhooks could not be listed ({e})"),
-            };
+            let mut why = format!("the mutating webhooks could not be listed ({e})");
+            if let Some(also) = also {
+                why.push_str(&format!("; {also}"));
+            }
+            return Attribution::Unknown { why };
         }
         if candidates.is_empty() {
             let why = if strip {

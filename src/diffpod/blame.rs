@@ -214,11 +214,7 @@ async fn call(client: &kube::Client, hook: &Webhook, pod: &Value, namespace: &st
             path,
             port,
         } => {
-            let path = path.as_deref().unwrap_or("/");
-            let uri = format!(
-                "/api/v1/namespaces/{ns}/services/https:{name}:{port}/proxy{}{path}",
-                if path.starts_with('/') { "" } else { "/" }
-            );
+            let uri = service_proxy_path(ns, name, *port, path.as_deref());
             post(client, &uri, body, wait).await
         }
         ClientConfig::Url { url } => match url_client(url, hook.ca_bundle.as_deref(), wait).await {
@@ -236,6 +232,18 @@ async fn call(client: &kube::Client, hook: &Webhook, pod: &Value, namespace: &st
         },
         Err(error) => BlameResult::Failed { error },
     }
+}
+
+/// The apiserver's service proxy path to a service-backed webhook (always https, like the
+/// apiserver's own call). The apiserver does not verify the webhook's certificate on this path.
+fn service_proxy_path(ns: &str, name: &str, port: u16, path: Option<&str>) -> String {
+    let path = path.unwrap_or("/");
+    let slash = if path.starts_with('/') { "" } else { "/" };
+    format!(
+        "/api/v1/namespaces/{}/services/https:{}:{port}/proxy{slash}{path}",
+        super::collect::encode(ns),
+        super::collect::encode(name)
+    )
 }
 
 async fn post(
@@ -402,6 +410,22 @@ mod tests {
                     vec!["spec.initContainers[name=proxy].restartPolicy".to_string()]
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn service_proxy_paths() {
+        assert_eq!(
+            service_proxy_path("hooks", "strip", 443, Some("/mutate?timeout=10s")),
+            "/api/v1/namespaces/hooks/services/https:strip:443/proxy/mutate?timeout=10s"
+        );
+        assert_eq!(
+            service_proxy_path("hooks", "strip", 8443, Some("mutate")),
+            "/api/v1/namespaces/hooks/services/https:strip:8443/proxy/mutate"
+        );
+        assert_eq!(
+            service_proxy_path("hooks", "strip", 443, None),
+            "/api/v1/namespaces/hooks/services/https:strip:443/proxy/"
         );
     }
 
