@@ -22,9 +22,9 @@ pub struct DoctorFacts {
     pub collected_at: Option<String>,
     #[serde(default)]
     pub scope: Scope,
-    /// check-nodes' facts (its snapshot document); None when not collected.
+    /// check-nodes' facts (its own snapshot document); None when not collected.
     #[serde(default)]
-    pub cluster: Option<serde_json::Value>,
+    pub cluster: Option<crate::nodes::facts::Snapshot>,
     #[serde(default)]
     pub admission: AdmissionFacts,
     #[serde(default)]
@@ -90,6 +90,29 @@ pub struct ClusterFacts {
     pub components: Vec<ComponentFacts>,
     #[serde(default)]
     pub nodes: Vec<NodeFacts>,
+    #[serde(default)]
+    pub pools: Vec<PoolFacts>,
+    /// check-nodes' advice for a mixed fleet: the label commands and the node affinity.
+    #[serde(default)]
+    pub recommendation: Option<Recommendation>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolFacts {
+    pub name: String,
+    pub nodes: usize,
+    pub supported: usize,
+    pub partial: usize,
+    pub unsupported: usize,
+    pub unknown: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recommendation {
+    pub label_commands: Vec<String>,
+    pub node_affinity: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

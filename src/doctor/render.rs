@@ -211,7 +211,7 @@ fn section_facts(report: &Report<'_>, section: Section, color: bool) -> String {
                 let via = if c.candidates.is_empty() {
                     String::new()
                 } else {
-                    format!(" via {}", c.candidates.join(", "))
+                    format!(" (matching webhooks: {})", c.candidates.join(", "))
                 };
                 lines.push(format!("canary in {}: {outcome}{via}", c.namespace));
             }

@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use super::checks::{self, Input};
 use super::facts::{
-    AdmissionFacts, ApiserverFacts, ComponentFacts, DoctorFacts, InjectorFacts, NodeFacts, Scope,
-    Skipped,
+    AdmissionFacts, ApiserverFacts, ComponentFacts, DoctorFacts, InjectorFacts, NodeFacts,
+    PoolFacts, Scope, Skipped,
 };
 use super::findings::Finding;
 use super::verdict::{self, NextStep, Summary, Verdict};
@@ -43,6 +43,7 @@ pub struct Nodes {
     pub partial: usize,
     pub unsupported: usize,
     pub unknown: usize,
+    pub pools: Vec<PoolFacts>,
     pub nodes: Vec<NodeFacts>,
 }
 
@@ -78,6 +79,7 @@ pub fn analyse(facts: &DoctorFacts) -> Report<'_> {
             partial: count("partial"),
             unsupported: count("unsupported"),
             unknown: count("unknown"),
+            pools: cluster.pools.clone(),
             nodes: cluster.nodes.clone(),
         },
         control_plane: ControlPlane {

@@ -173,8 +173,8 @@ pub fn run_fixture(name: &str) -> (DoctorFacts, Vec<Finding>) {
     let facts = facts_of(&fixture, name);
     let cluster = ClusterFacts {
         apiserver: fixture.apiserver.clone(),
-        components: Vec::new(),
         nodes: fixture.nodes.clone(),
+        ..Default::default()
     };
     let found = run_with(&Input::with_cluster(&facts, cluster));
     (facts, found)

@@ -5,13 +5,10 @@
 use std::collections::BTreeMap;
 
 use super::{Input, list_some};
-use crate::doctor::facts::NodeFacts;
+use crate::doctor::facts::{NodeFacts, Recommendation};
 use crate::doctor::findings::{Finding, ObjectRef};
+use crate::nodes::pools::{SUPPORT_LABEL_KEY, SUPPORT_LABEL_VALUE};
 use crate::version::{self, KubeVersion};
-
-/// The label doctor and check-nodes suggest for nodes that can run native sidecars.
-pub const NATIVE_LABEL_KEY: &str = "native-sidecars";
-pub const NATIVE_LABEL_VALUE: &str = "supported";
 
 /// A published kubelet bug in sidecar handling, and the first fixed patch of each affected
 /// minor (None: never fixed on that line). From the Kubernetes CHANGELOGs.
@@ -173,8 +170,22 @@ pub fn check(input: &Input<'_>) -> Vec<Finding> {
         }
     }
     let mut out = group_by_pool(hits);
-    out.extend(mixed_pools(nodes));
+    out.extend(mixed_pools(nodes, input.cluster.recommendation.as_ref()));
     out
+}
+
+/// What several nodes of one pool share, in one sentence.
+fn pooled_message(id: &str, n: usize, pool: &str) -> String {
+    let what = match id {
+        "node-unsupported" => "cannot run native sidecars",
+        "node-alpha-termination" => "start sidecars in order but do not stop them last (1.28)",
+        "node-gate-unknown" => "have a sidecar support that could not be verified",
+        "node-skew-newer" => "run kubelets newer than kube-apiserver",
+        "node-skew-too-old" => "run kubelets too old for kube-apiserver",
+        "node-known-bug" => "run kubelet patch releases with known sidecar bugs",
+        _ => "share this problem",
+    };
+    format!("{n} nodes of pool {pool} {what}")
 }
 
 /// One finding per node, or one per pool when several nodes of a pool share the problem.
@@ -191,7 +202,6 @@ fn group_by_pool(hits: Vec<NodeHit<'_>>) -> Vec<Finding> {
         match pool {
             Some(pool) if hits.len() > 1 => {
                 let names: Vec<&str> = hits.iter().map(|h| h.node.name.as_str()).collect();
-                let first = &hits[0];
                 let mut evidence: Vec<String> = hits
                     .iter()
                     .take(5)
@@ -203,11 +213,7 @@ fn group_by_pool(hits: Vec<NodeHit<'_>>) -> Vec<Finding> {
                     Finding::new(
                         id,
                         ObjectRef::cluster("NodePool", &pool),
-                        format!(
-                            "{} nodes of pool {pool}, e.g. {}",
-                            names.len(),
-                            first.message
-                        ),
+                        pooled_message(id, names.len(), &pool),
                     )
                     .evidence_all(evidence),
                 );
@@ -229,19 +235,32 @@ fn can_run(n: &NodeFacts) -> bool {
     matches!(n.verdict.as_str(), "supported" | "partial")
 }
 
-fn label_advice(supporting: &[&str]) -> Vec<String> {
-    vec![
-        format!(
-            "label the supporting nodes: kubectl label nodes {} {NATIVE_LABEL_KEY}={NATIVE_LABEL_VALUE}",
-            supporting.join(" ")
-        ),
-        format!(
-            "then require it in sidecar workloads: affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[].matchExpressions: [{{key: {NATIVE_LABEL_KEY}, operator: In, values: [{NATIVE_LABEL_VALUE}]}}]"
-        ),
-    ]
+/// check-nodes' commands when it made a recommendation (they label whole pools by their pool
+/// label where it can), else a command naming the supporting nodes.
+fn label_advice(supporting: &[&str], advice: Option<&Recommendation>) -> Vec<String> {
+    match advice {
+        Some(rec) => rec
+            .label_commands
+            .iter()
+            .map(|c| format!("label the supporting nodes: {c}"))
+            .chain([format!(
+                "then add to sidecar workloads' pod templates: {}",
+                rec.node_affinity
+            )])
+            .collect(),
+        None => vec![
+            format!(
+                "label the supporting nodes: kubectl label nodes {} {SUPPORT_LABEL_KEY}={SUPPORT_LABEL_VALUE} --overwrite",
+                supporting.join(" ")
+            ),
+            format!(
+                "then add to sidecar workloads' pod templates: affinity: {{nodeAffinity: {{requiredDuringSchedulingIgnoredDuringExecution: {{nodeSelectorTerms: [{{matchExpressions: [{{key: {SUPPORT_LABEL_KEY}, operator: In, values: [{SUPPORT_LABEL_VALUE}]}}]}}]}}}}}}"
+            ),
+        ],
+    }
 }
 
-fn mixed_pools(nodes: &[NodeFacts]) -> Vec<Finding> {
+fn mixed_pools(nodes: &[NodeFacts], advice: Option<&Recommendation>) -> Vec<Finding> {
     let mut pools: BTreeMap<Option<&str>, Vec<&NodeFacts>> = BTreeMap::new();
     for n in nodes {
         pools.entry(n.pool.as_deref()).or_default().push(n);
@@ -265,6 +284,8 @@ fn mixed_pools(nodes: &[NodeFacts]) -> Vec<Finding> {
         any_pool_mixed = true;
         let object = match pool {
             Some(p) => ObjectRef::cluster("NodePool", p),
+            // No node has a pool label: the mixed "pool" is the fleet.
+            None if pools.len() == 1 => ObjectRef::cluster("Cluster", "all nodes"),
             None => ObjectRef::cluster("NodePool", "(nodes without a pool label)"),
         };
         out.push(
@@ -279,7 +300,7 @@ fn mixed_pools(nodes: &[NodeFacts]) -> Vec<Finding> {
                 ),
             )
             .evidence(format!("cannot: {}", list_some(&lacking, 8)))
-            .evidence_all(label_advice(&supporting)),
+            .evidence_all(label_advice(&supporting, advice)),
         );
     }
     if !any_pool_mixed {
@@ -305,7 +326,7 @@ fn mixed_pools(nodes: &[NodeFacts]) -> Vec<Finding> {
                     ),
                 )
                 .evidence(format!("cannot: {}", list_some(&lacking, 8)))
-                .evidence_all(label_advice(&supporting)),
+                .evidence_all(label_advice(&supporting, advice)),
             );
         }
     }
@@ -404,12 +425,9 @@ mod tests {
         assert_eq!(unsupported[0].object.kind, "NodePool");
         let mixed = found.iter().find(|f| f.id == "mixed-pool-support").unwrap();
         assert_eq!(mixed.object.name, "blue");
-        assert!(
-            mixed
-                .evidence
-                .iter()
-                .any(|e| e.contains("kubectl label nodes new-1 native-sidecars=supported"))
-        );
+        assert!(mixed.evidence.iter().any(|e| {
+            e.contains("kubectl label nodes new-1 native-sidecars=supported --overwrite")
+        }));
     }
 
     #[test]

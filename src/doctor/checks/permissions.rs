@@ -18,7 +18,7 @@ pub fn check(input: &Input<'_>) -> Vec<Finding> {
             .in_section(s.section)
             .evidence(s.error.clone())
             .fix(format!(
-                "Grant `{permission}` to the user running doctor (read-only access is enough), or accept that {} is missing.",
+                "Grant `{permission}` to the user running doctor, or accept a report without: {}.",
                 s.what
             )),
             None => Finding::new(

@@ -142,6 +142,7 @@ pub async fn collect(ctx: &Context, scope: Scope) -> Result<DoctorFacts> {
     workloads::collect(ctx, &mut facts, &progress).await;
     progress.say("events");
     events::collect(ctx, &mut facts).await;
+    workloads::fetch_event_owners(ctx, &mut facts).await;
     progress.say("injectors");
     istio::collect(ctx, &mut facts).await;
     progress.say("admission");

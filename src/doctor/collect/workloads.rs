@@ -78,9 +78,11 @@ fn keep(pod: PodFacts, folded: &mut HashMap<String, usize>, pods: &mut Vec<PodFa
 }
 
 pub async fn collect(ctx: &Context, facts: &mut DoctorFacts, progress: &Progress) {
+    let mut owners = OwnerCache::default();
+    progress.say("workload templates");
+    list_declared(ctx, facts, &mut owners).await;
     let pods_api: Api<Pod> = api(ctx, facts);
     let base = list_params(facts);
-    let mut owners = OwnerCache::default();
     let mut folded: HashMap<String, usize> = HashMap::new();
     let mut token: Option<String> = None;
     let mut dropped = 0u64;
@@ -141,12 +143,46 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts, progress: &Progress
             &failure,
         );
     }
-    list_cronjobs(ctx, facts, &mut owners).await;
     facts.workloads.owners = owners.into_owners();
 }
 
-async fn list_cronjobs(ctx: &Context, facts: &mut DoctorFacts, owners: &mut OwnerCache) {
-    let cronjobs: Api<CronJob> = api(ctx, facts);
+/// The controllers of the events' objects (a ReplicaSet that cannot create pods has none to
+/// lead to it), fetched like pods' owners and added to the facts.
+pub async fn fetch_event_owners(ctx: &Context, facts: &mut DoctorFacts) {
+    let wanted: BTreeSet<(String, OwnerKey)> = facts
+        .workloads
+        .events
+        .iter()
+        .filter(|e| e.kind != "Pod" && plural(&e.kind).is_some())
+        .map(|e| {
+            (
+                e.namespace.clone(),
+                OwnerKey {
+                    kind: e.kind.clone(),
+                    name: e.name.clone(),
+                },
+            )
+        })
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let mut owners = OwnerCache::seeded(std::mem::take(&mut facts.workloads.owners));
+    owners.fetch(ctx, wanted, facts).await;
+    facts.workloads.owners = owners.into_owners();
+}
+
+/// One LIST (paginated) of a kind of workload in scope, each reduced to its template.
+async fn list_kind<K, F>(ctx: &Context, facts: &mut DoctorFacts, owners: &mut OwnerCache, reduce: F)
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+    <K as kube::Resource>::DynamicType: Default,
+    F: Fn(&K) -> OwnerFacts,
+{
+    let list: Api<K> = api(ctx, facts);
     let base = list_params(facts);
     let mut token: Option<String> = None;
     loop {
@@ -154,10 +190,10 @@ async fn list_cronjobs(ctx: &Context, facts: &mut DoctorFacts, owners: &mut Owne
             Some(t) => base.clone().continue_token(t),
             None => base.clone(),
         };
-        match request(ctx, cronjobs.list(&lp)).await {
+        match request(ctx, list.list(&lp)).await {
             Ok(page) => {
-                for cj in &page.items {
-                    let o = cronjob(cj);
+                for item in &page.items {
+                    let o = reduce(item);
                     owners.cache.insert(
                         (o.namespace.clone(), o.kind.clone(), o.name.clone()),
                         Some(o),
@@ -165,22 +201,46 @@ async fn list_cronjobs(ctx: &Context, facts: &mut DoctorFacts, owners: &mut Owne
                 }
                 token = page.metadata.continue_.filter(|t| !t.is_empty());
                 if token.is_none() {
-                    break;
+                    return;
                 }
             }
             Err(failure) => {
-                let permission = format!("list cronjobs {}", where_(facts));
+                let plural = K::plural(&Default::default()).into_owned();
+                let permission = format!("list {plural} {}", where_(facts));
                 skip(
                     facts,
                     Section::Workloads,
                     &permission,
-                    "CronJob templates (legacy sidecars in jobs that are not running now)",
+                    format!("{plural} templates (declared workloads without running pods)"),
                     &failure,
                 );
-                break;
+                return;
             }
         }
     }
+}
+
+/// Every workload that declares pods, running or not: its template is what the static checks
+/// and the admission canary read. ReplicaSets are fetched only as owners of live pods (old
+/// ones, scaled to zero, would only repeat their Deployment).
+async fn list_declared(ctx: &Context, facts: &mut DoctorFacts, owners: &mut OwnerCache) {
+    list_kind::<Deployment, _>(ctx, facts, owners, |o| {
+        extract::owner("Deployment", &o.metadata, Some(&o.spec.template))
+    })
+    .await;
+    list_kind::<StatefulSet, _>(ctx, facts, owners, |o| {
+        extract::owner("StatefulSet", &o.metadata, Some(&o.spec.template))
+    })
+    .await;
+    list_kind::<DaemonSet, _>(ctx, facts, owners, |o| {
+        extract::owner("DaemonSet", &o.metadata, Some(&o.spec.template))
+    })
+    .await;
+    list_kind::<Job, _>(ctx, facts, owners, |o| {
+        extract::owner("Job", &o.metadata, o.spec.as_ref().map(|s| &s.template))
+    })
+    .await;
+    list_kind::<CronJob, _>(ctx, facts, owners, cronjob).await;
 }
 
 fn cronjob(cj: &CronJob) -> OwnerFacts {
@@ -197,6 +257,17 @@ struct OwnerCache {
 }
 
 impl OwnerCache {
+    fn seeded(owners: Vec<OwnerFacts>) -> Self {
+        let mut cache = Self::default();
+        for o in owners {
+            cache.cache.insert(
+                (o.namespace.clone(), o.kind.clone(), o.name.clone()),
+                Some(o),
+            );
+        }
+        cache
+    }
+
     async fn fetch(
         &mut self,
         ctx: &Context,

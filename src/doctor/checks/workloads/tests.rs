@@ -45,7 +45,10 @@ fn stuck_pod(started_at: &str) -> PodFacts {
 }
 
 fn ids(facts: &DoctorFacts) -> Vec<String> {
-    check(&Input::new(facts)).into_iter().map(|f| f.id).collect()
+    check(&Input::new(facts))
+        .into_iter()
+        .map(|f| f.id)
+        .collect()
 }
 
 #[test]
@@ -55,12 +58,20 @@ fn a_plain_init_container_is_stuck_only_after_ten_minutes() {
         ..Default::default()
     };
     facts.workloads.pods.push(stuck_pod("2026-03-02T10:25:00Z"));
-    assert!(ids(&facts).is_empty(), "five minutes is a slow init, not a stuck one");
+    assert!(
+        ids(&facts).is_empty(),
+        "five minutes is a slow init, not a stuck one"
+    );
     facts.workloads.pods[0] = stuck_pod("2026-03-02T10:00:00Z");
     let found = check(&Input::new(&facts));
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].id, "sidecar-run-as-init");
-    assert!(found[0].evidence.iter().any(|e| e.contains("running for 30 minutes")));
+    assert!(
+        found[0]
+            .evidence
+            .iter()
+            .any(|e| e.contains("running for 30 minutes"))
+    );
     // Without a collection time there is no age, hence no finding.
     facts.collected_at = None;
     assert!(ids(&facts).is_empty());
@@ -123,7 +134,11 @@ fn folded_pods_count_in_the_evidence_and_every_node_is_checked() {
     assert!(f.message.contains("bad"));
     // The ReplicaSet was not fetched: the finding names it, the closest object known.
     assert_eq!(f.object.to_string(), "replicaset/ns/web-abc [proxy]");
-    assert!(f.evidence.iter().any(|e| e == "seen on 5 pods, e.g. ns/web-1"));
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e == "seen on 5 pods, e.g. ns/web-1")
+    );
 }
 
 #[test]

@@ -1,0 +1,541 @@
+#![cfg(feature = "e2e")]
+//! doctor against a real kube-apiserver (tests/scenarios/doctor-*.yaml): one scenario per
+//! workload signature, with pod statuses and events written through the API as a kubelet,
+//! scheduler or controller writes them, each finding asserted by id and object from `-o json`;
+//! a clean cluster is "ready" and exits 0; the mixed cluster lists its findings in the order a
+//! person should act on them, and the same run as the restricted user completes with every
+//! skipped part named.
+//!
+//! Each scenario gets its own control plane, one at a time (they start in seconds; running them
+//! all at once would only load a shared two-core machine).
+
+mod common;
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use common::{TestCluster, run_product};
+use serde_json::Value;
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// A scenario's cluster for one test, torn down when the test ends (passing or not).
+struct Up {
+    cluster: TestCluster,
+    _turn: MutexGuard<'static, ()>,
+}
+
+impl Drop for Up {
+    fn drop(&mut self) {
+        let _ = self.cluster.close_stdin_and_wait();
+    }
+}
+
+fn up(scenario: &str) -> Up {
+    let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    Up {
+        cluster: TestCluster::start_private(scenario, "doctor"),
+        _turn: turn,
+    }
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+    }
+}
+
+fn doctor_as(kubeconfig: &Path, args: &[&str]) -> Run {
+    let mut all = vec!["doctor"];
+    all.extend_from_slice(args);
+    let (status, stdout, stderr) = run_product(kubeconfig, &all);
+    Run {
+        code: status.code(),
+        stdout,
+        stderr,
+    }
+}
+
+impl Up {
+    fn doctor(&self, args: &[&str]) -> Run {
+        doctor_as(self.cluster.admin_kubeconfig(), args)
+    }
+
+    fn restricted(&self, args: &[&str]) -> Run {
+        doctor_as(self.cluster.restricted_kubeconfig(), args)
+    }
+}
+
+/// `kind/namespace/name [container]`, as the table prints objects.
+fn object(f: &Value) -> String {
+    let o = &f["object"];
+    let mut out = format!("{}/", o["kind"].as_str().unwrap_or("?").to_lowercase());
+    if let Some(ns) = o["namespace"].as_str() {
+        out.push_str(ns);
+        out.push('/');
+    }
+    out.push_str(o["name"].as_str().unwrap_or("?"));
+    if let Some(c) = o["container"].as_str() {
+        out.push_str(&format!(" [{c}]"));
+    }
+    out
+}
+
+fn listed(report: &Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .map(|fs| {
+            fs.iter()
+                .map(|f| (f["id"].as_str().unwrap_or("?").to_string(), object(f)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn find<'a>(report: &'a Value, id: &str, on: &str) -> &'a Value {
+    report["findings"]
+        .as_array()
+        .and_then(|fs| fs.iter().find(|f| f["id"] == id && object(f) == on))
+        .unwrap_or_else(|| panic!("no {id} on {on}; found {:#?}", listed(report)))
+}
+
+/// The contract every finding keeps, whatever its check.
+fn assert_shape(report: &Value) {
+    for key in [
+        "verdict",
+        "summary",
+        "nextSteps",
+        "findings",
+        "controlPlane",
+        "nodes",
+        "admission",
+        "injectors",
+        "workloads",
+    ] {
+        assert!(report.get(key).is_some(), "no top-level {key}");
+    }
+    for key in ["error", "warning", "info"] {
+        assert!(report["summary"][key].is_u64(), "summary.{key}");
+    }
+    for f in report["findings"].as_array().expect("findings is a list") {
+        for key in ["id", "severity", "message", "evidence", "fix", "reference"] {
+            assert!(f.get(key).is_some(), "finding without {key}: {f}");
+        }
+        for key in ["kind", "namespace", "name", "container"] {
+            assert!(f["object"].get(key).is_some(), "object without {key}: {f}");
+        }
+        assert!(
+            f["reference"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("https://")),
+            "{f}"
+        );
+    }
+}
+
+/// Runs `doctor -A -o json` on a signature's scenario and returns the report, after checking
+/// the exit code for the worst severity found.
+fn signature(scenario: &str, id: &str, on: &str) -> Value {
+    let up = up(scenario);
+    let run = up.doctor(&["-A", "-o", "json"]);
+    let report = run.json();
+    assert_shape(&report);
+    let f = find(&report, id, on);
+    let failing = report["summary"]["error"].as_u64().unwrap_or(0) > 0;
+    assert_eq!(
+        run.code,
+        Some(if failing { 1 } else { 0 }),
+        "stderr: {}",
+        run.stderr
+    );
+    if f["severity"] == "warning" {
+        let strict = up.doctor(&["-A", "-o", "json", "--fail-on", "warning"]);
+        assert_eq!(strict.code, Some(1), "--fail-on warning: {}", strict.stderr);
+    }
+    report
+}
+
+#[test]
+fn clean_cluster_is_ready_and_exits_0() {
+    let up = up("tests/scenarios/doctor-clean.yaml");
+    let run = up.doctor(&["-A", "-o", "json", "--fail-on", "info"]);
+    let report = run.json();
+    assert_shape(&report);
+    assert_eq!(run.code, Some(0), "{:#?}\n{}", listed(&report), run.stderr);
+    assert_eq!(report["verdict"], "ready");
+    assert_eq!(listed(&report), Vec::<(String, String)>::new());
+    assert_eq!(report["nodes"]["supported"], 2);
+    let canaries = report["admission"]["canaries"]
+        .as_array()
+        .expect("canaries");
+    assert_eq!(canaries.len(), 1, "one canary, in shop");
+    assert_eq!(canaries[0]["outcome"], "kept");
+    let table = up.doctor(&["-A"]);
+    assert_eq!(table.code, Some(0));
+    for section in [
+        "CONTROL PLANE",
+        "NODES AND POOLS",
+        "ADMISSION",
+        "INJECTORS",
+        "WORKLOADS",
+        "VERDICT",
+    ] {
+        assert!(
+            table.stdout.contains(section),
+            "{section} missing:\n{}",
+            table.stdout
+        );
+    }
+    assert!(
+        table.stdout.contains("ready: 0 error(s)"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        !table.stdout.contains('\u{1b}'),
+        "no color when not a terminal"
+    );
+}
+
+#[test]
+fn stripped_sidecar_and_the_canary_that_proves_it() {
+    let report = signature(
+        "tests/scenarios/doctor-stripped.yaml",
+        "sidecar-stripped",
+        "deployment/shop/web [log-shipper]",
+    );
+    find(
+        &report,
+        "sidecar-run-as-init",
+        "deployment/shop/web [log-shipper]",
+    );
+    let strip = find(&report, "admission-strips-restartpolicy", "namespace/shop");
+    let evidence = strip["evidence"].to_string();
+    assert!(
+        evidence.contains("legacy-injector.example.com"),
+        "{evidence}"
+    );
+    let canary = &report["admission"]["canaries"][0];
+    assert_eq!(canary["namespace"], "shop");
+    assert_eq!(canary["outcome"], "stripped");
+    assert_eq!(
+        canary["labels"]["app"], "web",
+        "labelled like the namespace's workload"
+    );
+}
+
+#[test]
+fn sidecar_run_as_init_on_a_kubelet_that_predates_sidecars() {
+    let report = signature(
+        "tests/scenarios/doctor-run-as-init.yaml",
+        "sidecar-run-as-init",
+        "pod/jobs/worker [log-shipper]",
+    );
+    find(
+        &report,
+        "sidecar-on-unsupported-node",
+        "pod/jobs/worker [log-shipper]",
+    );
+    find(&report, "node-unsupported", "node/old-2");
+    find(&report, "node-skew-too-old", "node/old-2");
+}
+
+#[test]
+fn sidecar_on_a_node_with_the_gate_off() {
+    signature(
+        "tests/scenarios/doctor-on-unsupported-node.yaml",
+        "sidecar-on-unsupported-node",
+        "pod/payments/ledger-0 [vault-agent]",
+    );
+}
+
+#[test]
+fn sidecar_rejected_by_the_kubelet() {
+    let report = signature(
+        "tests/scenarios/doctor-rejected-by-kubelet.yaml",
+        "sidecar-rejected-by-kubelet",
+        "daemonset/monitoring/node-agent [config-reloader]",
+    );
+    let f = find(
+        &report,
+        "sidecar-rejected-by-kubelet",
+        "daemonset/monitoring/node-agent [config-reloader]",
+    );
+    let evidence = f["evidence"].to_string();
+    assert!(
+        evidence.contains("Pod was rejected"),
+        "status message quoted: {evidence}"
+    );
+    assert!(
+        evidence.contains("event InitContainerRestartPolicyForbidden"),
+        "event quoted: {evidence}"
+    );
+}
+
+#[test]
+fn sidecar_unschedulable_with_the_scheduler_gate_off() {
+    signature(
+        "tests/scenarios/doctor-unschedulable.yaml",
+        "sidecar-unschedulable-gate-off",
+        "pod/analytics/report-gen [cloud-sql-proxy]",
+    );
+}
+
+#[test]
+fn legacy_sidecar_blocks_a_job() {
+    signature(
+        "tests/scenarios/doctor-blocks-job.yaml",
+        "legacy-sidecar-blocks-job",
+        "cronjob/batch/nightly-report [istio-proxy]",
+    );
+}
+
+#[test]
+fn legacy_sidecar_in_a_cronjob_template() {
+    signature(
+        "tests/scenarios/doctor-legacy-in-job.yaml",
+        "legacy-sidecar-in-job",
+        "cronjob/finance/export [cloud-sql-proxy]",
+    );
+}
+
+#[test]
+fn start_race_with_a_regular_proxy() {
+    signature(
+        "tests/scenarios/doctor-start-race.yaml",
+        "sidecar-start-race",
+        "deployment/shop/orders [envoy]",
+    );
+}
+
+#[test]
+fn native_sidecar_without_startup_probe() {
+    signature(
+        "tests/scenarios/doctor-missing-startup-probe.yaml",
+        "sidecar-missing-startup-probe",
+        "deployment/payments/api [auth-proxy]",
+    );
+}
+
+#[test]
+fn classic_init_container_that_never_exits() {
+    signature(
+        "tests/scenarios/doctor-never-exits.yaml",
+        "init-container-never-exits",
+        "statefulset/finance/ledger [vault-agent]",
+    );
+}
+
+#[test]
+fn restart_policy_on_a_regular_container() {
+    signature(
+        "tests/scenarios/doctor-restart-policy-app.yaml",
+        "restart-policy-on-app-container",
+        "deployment/shop/catalog [log-shipper]",
+    );
+}
+
+#[test]
+fn probes_on_a_classic_init_container() {
+    signature(
+        "tests/scenarios/doctor-probe-on-classic-init.yaml",
+        "probe-on-classic-init",
+        "replicaset/data/db-migrate-6c9d8",
+    );
+}
+
+#[test]
+fn readiness_without_startup_probe_is_info() {
+    let report = signature(
+        "tests/scenarios/doctor-readiness-not-startup.yaml",
+        "sidecar-readiness-not-startup",
+        "deployment/shop/cart [secrets-sync]",
+    );
+    assert_eq!(
+        report["verdict"], "ready",
+        "info does not change the verdict"
+    );
+}
+
+#[test]
+fn injectors_native_switches() {
+    let report = signature(
+        "tests/scenarios/doctor-injectors.yaml",
+        "istio-native-mismatch",
+        "deployment/istio-system/istiod",
+    );
+    find(
+        &report,
+        "istio-native-mismatch",
+        "deployment/shop/cart [istio-proxy]",
+    );
+    find(&report, "linkerd-annotation-typo", "namespace/linkerd-apps");
+    assert_eq!(
+        report["injectors"]["istiod"][0]["enableNativeSidecars"],
+        "true"
+    );
+    // istio-init runs the proxy image but exits: not a never-exiting init container.
+    assert!(
+        !listed(&report)
+            .iter()
+            .any(|(id, _)| id == "init-container-never-exits"),
+        "{:#?}",
+        listed(&report)
+    );
+}
+
+/// The order a person should act on them: errors before warnings; within a severity the
+/// cluster before workloads and causes before symptoms.
+const MIXED_ORDER: &[(&str, &str)] = &[
+    ("node-unsupported", "nodepool/green"),
+    ("node-skew-too-old", "nodepool/green"),
+    ("admission-strips-restartpolicy", "namespace/shop"),
+    ("sidecar-stripped", "deployment/shop/web [proxy]"),
+    ("sidecar-stripped", "pod/shop/cart [log-shipper]"),
+    (
+        "sidecar-unschedulable-gate-off",
+        "pod/analytics/report-gen [cloud-sql-proxy]",
+    ),
+    (
+        "sidecar-on-unsupported-node",
+        "deployment/payments/api [auth-proxy]",
+    ),
+    (
+        "sidecar-run-as-init",
+        "deployment/payments/api [auth-proxy]",
+    ),
+    ("sidecar-run-as-init", "pod/shop/cart [log-shipper]"),
+    (
+        "legacy-sidecar-blocks-job",
+        "cronjob/batch/nightly-report [istio-proxy]",
+    ),
+    ("mixed-pool-support", "nodepool/green"),
+    (
+        "webhook-blocks-dry-run",
+        "mutatingwebhookconfiguration/audit-sink.example.com [audit-sink.example.com]",
+    ),
+    ("linkerd-annotation-typo", "deployment/mesh/catalog"),
+    (
+        "sidecar-missing-startup-probe",
+        "deployment/payments/api [auth-proxy]",
+    ),
+];
+
+#[test]
+fn mixed_cluster_in_action_order_as_admin_and_as_restricted_user() {
+    let up = up("tests/scenarios/doctor-mixed.yaml");
+    let snapshot = up.cluster.dir.join("doctor-mixed.json");
+    let snap = snapshot.to_str().expect("utf-8 path");
+    let run = up.doctor(&["-A", "-o", "json", "--save-snapshot", snap]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let report = run.json();
+    assert_shape(&report);
+    assert_eq!(report["verdict"], "not ready");
+    let want: Vec<(String, String)> = MIXED_ORDER
+        .iter()
+        .map(|(id, o)| (id.to_string(), o.to_string()))
+        .collect();
+    assert_eq!(listed(&report), want);
+    let steps: Vec<&str> = report["nextSteps"]
+        .as_array()
+        .expect("nextSteps")
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "node-unsupported",
+            "node-skew-too-old",
+            "admission-strips-restartpolicy"
+        ]
+    );
+
+    // The snapshot reproduces the report without the cluster.
+    let offline = doctor_as(
+        Path::new("/nonexistent"),
+        &["--snapshot", snap, "-o", "json"],
+    );
+    assert_eq!(offline.code, Some(1), "{}", offline.stderr);
+    assert_eq!(offline.json(), report);
+
+    // One namespace, then a label selector: the scope narrows the workloads.
+    let shop = up.doctor(&["-n", "shop", "-o", "json"]).json();
+    assert!(
+        listed(&shop)
+            .iter()
+            .all(|(id, o)| !id.starts_with("sidecar") || o.contains("/shop/")),
+        "{:#?}",
+        listed(&shop)
+    );
+    find(&shop, "sidecar-stripped", "pod/shop/cart [log-shipper]");
+    let api = up.doctor(&["-A", "-l", "app=api", "-o", "json"]).json();
+    find(
+        &api,
+        "sidecar-run-as-init",
+        "deployment/payments/api [auth-proxy]",
+    );
+    assert!(
+        !listed(&api).iter().any(|(_, o)| o.contains("cart")),
+        "{:#?}",
+        listed(&api)
+    );
+
+    // The restricted user: no nodes/proxy, no /metrics, no create pods. The run completes and
+    // names what it skipped.
+    let restricted = up.restricted(&["-A", "-o", "json"]);
+    assert_eq!(restricted.code, Some(1), "{}", restricted.stderr);
+    let report = restricted.json();
+    assert_shape(&report);
+    let permissions: Vec<String> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["id"] == "permission-missing")
+        .map(|f| f["object"]["name"].as_str().unwrap_or("").to_string())
+        .collect();
+    for p in [
+        "get nodes/proxy",
+        "get on nonResourceURL /metrics",
+        "create pods",
+    ] {
+        assert!(
+            permissions.iter().any(|x| x == p),
+            "{p} not named in {permissions:?}"
+        );
+    }
+    for (id, on) in [
+        ("sidecar-stripped", "pod/shop/cart [log-shipper]"),
+        (
+            "legacy-sidecar-blocks-job",
+            "cronjob/batch/nightly-report [istio-proxy]",
+        ),
+        (
+            "sidecar-run-as-init",
+            "deployment/payments/api [auth-proxy]",
+        ),
+        ("node-unsupported", "node/green-2"),
+    ] {
+        find(&report, id, on);
+    }
+    assert!(
+        !listed(&report)
+            .iter()
+            .any(|(id, _)| id == "admission-strips-restartpolicy"),
+        "the restricted user cannot dry-run, so admission is not judged"
+    );
+    let table = up.restricted(&["-A"]);
+    assert_eq!(table.code, Some(1));
+    assert!(
+        table.stdout.contains("permission-missing"),
+        "{}",
+        table.stdout
+    );
+}
