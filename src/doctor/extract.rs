@@ -75,7 +75,7 @@ pub fn pod(pod: &Pod) -> PodFacts {
             })
             .unwrap_or_default(),
         similar: 0,
-        similar_nodes: Vec::new(),
+        similar_nodes: BTreeMap::new(),
     }
 }
 

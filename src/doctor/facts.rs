@@ -297,9 +297,10 @@ pub struct PodFacts {
     /// Further pods of the same owner in the same state, folded into this one.
     #[serde(default)]
     pub similar: u32,
-    /// The nodes of the folded pods (distinct, capped), for node-dependent checks.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub similar_nodes: Vec<String>,
+    /// Where the folded pods run: node -> how many of them (distinct nodes capped), for
+    /// node-dependent checks.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub similar_nodes: BTreeMap<String, u32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

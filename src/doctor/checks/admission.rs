@@ -9,8 +9,15 @@ use crate::doctor::facts::{CanaryFacts, CanaryOutcome, WebhookFacts};
 use crate::doctor::findings::{Finding, ObjectRef};
 
 fn webhook_object(w: &WebhookFacts) -> ObjectRef {
-    // The webhook's own name goes where a container would: it is the part inside the object.
-    ObjectRef::cluster("MutatingWebhookConfiguration", &w.configuration).with_container(&w.name)
+    ObjectRef::cluster("MutatingWebhook", &w.name)
+}
+
+fn configuration_line(w: &WebhookFacts) -> String {
+    format!(
+        "in MutatingWebhookConfiguration {}, calling {}",
+        w.configuration,
+        w.target.as_deref().unwrap_or("(no client config)")
+    )
 }
 
 /// Webhooks whose side effects make the apiserver refuse dry runs that reach them.
@@ -125,6 +132,7 @@ pub fn check(input: &Input<'_>) -> Vec<Finding> {
                     w.side_effects.as_deref().unwrap_or("unknown")
                 ),
             )
+            .evidence(configuration_line(w))
             .evidence(format!("rules: {}", w.rules.join("; ")));
             if let Some(namespaces) = seen_refusing {
                 f = f.evidence(format!(
@@ -142,6 +150,7 @@ pub fn check(input: &Input<'_>) -> Vec<Finding> {
                     format!("{} matches a webhook publicly reported to strip restartPolicy", w.name),
                 )
                 .evidence(known.to_string())
+                .evidence(configuration_line(w))
                 .evidence(format!(
                     "failurePolicy {}, reinvocationPolicy {}, namespaceSelector {}, objectSelector {}",
                     w.failure_policy.as_deref().unwrap_or("Fail"),
@@ -157,7 +166,7 @@ pub fn check(input: &Input<'_>) -> Vec<Finding> {
         out.push(
             Finding::new(
                 "webhook-blocks-dry-run",
-                ObjectRef::cluster("MutatingWebhookConfiguration", "?").with_container(&name),
+                ObjectRef::cluster("MutatingWebhook", &name),
                 format!("{name} does not support dry run"),
             )
             .evidence(format!(
@@ -223,8 +232,8 @@ mod tests {
             .map(|f| (f.id.as_str(), f.object.name.as_str()))
             .collect();
         assert!(ids.contains(&("admission-strips-restartpolicy", "legacy")));
-        assert!(ids.contains(&("webhook-known-stripper", "legacy.example.com-cfg")));
-        assert!(ids.contains(&("webhook-blocks-dry-run", "audit.example.com-cfg")));
+        assert!(ids.contains(&("webhook-known-stripper", "legacy.example.com")));
+        assert!(ids.contains(&("webhook-blocks-dry-run", "audit.example.com")));
         assert!(ids.contains(&("permission-missing", "create pods in namespace locked")));
         let mut two = facts.clone();
         two.admission

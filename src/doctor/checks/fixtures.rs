@@ -262,25 +262,3 @@ fn every_fixture_finds_what_it_expects() {
         assert!(covered.contains_key(id), "no fixture expects {id}");
     }
 }
-
-#[test]
-#[ignore]
-fn print_all() {
-    let mut files: Vec<String> = std::fs::read_dir(fixture_dir())
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    files.sort();
-    for f in files {
-        let (_, found) = run_fixture(&f);
-        println!("== {f}");
-        for x in found {
-            println!("  {} {} {} : {}", x.severity, x.id, x.object, x.message);
-            for e in x.evidence {
-                println!("      - {e}");
-            }
-            println!("      fix: {}", x.fix);
-        }
-    }
-}

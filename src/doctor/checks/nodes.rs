@@ -179,7 +179,7 @@ fn pooled_message(id: &str, n: usize, pool: &str) -> String {
     let what = match id {
         "node-unsupported" => "cannot run native sidecars",
         "node-alpha-termination" => "start sidecars in order but do not stop them last (1.28)",
-        "node-gate-unknown" => "have a sidecar support that could not be verified",
+        "node-gate-unknown" => "have sidecar support that could not be verified",
         "node-skew-newer" => "run kubelets newer than kube-apiserver",
         "node-skew-too-old" => "run kubelets too old for kube-apiserver",
         "node-known-bug" => "run kubelet patch releases with known sidecar bugs",

@@ -494,29 +494,42 @@ fn on_unsupported_node(
     let Some(sidecar) = pod.spec.init_containers.iter().find(|c| c.is_restartable()) else {
         return;
     };
-    let nodes: BTreeSet<&str> = pod
-        .node
-        .iter()
-        .chain(pod.similar_nodes.iter())
-        .map(String::as_str)
-        .collect();
-    for node in nodes {
-        if input.node_verdict(node) != Some("unsupported") {
-            continue;
-        }
-        hits.add(
-            Finding::new(
-                "sidecar-on-unsupported-node",
-                object.clone().with_container(&sidecar.name),
-                format!(
-                    "native sidecar {} runs on node {node}, which cannot run native sidecars",
-                    sidecar.name
-                ),
-            )
-            .evidence(node_line(input, node)),
-            Some(seen),
-        );
+    // How many pods of this record run on each node: the representative, then the folded.
+    let mut on: BTreeMap<&str, u32> = BTreeMap::new();
+    if let Some(node) = pod.node.as_deref() {
+        on.insert(node, 1);
     }
+    for (node, n) in &pod.similar_nodes {
+        *on.entry(node.as_str()).or_default() += n;
+    }
+    let bad: Vec<(&str, u32)> = on
+        .into_iter()
+        .filter(|(node, _)| input.node_verdict(node) == Some("unsupported"))
+        .collect();
+    let Some((first, _)) = bad.first() else {
+        return;
+    };
+    let message = match bad.len() {
+        1 => format!(
+            "native sidecar {} runs on node {first}, which cannot run native sidecars",
+            sidecar.name
+        ),
+        n => format!(
+            "native sidecar {} runs on {n} nodes that cannot run native sidecars",
+            sidecar.name
+        ),
+    };
+    let f = Finding::new(
+        "sidecar-on-unsupported-node",
+        object.clone().with_container(&sidecar.name),
+        message,
+    )
+    .evidence_all(bad.iter().take(5).map(|(node, _)| node_line(input, node)));
+    let on_bad = Seen {
+        pod: seen.pod.clone(),
+        weight: bad.iter().map(|(_, n)| n).sum(),
+    };
+    hits.add(f, Some(&on_bad));
 }
 
 fn first_sidecar(spec: &PodSpecFacts) -> Option<&str> {

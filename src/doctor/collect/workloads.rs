@@ -58,12 +58,13 @@ fn keep(pod: PodFacts, folded: &mut HashMap<String, usize>, pods: &mut Vec<PodFa
         && let Some(existing) = pods.get_mut(i)
     {
         existing.similar += 1;
-        if let Some(node) = pod.node
-            && existing.node.as_ref() != Some(&node)
-            && !existing.similar_nodes.contains(&node)
-            && existing.similar_nodes.len() < MAX_SIMILAR_NODES
-        {
-            existing.similar_nodes.push(node);
+        if let Some(node) = pod.node {
+            let known = existing.similar_nodes.len();
+            if let Some(n) = existing.similar_nodes.get_mut(&node) {
+                *n += 1;
+            } else if known < MAX_SIMILAR_NODES {
+                existing.similar_nodes.insert(node, 1);
+            }
         }
         return true;
     }
@@ -411,7 +412,16 @@ mod tests {
         assert!(keep(pod("c", "n1"), &mut folded, &mut pods));
         assert_eq!(pods.len(), 1);
         assert_eq!(pods[0].similar, 2);
-        assert_eq!(pods[0].similar_nodes, vec!["n2".to_string()]);
+        let nodes: Vec<(&str, u32)> = pods[0]
+            .similar_nodes
+            .iter()
+            .map(|(n, c)| (n.as_str(), *c))
+            .collect();
+        assert_eq!(
+            nodes,
+            [("n1", 1), ("n2", 1)],
+            "the representative's own node stays in `node`"
+        );
         let mut bare = pod("d", "n1");
         bare.owner = None;
         assert!(keep(bare, &mut folded, &mut pods));
