@@ -196,12 +196,10 @@ impl Hits {
                 continue;
             };
             let mut finding = hit.finding;
-            match hit.count {
-                0 => {}
-                1 => finding
-                    .evidence
-                    .push(format!("seen on pod {}", hit.pods[0])),
-                n => finding.evidence.push(format!(
+            match (hit.count, hit.pods.first()) {
+                (0, _) | (_, None) => {}
+                (1, Some(pod)) => finding.evidence.push(format!("seen on pod {pod}")),
+                (n, Some(_)) => finding.evidence.push(format!(
                     "seen on {n} pods, e.g. {}",
                     list_some(&hit.pods, 3)
                 )),

@@ -142,7 +142,9 @@ pub async fn collect(ctx: &Context, scope: Scope) -> Result<DoctorFacts> {
     workloads::collect(ctx, &mut facts, &progress).await;
     progress.say("events");
     events::collect(ctx, &mut facts).await;
+    let listed = events::owner_keys(&facts);
     workloads::fetch_event_owners(ctx, &mut facts).await;
+    events::scope_to_selector(&mut facts, &listed);
     progress.say("injectors");
     istio::collect(ctx, &mut facts).await;
     progress.say("admission");

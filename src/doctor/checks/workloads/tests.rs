@@ -135,7 +135,9 @@ fn folded_pods_count_in_the_evidence_and_every_node_is_checked() {
     // The ReplicaSet was not fetched: the finding names it, the closest object known.
     assert_eq!(f.object.to_string(), "replicaset/ns/web-abc [proxy]");
     assert!(
-        f.evidence.iter().any(|e| e == "seen on 3 pods, e.g. ns/web-1"),
+        f.evidence
+            .iter()
+            .any(|e| e == "seen on 3 pods, e.g. ns/web-1"),
         "only the pods on node bad count: {:?}",
         f.evidence
     );
