@@ -232,6 +232,23 @@ fn stripped_sidecar_and_the_canary_that_proves_it() {
 }
 
 #[test]
+fn stripped_by_an_apiserver_with_the_gate_off() {
+    let report = signature(
+        "tests/scenarios/doctor-gate-off.yaml",
+        "sidecar-stripped",
+        "deployment/plain/web [log-shipper]",
+    );
+    find(&report, "apiserver-gate-off", "component/kube-apiserver");
+    let canary = find(&report, "admission-strips-restartpolicy", "namespace/plain");
+    assert!(
+        canary["evidence"]
+            .to_string()
+            .contains("the apiserver itself drops the field"),
+        "{canary}"
+    );
+}
+
+#[test]
 fn sidecar_run_as_init_on_a_kubelet_that_predates_sidecars() {
     let report = signature(
         "tests/scenarios/doctor-run-as-init.yaml",
