@@ -315,3 +315,177 @@ fn timeouts_and_the_deadline_bound_the_run() {
     assert_eq!(node(&report, "gen-130")["verdict"], "supported");
     assert!(took < Duration::from_secs(30), "took {took:?}");
 }
+
+/// CPU seconds (user + system) a process has used, from /proc/PID/stat.
+fn cpu_seconds(pid: i32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// A TCP relay that delays everything the kubelet sends by `delay` (a one-way delay line, so
+/// pipelined bytes are not serialised): each request/response round trip, the TCP and the TLS
+/// handshakes each cost `delay`, as a network RTT plus kubelet think time would. `tc netem` would
+/// be simpler but the test machines' kernels lack it.
+fn relay(listener: std::net::TcpListener, upstream: std::net::SocketAddr, delay: Duration) {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    fn pipe(mut from: TcpStream, mut to: TcpStream, delay: Duration) {
+        if delay.is_zero() {
+            let _ = std::io::copy(&mut from, &mut to);
+            let _ = to.shutdown(std::net::Shutdown::Write);
+            return;
+        }
+        let (tx, rx) = std::sync::mpsc::channel::<(Instant, Vec<u8>)>();
+        let writer = std::thread::spawn(move || {
+            for (at, chunk) in rx {
+                let due = at + delay;
+                let now = Instant::now();
+                if due > now {
+                    std::thread::sleep(due - now);
+                }
+                if to.write_all(&chunk).is_err() {
+                    return;
+                }
+            }
+            let _ = to.shutdown(std::net::Shutdown::Write);
+        });
+        let mut buf = vec![0u8; 64 * 1024];
+        while let Ok(n) = from.read(&mut buf) {
+            if n == 0 || tx.send((Instant::now(), buf[..n].to_vec())).is_err() {
+                break;
+            }
+        }
+        drop(tx);
+        let _ = writer.join();
+    }
+    std::thread::spawn(move || {
+        for client in listener.incoming().map_while(Result::ok) {
+            std::thread::spawn(move || {
+                let Ok(server) = TcpStream::connect(upstream) else {
+                    return;
+                };
+                let _ = server.set_nodelay(true);
+                let _ = client.set_nodelay(true);
+                let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else {
+                    return;
+                };
+                std::thread::spawn(move || pipe(c2, s2, Duration::ZERO));
+                // The connection's first bytes come from the client (SYN-ACK is not relayed),
+                // so add one delay for the TCP handshake here.
+                std::thread::sleep(delay);
+                pipe(server, client, delay);
+            });
+        }
+    });
+}
+
+/// Points every node of the cluster at a relay with the given delay (InternalIP = the host
+/// end of the scenario's veth, a port per node), so the apiserver's node proxy goes through it.
+async fn route_through_relays(c: &TestCluster, delay: Duration) {
+    use k8s_openapi::api::core::v1::Node;
+    use kube::api::{Api, Patch, PatchParams};
+    let nodes: Api<Node> = Api::all(c.admin_client().await);
+    for (name, address) in &c.env.nodes {
+        let port = c.env.kubelet_ports.get(name).copied().unwrap_or(10250);
+        let upstream: std::net::SocketAddr = format!("{address}:{port}").parse().expect("addr");
+        let listener = std::net::TcpListener::bind((c.env.host_address.as_str(), 0))
+            .expect("bind a relay on the host veth address");
+        let relay_port = listener.local_addr().expect("relay addr").port();
+        relay(listener, upstream, delay);
+        let patch = serde_json::json!({"status": {
+            "addresses": [{"type": "InternalIP", "address": c.env.host_address}],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": relay_port}},
+        }});
+        nodes
+            .patch_status(name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .expect("patch node status");
+    }
+}
+
+/// Chooses the --concurrency default: wall time and apiserver CPU for 200 kubelets at each
+/// concurrency, with latency added between the apiserver and the kubelets by a delaying relay.
+/// Prints a markdown table for tests/bench/README.md.
+///     cargo test --features e2e --test e2e_check_nodes -- --ignored bench_concurrency --nocapture
+/// KSC_BENCH_DELAY_MS sets the delay (default 50), KSC_BENCH_LEVELS the concurrencies.
+#[test]
+#[ignore = "benchmark, minutes long; see tests/bench/README.md"]
+fn bench_concurrency() {
+    let c = TestCluster::start("tests/bench/fleet-200.yaml");
+    let delay_ms: u64 = std::env::var("KSC_BENCH_DELAY_MS")
+        .ok()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(50);
+    let levels: Vec<usize> = std::env::var("KSC_BENCH_LEVELS")
+        .unwrap_or_else(|_| "1,4,8,16,32,64,128".into())
+        .split(',')
+        .filter_map(|d| d.trim().parse().ok())
+        .collect();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(route_through_relays(c, Duration::from_millis(delay_ms)));
+    let apiserver = c
+        .env
+        .pids
+        .iter()
+        .find(|(name, _)| name.contains("apiserver"))
+        .map(|(_, pid)| *pid);
+    let rounds = 3;
+    let mut table = format!(
+        "| kubelet RTT | concurrency | wall time (median of {rounds}) | apiserver CPU per run | nodes answered |\n|---|---|---|---|---|\n"
+    );
+    for &level in &levels {
+        let mut walls = Vec::new();
+        let mut cpus = Vec::new();
+        let mut answered = 0;
+        for _ in 0..rounds {
+            let before = apiserver.and_then(cpu_seconds);
+            let started = Instant::now();
+            let (status, stdout, stderr) = c.run(&[
+                "check-nodes",
+                "-o",
+                "json",
+                "--concurrency",
+                &level.to_string(),
+                "--node-timeout",
+                "30s",
+                "--deadline",
+                "600s",
+            ]);
+            walls.push(started.elapsed());
+            if let (Some(b), Some(a)) = (before, apiserver.and_then(cpu_seconds)) {
+                cpus.push(a - b);
+            }
+            assert!(status.code().is_some(), "{stderr}");
+            let v: Value = serde_json::from_str(&stdout).expect("JSON");
+            // Answered: read from metrics, or no series on a 1.37 kubelet (source version).
+            answered = v["nodes"]
+                .as_array()
+                .map(|n| {
+                    n.iter()
+                        .filter(|n| n["gate"]["source"] != "unknown")
+                        .count()
+                })
+                .unwrap_or(0);
+        }
+        walls.sort();
+        cpus.sort_by(f64::total_cmp);
+        let cpu = cpus
+            .get(cpus.len() / 2)
+            .map(|c| format!("{c:.2}s"))
+            .unwrap_or_else(|| "?".into());
+        let line = format!(
+            "| {delay_ms} ms | {level} | {:.2}s | {cpu} | {answered}/200 |\n",
+            walls[walls.len() / 2].as_secs_f64()
+        );
+        eprint!("{line}");
+        table.push_str(&line);
+    }
+    eprintln!("\n{table}");
+}

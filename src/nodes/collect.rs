@@ -50,6 +50,7 @@ pub async fn collect(cluster: &Cluster, opts: &Options) -> Result<Snapshot> {
         node_timeout: opts.limits.node_timeout.max(APISERVER_METRICS_MIN),
         ..opts.limits
     };
+    // The kubelets do not wait for the apiserver's own (large) /metrics: all run together.
     let (metrics, leases, control_plane, nodes) = tokio::join!(
         kubelets::fetch_one(
             &metrics_client,
@@ -59,26 +60,9 @@ pub async fn collect(cluster: &Cluster, opts: &Options) -> Result<Snapshot> {
         ),
         count_leases(client),
         static_pods(client),
-        list_nodes(client, opts.selector.as_deref()),
+        nodes_with_gates(client, &metrics_client, opts),
     );
-    let mut nodes = nodes?;
-
-    // NotReady nodes are not asked: their kubelets tend to hang until the timeout, and a
-    // node that cannot run pods gets `unknown` whatever its kubelet would say.
-    let ask: Vec<usize> = (0..nodes.len())
-        .filter(|i| nodes[*i].ready == Some(true))
-        .collect();
-    for n in nodes.iter_mut().filter(|n| n.ready != Some(true)) {
-        n.metrics = report::skipped(format!("not asked: {}", report::not_ready(n)));
-    }
-    let names: Vec<String> = ask.iter().map(|i| nodes[*i].name.clone()).collect();
-    let readings = kubelets::fetch_all(&metrics_client, &names, opts.limits, opts.progress).await;
-    for (i, (reading, millis)) in ask.into_iter().zip(readings) {
-        if let Some(n) = nodes.get_mut(i) {
-            n.metrics = reading;
-            n.fetch_millis = millis;
-        }
-    }
+    let nodes = nodes?;
 
     Ok(Snapshot {
         kind: SNAPSHOT_KIND.to_string(),
@@ -92,6 +76,32 @@ pub async fn collect(cluster: &Cluster, opts: &Options) -> Result<Snapshot> {
         control_plane,
         nodes,
     })
+}
+
+/// Lists the nodes, then reads every Ready node's gate.
+async fn nodes_with_gates(
+    client: &kube::Client,
+    metrics_client: &kube::Client,
+    opts: &Options,
+) -> Result<Vec<NodeFacts>> {
+    let mut nodes = list_nodes(client, opts.selector.as_deref()).await?;
+    // NotReady nodes are not asked: their kubelets tend to hang until the timeout, and a
+    // node that cannot run pods gets `unknown` whatever its kubelet would say.
+    let ask: Vec<usize> = (0..nodes.len())
+        .filter(|i| nodes[*i].ready == Some(true))
+        .collect();
+    for n in nodes.iter_mut().filter(|n| n.ready != Some(true)) {
+        n.metrics = report::skipped(format!("not asked: {}", report::not_ready(n)));
+    }
+    let names: Vec<String> = ask.iter().map(|i| nodes[*i].name.clone()).collect();
+    let readings = kubelets::fetch_all(metrics_client, &names, opts.limits, opts.progress).await;
+    for (i, (reading, millis)) in ask.into_iter().zip(readings) {
+        if let Some(n) = nodes.get_mut(i) {
+            n.metrics = reading;
+            n.fetch_millis = millis;
+        }
+    }
+    Ok(nodes)
 }
 
 async fn apiserver_version(client: &kube::Client) -> Result<String> {

@@ -4,6 +4,7 @@
 //! errors: one bad node must not stall or fail the report.
 
 use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -16,6 +17,9 @@ use crate::metrics;
 
 /// The text exposition format: a kubelet would otherwise be free to pick OpenMetrics.
 const ACCEPT_TEXT: &str = "text/plain;version=0.0.4;q=1,*/*;q=0.1";
+
+/// How long to wait after a 429 before asking again.
+const THROTTLE_PAUSE: Duration = Duration::from_millis(500);
 
 /// RBAC each read needs, as the report names it.
 pub const KUBELET_PERMISSION: &str = "get nodes/proxy";
@@ -90,10 +94,31 @@ pub async fn fetch_one(
     }
     let budget = limits.node_timeout.min(remaining);
     let started = Instant::now();
-    let result = tokio::time::timeout(budget, read_gate(client, path, permission)).await;
+    let throttled = AtomicBool::new(false);
+    let result = tokio::time::timeout(budget, async {
+        loop {
+            match read_gate(client, path).await {
+                // API Priority and Fairness said "too many requests": wait and ask again, within
+                // this node's budget. Nothing else is retried: a retry cannot fix it in time.
+                Err(kube::Error::Api(status)) if status.code == 429 => {
+                    throttled.store(true, Ordering::Relaxed);
+                    tokio::time::sleep(THROTTLE_PAUSE).await;
+                }
+                Err(e) => return classify(&e, permission),
+                Ok(reading) => return reading,
+            }
+        }
+    })
+    .await;
     let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let reading = match result {
         Ok(reading) => reading,
+        Err(_) if throttled.load(Ordering::Relaxed) => GateReading::Failed {
+            reason: format!(
+                "the apiserver throttled the request (HTTP 429) for {}: try a lower --concurrency",
+                seconds(budget)
+            ),
+        },
         Err(_) if budget < limits.node_timeout => GateReading::Failed {
             reason: format!(
                 "metrics did not answer before the overall --deadline ({})",
@@ -111,31 +136,30 @@ pub async fn fetch_one(
 }
 
 /// GETs `path` as a stream and reads the gate's series, stopping once past its family.
-pub async fn read_gate(client: &kube::Client, path: &str, permission: &str) -> GateReading {
+/// Err only for the request itself (the caller decides about 429); every other outcome,
+/// including an unreadable body, is a reading.
+pub async fn read_gate(client: &kube::Client, path: &str) -> Result<GateReading, kube::Error> {
     let request = match http::Request::get(path)
         .header(ACCEPT, ACCEPT_TEXT)
         .body(Vec::new())
     {
         Ok(r) => r,
         Err(e) => {
-            return GateReading::Failed {
+            return Ok(GateReading::Failed {
                 reason: format!("cannot build the request for {path}: {e}"),
-            };
+            });
         }
     };
-    let body = match client.request_stream(request).await {
-        Ok(body) => body,
-        Err(e) => return classify(&e, permission),
-    };
+    let body = client.request_stream(request).await?;
     let family = match metrics::read_family(Box::pin(body)).await {
         Ok(f) => f,
         Err(e) => {
-            return GateReading::Failed {
+            return Ok(GateReading::Failed {
                 reason: one_line(&format!("unreadable metrics: {e}")),
-            };
+            });
         }
     };
-    match family.feature_gate(GATE) {
+    Ok(match family.feature_gate(GATE) {
         Ok(Some(series)) => GateReading::Series {
             stage: series.stage,
             enabled: series.enabled,
@@ -146,7 +170,7 @@ pub async fn read_gate(client: &kube::Client, path: &str, permission: &str) -> G
         Err(e) => GateReading::Failed {
             reason: one_line(&format!("unreadable metrics: {e}")),
         },
-    }
+    })
 }
 
 /// An error from the apiserver (or from the kubelet behind its proxy) as a reading.
