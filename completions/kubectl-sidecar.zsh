@@ -42,8 +42,8 @@ _kubectl-sidecar() {
         case $line[1] in
             (check-nodes)
 _arguments "${_arguments_options[@]}" : \
-'-l+[Only nodes matching this label selector (e.g. \`pool=blue,!spot\`)]:SELECTOR:_default' \
-'--selector=[Only nodes matching this label selector (e.g. \`pool=blue,!spot\`)]:SELECTOR:_default' \
+'(--snapshot)-l+[Only nodes matching this label selector (e.g. \`pool=blue,!spot\`)]:SELECTOR:_default' \
+'(--snapshot)--selector=[Only nodes matching this label selector (e.g. \`pool=blue,!spot\`)]:SELECTOR:_default' \
 '--concurrency=[How many kubelets to query at once]:N:_default' \
 '--node-timeout=[Give up on one kubelet'\''s metrics after this long (e.g. 5s)]:DURATION:_default' \
 '--deadline=[Stop waiting for kubelets after this long overall; unanswered nodes become \`unknown\`]:DURATION:_default' \
