@@ -477,3 +477,81 @@ fn stdin_eof_tears_down() {
     assert!(status.success(), "supervisor exit after EOF: {status}");
     assert_nothing_left(&c);
 }
+
+// --- the worked example of tests/SCENARIOS.md ------------------------------------------------
+
+const EXAMPLE: &str = "tests/scenarios/example-split.yaml";
+
+#[test]
+fn worked_example_file_matches_scenarios_md() {
+    let root = common::crate_root();
+    let doc = std::fs::read_to_string(root.join("tests/SCENARIOS.md")).expect("SCENARIOS.md");
+    let marker = "```yaml\n# tests/scenarios/example-split.yaml\n";
+    let start = doc.find(marker).expect("the example block in SCENARIOS.md") + marker.len();
+    let block = &doc[start..start + doc[start..].find("```").expect("end of the example block")];
+    let file = std::fs::read_to_string(root.join(EXAMPLE)).expect("example-split.yaml");
+    let file_body = file
+        .split_once('\n')
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    assert_eq!(
+        file_body, block,
+        "SCENARIOS.md section 10 and {EXAMPLE} differ"
+    );
+}
+
+#[tokio::test]
+async fn worked_example_behaves_as_documented() {
+    let c = TestCluster::start(EXAMPLE);
+    let client = c.admin_client().await;
+
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "shop");
+    let cart = pods.get("cart-0").await.expect("cart-0");
+    let init = cart
+        .spec
+        .unwrap_or_default()
+        .init_containers
+        .unwrap_or_default();
+    assert_eq!(init.len(), 1);
+    assert_eq!(
+        init[0].restart_policy, None,
+        "stored through the stripping webhook"
+    );
+    assert_eq!(
+        cart.status.and_then(|s| s.phase).as_deref(),
+        Some("Pending")
+    );
+
+    let (init, _) = dry_run_create(&client, "billing").await.expect("billing");
+    assert_eq!(init, vec![Some("Always".to_string())]);
+
+    let text = get_text(&client, "/api/v1/nodes/pool-old-1/proxy/metrics")
+        .await
+        .expect("pool-old-1 metrics");
+    assert!(
+        text.lines()
+            .any(|l| l == "kubernetes_feature_enabled{name=\"SidecarContainers\",stage=\"BETA\"} 0")
+    );
+    let text = get_text(&client, "/api/v1/nodes/pool-new-1/proxy/metrics")
+        .await
+        .expect("pool-new-1 metrics");
+    assert!(
+        text.lines()
+            .any(|l| l == "kubernetes_feature_enabled{name=\"SidecarContainers\",stage=\"\"} 1")
+    );
+    let hung = tokio::time::timeout(
+        Duration::from_secs(3),
+        get_text(&client, "/api/v1/nodes/pool-old-2/proxy/metrics"),
+    )
+    .await;
+    assert!(hung.is_err(), "pool-old-2 answered: {hung:?}");
+
+    let events: Api<Event> = Api::namespaced(client, "shop");
+    let ev = events.get("cart-0.1").await.expect("event");
+    assert_eq!(ev.involved_object.uid, cart.metadata.uid);
+
+    let err = get_text(&c.restricted_client().await, "/metrics")
+        .await
+        .expect_err("restricted /metrics");
+    assert_eq!(api_code(&err), Some(403));
+}

@@ -220,9 +220,9 @@ func (s *supervisor) startAPIServer(ctx context.Context, etcdURL string, f *apis
 		if ctx.Err() != nil {
 			return "", 0, ctx.Err()
 		}
-		// A flag the binary refuses will fail the same way every time: do not retry it.
-		if logHas(filepath.Join(s.logDir, "kube-apiserver.log"), "unrecognized feature gate", "unknown flag", "invalid argument", "Error: ") &&
-			!logHas(filepath.Join(s.logDir, "kube-apiserver.log"), "address already in use") {
+		// Only a port taken between freePort and the bind is worth another try; a flag the
+		// binary refuses fails the same way every time.
+		if !logHas(filepath.Join(s.logDir, "kube-apiserver.log"), "address already in use") {
 			break
 		}
 	}
@@ -234,17 +234,9 @@ func mustRead(path string) []byte {
 	return b
 }
 
-func logHas(path string, needles ...string) bool {
+func logHas(path, needle string) bool {
 	b, err := os.ReadFile(path)
-	if err != nil {
-		return false
-	}
-	for _, n := range needles {
-		if strings.Contains(string(b), n) {
-			return true
-		}
-	}
-	return false
+	return err == nil && strings.Contains(string(b), needle)
 }
 
 func lastLines(s string, n int) string {

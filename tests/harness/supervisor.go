@@ -162,6 +162,8 @@ func runSupervisor(dir, scenarioPath, k8sBin string, watchStdin bool) error {
 		dataDir: filepath.Join(dataRoot, fmt.Sprintf("%d", os.Getpid()))}
 	s.env = envFile{State: "starting", Scenario: scenarioPath, Nodes: map[string]string{}, KubeletPorts: map[string]int{},
 		Webhooks: map[string]string{}, Pids: map[string]int{"supervisor": os.Getpid()}, DataDir: s.dataDir, LogDir: s.logDir, Harness: self}
+	// Logs of an earlier run in the same DIR would only mislead.
+	_ = os.RemoveAll(s.logDir)
 	if err := os.MkdirAll(s.logDir, 0o755); err != nil {
 		return err
 	}
@@ -367,19 +369,27 @@ func (s *supervisor) teardown() {
 	log.Printf("torn down")
 }
 
-// buildK8s runs tests/controlplane/build-k8s.sh (found above the scenario file) and returns
-// the directory it prints.
+// buildK8s runs tests/controlplane/build-k8s.sh (found above the scenario file, else above the
+// working directory) and returns the directory it prints.
 func buildK8s(ctx context.Context, scenarioPath, version string) (string, error) {
 	script := ""
-	for d := filepath.Dir(scenarioPath); ; d = filepath.Dir(d) {
-		cand := filepath.Join(d, "tests", "controlplane", "build-k8s.sh")
-		if _, err := os.Stat(cand); err == nil {
-			script = cand
-			break
+	starts := []string{filepath.Dir(scenarioPath)}
+	if wd, err := os.Getwd(); err == nil {
+		starts = append(starts, wd)
+	}
+	for _, start := range starts {
+		for d := start; script == ""; d = filepath.Dir(d) {
+			cand := filepath.Join(d, "tests", "controlplane", "build-k8s.sh")
+			if _, err := os.Stat(cand); err == nil {
+				script = cand
+			}
+			if d == filepath.Dir(d) {
+				break
+			}
 		}
-		if d == filepath.Dir(d) {
-			return "", fmt.Errorf("no tests/controlplane/build-k8s.sh above %s: pass --k8s-bin", scenarioPath)
-		}
+	}
+	if script == "" {
+		return "", fmt.Errorf("no tests/controlplane/build-k8s.sh above %s or the working directory: pass --k8s-bin", scenarioPath)
 	}
 	log.Printf("running %s %s", script, version)
 	cmd := exec.CommandContext(ctx, "bash", script, version)
