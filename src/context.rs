@@ -32,10 +32,6 @@ pub struct Cluster {
     pub namespace: String,
     /// The apiserver URL, for messages (never credentials).
     pub server: String,
-    /// The resolved config the client was built from, for a command that needs a client with
-    /// other settings (check-nodes turns off kube's automatic retry of 503s for node-proxy
-    /// requests, where 503 means "kubelet unreachable", not "try again").
-    pub config: kube::Config,
 }
 
 impl Context {
@@ -104,6 +100,10 @@ impl Context {
             }
             config.auth_info.impersonate_groups = Some(g.as_group.clone());
         }
+        // kube retries 429/503/504 up to 15 times with growing backoff. A diagnosis must answer
+        // promptly, and through the node proxy a 503 means "kubelet unreachable", which a retry
+        // only turns into a long wait; so a failed request is reported, not retried.
+        config.default_retry = false;
         if let Some(timeout) = self.request_timeout {
             config.connect_timeout = Some(timeout);
             config.read_timeout = Some(timeout);
@@ -115,7 +115,7 @@ impl Context {
             .clone()
             .unwrap_or_else(|| config.default_namespace.clone());
         let server = config.cluster_url.to_string();
-        let client = kube::Client::try_from(config.clone()).map_err(|e| {
+        let client = kube::Client::try_from(config).map_err(|e| {
             Error::cluster(format!("cannot build a client for {server}: {}", flatten(&e)))
                 .hint("check the cluster's certificate-authority and the user's credentials in the kubeconfig")
         })?;
@@ -123,7 +123,6 @@ impl Context {
             client,
             namespace,
             server,
-            config,
         });
         Ok(self)
     }

@@ -57,6 +57,8 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> error::Result<i32> {
+    // Resolved once, before any command: no command reads raw flags.
+    let ctx = Context::resolve(&cli.global, OutputFormat::Table)?;
     match cli.command {
         Command::Completion { shell } => {
             let mut cmd = Cli::command();
@@ -65,12 +67,9 @@ async fn run(cli: Cli) -> error::Result<i32> {
             let _ = out.flush();
             Ok(error::EXIT_OK)
         }
-        Command::CheckNodes(args) => nodes::run(&cli.global, &args).await,
-        Command::DiffPod(args) => {
-            let ctx = Context::resolve(&cli.global, OutputFormat::Table)?;
-            diffpod::run(ctx, &args).await
-        }
-        Command::Doctor(args) => doctor::run(&cli.global, &args).await,
+        Command::CheckNodes(args) => nodes::run(ctx, &args).await,
+        Command::DiffPod(args) => diffpod::run(ctx, &args).await,
+        Command::Doctor(args) => doctor::run(ctx, &args).await,
     }
 }
 

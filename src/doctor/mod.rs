@@ -15,14 +15,13 @@ pub mod verdict;
 
 use std::path::Path;
 
-use crate::cli::{DoctorArgs, FailOn, GlobalArgs, OutputFormat};
+use crate::cli::{DoctorArgs, FailOn, OutputFormat};
 use crate::context::Context;
 use crate::error::{EXIT_FINDINGS, EXIT_OK, Error, Result};
 use facts::{DoctorFacts, SNAPSHOT_KIND, SNAPSHOT_VERSION, Scope};
 use findings::Severity;
 
-pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<i32> {
-    let ctx = Context::resolve(global, OutputFormat::Table)?;
+pub async fn run(ctx: Context, args: &DoctorArgs) -> Result<i32> {
     if let Some(selector) = args.selector.as_deref() {
         crate::selector::Selector::parse(selector).map_err(|e| {
             Error::usage(format!("-l {selector:?}: {e}"))

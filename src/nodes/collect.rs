@@ -34,17 +34,9 @@ pub struct Options {
 pub async fn collect(cluster: &Cluster, opts: &Options) -> Result<Snapshot> {
     let client = &cluster.client;
     let git_version = apiserver_version(client).await?;
-    // kube retries 503 (up to 15 times, backing off): through the node proxy a 503 means the
-    // kubelet cannot be reached, so a retry only turns "connection refused" into a timeout.
-    let mut config = cluster.config.clone();
-    config.default_retry = false;
-    let metrics_client = kube::Client::try_from(config).map_err(|e| {
-        Error::cluster(format!(
-            "cannot build a client for {}: {}",
-            cluster.server,
-            crate::error::flatten(&e)
-        ))
-    })?;
+    // The context's client does not retry: through the node proxy a 503 means the kubelet cannot
+    // be reached, and a retry would only turn "connection refused" into a timeout.
+    let metrics_client = client.clone();
 
     let api_limits = Limits {
         node_timeout: opts.limits.node_timeout.max(APISERVER_METRICS_MIN),

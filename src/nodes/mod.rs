@@ -14,15 +14,14 @@ pub mod verdict;
 use std::path::Path;
 use std::time::Instant;
 
-use crate::cli::{CheckNodesArgs, GlobalArgs, OutputFormat};
+use crate::cli::CheckNodesArgs;
 use crate::context::Context;
 use crate::duration;
 use crate::error::{Error, Result};
 use facts::{SNAPSHOT_KIND, SNAPSHOT_VERSION, Snapshot};
 
-pub async fn run(global: &GlobalArgs, args: &CheckNodesArgs) -> Result<i32> {
+pub async fn run(ctx: Context, args: &CheckNodesArgs) -> Result<i32> {
     let start = Instant::now();
-    let ctx = Context::resolve(global, OutputFormat::Table)?;
     let snapshot = match &args.snapshot {
         Some(path) => load(path)?,
         None => {

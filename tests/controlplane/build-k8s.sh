@@ -14,7 +14,17 @@ set -euo pipefail
 ver=${1:?usage: build-k8s.sh vMAJOR.MINOR.PATCH}
 cache=${KSC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-sidecar}
 out=$cache/bin/$ver
-if [ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ]; then
+built() { [ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ]; }
+if built; then
+  echo "$out"
+  exit 0
+fi
+# One build per version at a time: concurrent callers (parallel tests, a person in another
+# shell) wait for it and then reuse the result.
+mkdir -p "$cache/bin"
+exec 9>"$cache/bin/$ver.lock"
+flock 9
+if built; then
   echo "$out"
   exit 0
 fi
