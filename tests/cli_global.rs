@@ -179,3 +179,21 @@ users:
 - name: u
   user: {token: not-a-real-token}
 "#;
+
+#[test]
+fn unreachable_apiserver_is_one_line_cluster_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    std::fs::write(&path, KUBECONFIG.replace("not-a-real-token", "x")).unwrap();
+    let cfg = path.to_str().unwrap();
+    for cmd in [
+        &["check-nodes"][..],
+        &["doctor", "-A"][..],
+        &["diff-pod", "some-pod"][..],
+    ] {
+        let mut args = cmd.to_vec();
+        args.extend_from_slice(&["--kubeconfig", cfg, "--request-timeout", "5s"]);
+        let out = run(&args);
+        assert_one_line_error(&out, 3, &["127.0.0.1:1"]);
+    }
+}

@@ -120,8 +120,13 @@ pub fn get(path: &str) -> http::Request<Vec<u8>> {
 }
 
 /// The apiserver's version, and for 1.28-1.32 its SidecarContainers gate from `/metrics`.
-pub async fn apiserver(client: &kube::Client, wait: Duration) -> Result<Apiserver, Error> {
-    let reply = send(client, get("/version"), wait, "GET /version").await?;
+pub async fn apiserver(
+    client: &kube::Client,
+    server: &str,
+    wait: Duration,
+) -> Result<Apiserver, Error> {
+    let doing = format!("reading the apiserver version of {server} (GET /version)");
+    let reply = send(client, get("/version"), wait, &doing).await?;
     let version = reply.json().filter(|_| reply.ok()).and_then(|v| {
         v.get("gitVersion")
             .and_then(Value::as_str)

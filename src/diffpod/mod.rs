@@ -53,7 +53,7 @@ pub async fn run(ctx: Context, args: &DiffPodArgs) -> Result<i32> {
         &ctx,
         "reading the apiserver's version and mutating webhooks",
     );
-    let apiserver = collect::apiserver(client, wait).await?;
+    let apiserver = collect::apiserver(client, &cluster.server, wait).await?;
     let webhooks = collect::webhooks(client, wait).await?;
     let pods = match &args.pod {
         Some(name) => vec![

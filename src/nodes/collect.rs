@@ -33,7 +33,7 @@ pub struct Options {
 
 pub async fn collect(cluster: &Cluster, opts: &Options) -> Result<Snapshot> {
     let client = &cluster.client;
-    let git_version = apiserver_version(client).await?;
+    let git_version = apiserver_version(client, &cluster.server).await?;
     // The context's client does not retry: through the node proxy a 503 means the kubelet cannot
     // be reached, and a retry would only turn "connection refused" into a timeout.
     let metrics_client = client.clone();
@@ -96,11 +96,13 @@ async fn nodes_with_gates(
     Ok(nodes)
 }
 
-async fn apiserver_version(client: &kube::Client) -> Result<String> {
-    let info = client
-        .apiserver_version()
-        .await
-        .map_err(|e| describe_kube_error("reading the apiserver version (GET /version)", &e))?;
+async fn apiserver_version(client: &kube::Client, server: &str) -> Result<String> {
+    let info = client.apiserver_version().await.map_err(|e| {
+        describe_kube_error(
+            &format!("reading the apiserver version of {server} (GET /version)"),
+            &e,
+        )
+    })?;
     Ok(info.git_version)
 }
 
