@@ -62,7 +62,8 @@ for v in $K8S_VERSIONS; do
   tests/controlplane/build-k8s.sh "$v" >/dev/null
 done
 step "test harness"
-harness=$(tests/harness/build.sh)
+harness=$(tests/harness/build.sh)/ksc-harness
+# Whatever a failed or interrupted test leaves (processes, netns, veths) goes with the run.
 cleanup() { "$harness" down --all >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
