@@ -159,7 +159,8 @@ pub fn from_reading(component: &str, version: Option<KubeVersion>, reading: &Gat
                     v.major, v.minor
                 ),
                 Phase::Locked => format!("locked on in 1.33-1.36; {why}"),
-                Phase::Removed => format!("always on since 1.37; {why}"),
+                // The verdict already says "always on since 1.37": the version decides alone.
+                Phase::Removed => why,
             };
             Gate::inferred(phase, phase.default_on(), reason)
         }
