@@ -31,28 +31,20 @@ pub struct Options {
     pub progress: bool,
 }
 
-pub async fn collect(cluster: &Cluster, opts: &Options) -> Result<Snapshot> {
+/// Collects everything check-nodes needs. `git_version` comes from `apiserver_version`, read
+/// first by the caller: it is the one request whose failure means the cluster is unusable.
+pub async fn collect(cluster: &Cluster, opts: &Options, git_version: String) -> Result<Snapshot> {
     let client = &cluster.client;
-    let git_version = apiserver_version(client, &cluster.server).await?;
-    // The context's client does not retry: through the node proxy a 503 means the kubelet cannot
-    // be reached, and a retry would only turn "connection refused" into a timeout.
-    let metrics_client = client.clone();
-
     let api_limits = Limits {
         node_timeout: opts.limits.node_timeout.max(APISERVER_METRICS_MIN),
         ..opts.limits
     };
     // The kubelets do not wait for the apiserver's own (large) /metrics: all run together.
     let (metrics, leases, control_plane, nodes) = tokio::join!(
-        kubelets::fetch_one(
-            &metrics_client,
-            "/metrics",
-            APISERVER_PERMISSION,
-            api_limits
-        ),
+        kubelets::fetch_one(client, "/metrics", APISERVER_PERMISSION, api_limits),
         count_leases(client),
         static_pods(client),
-        nodes_with_gates(client, &metrics_client, opts),
+        nodes_with_gates(client, opts),
     );
     let nodes = nodes?;
 
@@ -71,11 +63,7 @@ pub async fn collect(cluster: &Cluster, opts: &Options) -> Result<Snapshot> {
 }
 
 /// Lists the nodes, then reads every Ready node's gate.
-async fn nodes_with_gates(
-    client: &kube::Client,
-    metrics_client: &kube::Client,
-    opts: &Options,
-) -> Result<Vec<NodeFacts>> {
+async fn nodes_with_gates(client: &kube::Client, opts: &Options) -> Result<Vec<NodeFacts>> {
     let mut nodes = list_nodes(client, opts.selector.as_deref()).await?;
     // NotReady nodes are not asked: their kubelets tend to hang until the timeout, and a
     // node that cannot run pods gets `unknown` whatever its kubelet would say.
@@ -86,7 +74,7 @@ async fn nodes_with_gates(
         n.metrics = report::skipped(format!("not asked: {}", report::not_ready(n)));
     }
     let names: Vec<String> = ask.iter().map(|i| nodes[*i].name.clone()).collect();
-    let readings = kubelets::fetch_all(metrics_client, &names, opts.limits, opts.progress).await;
+    let readings = kubelets::fetch_all(client, &names, opts.limits, opts.progress).await;
     for (i, (reading, millis)) in ask.into_iter().zip(readings) {
         if let Some(n) = nodes.get_mut(i) {
             n.metrics = reading;
@@ -96,15 +84,21 @@ async fn nodes_with_gates(
     Ok(nodes)
 }
 
-async fn apiserver_version(client: &kube::Client, server: &str) -> Result<String> {
-    let info = client.apiserver_version().await.map_err(|e| {
-        describe_kube_error(
-            &format!("reading the apiserver version of {server} (GET /version)"),
-            &e,
-        )
-    })?;
-    Ok(info.git_version)
+/// `GET /version`, which everyone may read: when it fails, the cluster cannot be used at all.
+/// Bounded by --request-timeout, else `VERSION_WAIT`, so a silent apiserver cannot stall a run.
+pub async fn apiserver_version(cluster: &Cluster, wait: Option<Duration>) -> Result<String> {
+    let server = &cluster.server;
+    let doing = format!("reading the apiserver version of {server} (GET /version)");
+    let wait = wait.unwrap_or(VERSION_WAIT);
+    match tokio::time::timeout(wait, cluster.client.apiserver_version()).await {
+        Ok(Ok(info)) => Ok(info.git_version),
+        Ok(Err(e)) => Err(describe_kube_error(&doing, &e)),
+        Err(_) => Err(Error::cluster(format!("{doing}: no answer within {}s", wait.as_secs()))
+            .hint("check that the apiserver in your kubeconfig is up and reachable, or pass --context")),
+    }
 }
+
+const VERSION_WAIT: Duration = Duration::from_secs(30);
 
 /// Lists every page. `what` names the request in errors.
 async fn list_all<K>(api: &Api<K>, params: ListParams) -> std::result::Result<Vec<K>, kube::Error>

@@ -27,7 +27,8 @@ pub async fn run(ctx: Context, args: &CheckNodesArgs) -> Result<i32> {
         None => {
             let options = options(args, start, ctx.progress)?;
             let ctx = ctx.clone().connect().await?;
-            collect::collect(ctx.cluster(), &options).await?
+            let version = collect::apiserver_version(ctx.cluster(), ctx.request_timeout).await?;
+            collect::collect(ctx.cluster(), &options, version).await?
         }
     };
     if let Some(path) = &args.save_snapshot {

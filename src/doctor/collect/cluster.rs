@@ -10,7 +10,7 @@ use super::{Failure, request, skip};
 use crate::context::Context;
 use crate::doctor::catalog::Section;
 use crate::doctor::facts::DoctorFacts;
-use crate::error::{Result, describe_kube_error};
+use crate::error::Result;
 use crate::nodes::collect::{self as nodes_collect, Options, deadline_from};
 use crate::nodes::facts::{
     ApiServerFacts, ControlPlaneFacts, Count, GateReading, SNAPSHOT_KIND, SNAPSHOT_VERSION,
@@ -35,31 +35,7 @@ fn limits() -> Limits {
 pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) -> Result<()> {
     let cluster = ctx.cluster();
     let client = &cluster.client;
-    // Everyone may read /version: when it fails, the cluster cannot be used at all.
-    let git_version = match tokio::time::timeout(
-        ctx.request_timeout.unwrap_or(Duration::from_secs(30)),
-        client.apiserver_version(),
-    )
-    .await
-    {
-        Ok(Ok(info)) => info.git_version,
-        Ok(Err(e)) => {
-            return Err(describe_kube_error(
-                &format!(
-                    "reading the apiserver version of {} (GET /version)",
-                    cluster.server
-                ),
-                &e,
-            ));
-        }
-        Err(_) => {
-            return Err(crate::error::Error::cluster(format!(
-                "reading the apiserver version of {} (GET /version): no answer",
-                cluster.server
-            ))
-            .hint("check that the apiserver in your kubeconfig is up and reachable, or pass --context"));
-        }
-    };
+    let git_version = nodes_collect::apiserver_version(cluster, ctx.request_timeout).await?;
     let nodes: Api<Node> = Api::all(client.clone());
     let snapshot = match request(ctx, nodes.list(&ListParams::default().limit(1))).await {
         Ok(_) => {
@@ -68,7 +44,7 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) -> Result<()> {
                 limits: limits(),
                 progress: ctx.progress,
             };
-            match nodes_collect::collect(cluster, &options).await {
+            match nodes_collect::collect(cluster, &options, git_version.clone()).await {
                 Ok(snapshot) => snapshot,
                 Err(e) => {
                     let failure = Failure::Other(e.to_string());
