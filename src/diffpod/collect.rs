@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::facts::{Apiserver, Gate, Outcome, Webhooks};
 use super::webhooks::parse_configurations;
-use crate::error::{Error, describe_kube_error, flatten};
+use crate::error::{Error, describe_kube_error};
 use crate::selector::{Labels, string_map};
 
 /// Longest wait for one API request when --request-timeout does not say.
@@ -145,34 +145,32 @@ pub async fn apiserver(
     })
 }
 
+/// The apiserver's SidecarContainers series, read by check-nodes' gate reader (streaming,
+/// bounded, 429-aware), so both commands read and classify `/metrics` the same way.
 async fn gate_series(
     client: &kube::Client,
     wait: Duration,
 ) -> Result<Option<(String, bool)>, String> {
-    let request = http::Request::get("/metrics")
-        .body(Vec::new())
-        .map_err(|e| e.to_string())?;
-    let read = async {
-        let reader = client.request_stream(request).await.map_err(|e| match &e {
-            kube::Error::Api(s) if s.code == 403 => {
-                "reading /metrics is forbidden (needs get on nonResourceURL /metrics)".to_string()
-            }
-            other => format!("GET /metrics failed: {}", flatten(other)),
-        })?;
-        let lines = crate::metrics::read_family(reader)
-            .await
-            .map_err(|e| format!("GET /metrics: {e}"))?;
-        lines
-            .feature_gate("SidecarContainers")
-            .map_err(|e| format!("GET /metrics: {e}"))
+    use crate::nodes::facts::GateReading;
+    use crate::nodes::kubelets::{APISERVER_PERMISSION, Limits, fetch_one};
+    let limits = Limits {
+        concurrency: 1,
+        node_timeout: wait,
+        deadline: std::time::Instant::now() + wait,
+        deadline_len: wait,
     };
-    match tokio::time::timeout(wait, read).await {
-        Err(_) => Err(format!(
-            "GET /metrics: no answer within {}s",
-            wait.as_secs()
+    match fetch_one(client, "/metrics", APISERVER_PERMISSION, limits)
+        .await
+        .0
+    {
+        GateReading::Series { stage, enabled } => Ok(Some((stage, enabled))),
+        GateReading::NoSeries { .. } => Ok(None),
+        GateReading::Forbidden { permission, .. } => Err(format!(
+            "reading /metrics is forbidden (needs {permission})"
         )),
-        Ok(Err(e)) => Err(e),
-        Ok(Ok(series)) => Ok(series.map(|s| (s.stage, s.enabled))),
+        GateReading::Failed { reason } | GateReading::Skipped { reason } => {
+            Err(format!("GET /metrics: {reason}"))
+        }
     }
 }
 
