@@ -53,7 +53,7 @@ _kubectl__sidecar() {
 
     case "${cmd}" in
         kubectl__sidecar)
-            opts="-n -o -h -V --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --output --color --help --version check-nodes diff-pod doctor completion help"
+            opts="-n -o -h -V --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --timeout --output --color --help --version check-nodes diff-pod doctor completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -95,6 +95,10 @@ _kubectl__sidecar() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
                     return 0
@@ -115,7 +119,7 @@ _kubectl__sidecar() {
             return 0
             ;;
         kubectl__subcmd__sidecar__subcmd__check__subcmd__nodes)
-            opts="-l -n -o -h -V --selector --concurrency --node-timeout --deadline --snapshot --save-snapshot --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --output --color --help --version"
+            opts="-l -n -o -h -V --selector --concurrency --node-timeout --deadline --snapshot --save-snapshot --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --timeout --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -185,6 +189,10 @@ _kubectl__sidecar() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
                     return 0
@@ -205,7 +213,7 @@ _kubectl__sidecar() {
             return 0
             ;;
         kubectl__subcmd__sidecar__subcmd__completion)
-            opts="-n -o -h -V --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --output --color --help --version bash elvish fish powershell zsh"
+            opts="-n -o -h -V --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --timeout --output --color --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -247,6 +255,10 @@ _kubectl__sidecar() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
                     return 0
@@ -267,7 +279,7 @@ _kubectl__sidecar() {
             return 0
             ;;
         kubectl__subcmd__sidecar__subcmd__diff__subcmd__pod)
-            opts="-f -n -o -h -V --filename --show-defaults --blame --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --output --color --help --version"
+            opts="-f -n -o -h -V --filename --show-defaults --blame --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --timeout --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -317,6 +329,10 @@ _kubectl__sidecar() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
                     return 0
@@ -337,7 +353,7 @@ _kubectl__sidecar() {
             return 0
             ;;
         kubectl__subcmd__sidecar__subcmd__doctor)
-            opts="-A -l -n -o -h -V --all-namespaces --selector --fail-on --snapshot --save-snapshot --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --output --color --help --version"
+            opts="-A -l -n -o -h -V --all-namespaces --selector --fail-on --snapshot --save-snapshot --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --timeout --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -396,6 +412,10 @@ _kubectl__sidecar() {
                     return 0
                     ;;
                 --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_sidecar_global_optspecs
-    string join \n kubeconfig= context= cluster= user= n/namespace= as= as-group= request-timeout= o/output= color= h/help V/version
+    string join \n kubeconfig= context= cluster= user= n/namespace= as= as-group= request-timeout= timeout= o/output= color= h/help V/version
 end
 
 function __fish_kubectl_sidecar_needs_command
@@ -31,7 +31,8 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l user -d
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -s n -l namespace -d 'The namespace scope for this request' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l as -d 'Username to impersonate for the operation' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "0" (no limit), "30s", "1m", "500ms"' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
 wide\t''
 json\t''
@@ -59,7 +60,8 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-no
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s n -l namespace -d 'The namespace scope for this request' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l as -d 'Username to impersonate for the operation' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "0" (no limit), "30s", "1m", "500ms"' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
 wide\t''
 json\t''
@@ -77,7 +79,8 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s n -l namespace -d 'The namespace scope for this request' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l as -d 'Username to impersonate for the operation' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "0" (no limit), "30s", "1m", "500ms"' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
 wide\t''
 json\t''
@@ -102,7 +105,8 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" 
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s n -l namespace -d 'The namespace scope for this request' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l as -d 'Username to impersonate for the operation' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "0" (no limit), "30s", "1m", "500ms"' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
 wide\t''
 json\t''
@@ -120,7 +124,8 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completi
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -s n -l namespace -d 'The namespace scope for this request' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l as -d 'Username to impersonate for the operation' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "0" (no limit), "30s", "1m", "500ms"' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
 wide\t''
 json\t''

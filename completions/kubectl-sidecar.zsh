@@ -23,7 +23,8 @@ _kubectl-sidecar() {
 '--namespace=[The namespace scope for this request]:NAMESPACE:_default' \
 '--as=[Username to impersonate for the operation]:USER:_default' \
 '*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:_default' \
-'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "0" (no limit), "30s", "1m", "500ms"]:DURATION:_default' \
+'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:_default' \
+'--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:_default' \
 '-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
@@ -57,7 +58,8 @@ _arguments "${_arguments_options[@]}" : \
 '--namespace=[The namespace scope for this request]:NAMESPACE:_default' \
 '--as=[Username to impersonate for the operation]:USER:_default' \
 '*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:_default' \
-'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "0" (no limit), "30s", "1m", "500ms"]:DURATION:_default' \
+'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:_default' \
+'--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:_default' \
 '-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
@@ -79,7 +81,8 @@ _arguments "${_arguments_options[@]}" : \
 '--namespace=[The namespace scope for this request]:NAMESPACE:_default' \
 '--as=[Username to impersonate for the operation]:USER:_default' \
 '*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:_default' \
-'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "0" (no limit), "30s", "1m", "500ms"]:DURATION:_default' \
+'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:_default' \
+'--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:_default' \
 '-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
@@ -107,7 +110,8 @@ _arguments "${_arguments_options[@]}" : \
 '--namespace=[The namespace scope for this request]:NAMESPACE:_default' \
 '--as=[Username to impersonate for the operation]:USER:_default' \
 '*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:_default' \
-'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "0" (no limit), "30s", "1m", "500ms"]:DURATION:_default' \
+'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:_default' \
+'--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:_default' \
 '-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
@@ -129,7 +133,8 @@ _arguments "${_arguments_options[@]}" : \
 '--namespace=[The namespace scope for this request]:NAMESPACE:_default' \
 '--as=[Username to impersonate for the operation]:USER:_default' \
 '*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:_default' \
-'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "0" (no limit), "30s", "1m", "500ms"]:DURATION:_default' \
+'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:_default' \
+'--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:_default' \
 '-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \

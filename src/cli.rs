@@ -54,9 +54,15 @@ pub struct GlobalArgs {
     #[arg(long = "as-group", global = true, value_name = "GROUP")]
     pub as_group: Vec<String>,
 
-    /// How long to wait for a single request, as kubectl takes it: "0" (no limit), "30s", "1m", "500ms".
-    #[arg(long, global = true, value_name = "DURATION", default_value = "0")]
+    /// How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves
+    /// only --timeout.
+    #[arg(long, global = true, value_name = "DURATION", default_value = "30s")]
     pub request_timeout: String,
+
+    /// How long the whole command may take: every apiserver call, kubelet read and dry run. When it
+    /// runs out, the command reports what it has, marks the rest as timed out and exits 4.
+    #[arg(long, global = true, value_name = "DURATION", default_value = "2m")]
+    pub timeout: String,
 
     /// Output format: table, wide, json or yaml.
     #[arg(short = 'o', long, global = true, value_name = "FORMAT")]

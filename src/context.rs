@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
+use crate::access::{Budget, USER_AGENT};
 use crate::cli::{ColorChoice, GlobalArgs, OutputFormat};
 use crate::duration;
 use crate::error::{Error, Result, flatten};
@@ -19,7 +20,10 @@ pub struct Context {
     pub progress: bool,
     /// `-n` as given; `None` means "the kubeconfig context's namespace".
     pub namespace_flag: Option<String>,
+    /// `--request-timeout`; `None` for 0 (no per-request limit: only `--timeout` applies).
     pub request_timeout: Option<Duration>,
+    /// The run's time: every request is bounded by it (see `access::Budget`).
+    pub budget: Budget,
     cluster: Option<Cluster>,
     global: GlobalArgs,
 }
@@ -45,6 +49,18 @@ impl Context {
                     .hint("use a duration such as 30s or 1m, or 0 for no limit"));
             }
         };
+        let timeout = match duration::parse(&global.timeout) {
+            Ok(d) if d.is_zero() => {
+                return Err(Error::usage("--timeout must be more than 0")
+                    .hint("every run has a deadline; use e.g. --timeout=5m for a large cluster"));
+            }
+            Ok(d) => d,
+            Err(e) => {
+                return Err(Error::usage(format!("--timeout: {e}"))
+                    .hint("use a duration such as 2m or 90s"));
+            }
+        };
+        let budget = Budget::new(request_timeout, timeout, std::time::Instant::now());
         let color = match global.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -60,6 +76,7 @@ impl Context {
             progress: std::io::stderr().is_terminal(),
             namespace_flag: global.namespace.clone(),
             request_timeout,
+            budget,
             cluster: None,
             global: global.clone(),
         })
@@ -104,12 +121,23 @@ impl Context {
         // promptly, and through the node proxy a 503 means "kubelet unreachable", which a retry
         // only turns into a long wait; so a failed request is reported, not retried.
         config.default_retry = false;
-        if let Some(timeout) = self.request_timeout {
-            config.connect_timeout = Some(timeout);
-            config.read_timeout = Some(timeout);
-            config.write_timeout = Some(timeout);
-            config.reset_reader_on_write = true;
-        }
+        // Audit logs and API Priority and Fairness can tell this tool apart by its name.
+        config
+            .headers
+            .retain(|(name, _)| name != http::header::USER_AGENT);
+        config.headers.push((
+            http::header::USER_AGENT,
+            http::HeaderValue::from_static(USER_AGENT),
+        ));
+        // Every socket operation is bounded too, so that no request outlives the run's budget.
+        let socket_limit = self
+            .request_timeout
+            .unwrap_or(self.budget.timeout)
+            .min(self.budget.timeout);
+        config.connect_timeout = Some(socket_limit);
+        config.read_timeout = Some(socket_limit);
+        config.write_timeout = Some(socket_limit);
+        config.reset_reader_on_write = true;
         let namespace = g
             .namespace
             .clone()

@@ -8,6 +8,9 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_CLUSTER: i32 = 3;
+/// The run could not examine everything that decides its verdict (forbidden, timed out, failed),
+/// and found nothing that already decides it negatively: no "ready" over a gap.
+pub const EXIT_INCOMPLETE: i32 = 4;
 
 #[derive(Debug)]
 pub struct Error {
@@ -32,6 +35,15 @@ impl Error {
             what: what.into(),
             hint: None,
             code: EXIT_CLUSTER,
+        }
+    }
+
+    /// The whole run ran out of time before it could report.
+    pub fn incomplete(what: impl Into<String>) -> Self {
+        Self {
+            what: what.into(),
+            hint: None,
+            code: EXIT_INCOMPLETE,
         }
     }
 

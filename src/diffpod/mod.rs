@@ -10,7 +10,7 @@ mod classify;
 pub(crate) mod collect;
 mod diff;
 pub(crate) mod facts;
-mod manifest;
+pub mod manifest;
 mod normalize;
 mod owner;
 mod render;
@@ -109,13 +109,13 @@ pub async fn run(ctx: Context, args: &DiffPodArgs) -> Result<i32> {
             render::table_output(&analysis, ctx.color, ctx.output == OutputFormat::Wide)
         }
     };
-    print!("{text}");
+    crate::output::print(&text)?;
     Ok(analysis.exit_code())
 }
 
 fn progress(ctx: &Context, what: &str) {
     if ctx.progress {
-        eprintln!("diff-pod: {what}...");
+        crate::output::note(&format!("diff-pod: {what}...\n"));
     }
 }
 
@@ -152,10 +152,10 @@ fn read_submissions(ctx: &Context, args: &DiffPodArgs) -> Result<Vec<Submission>
         .hint("give a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob or PodTemplate"));
     }
     if !skipped.is_empty() && ctx.progress {
-        eprintln!(
-            "diff-pod: skipping objects without a pod template: {}",
+        crate::output::note(&format!(
+            "diff-pod: skipping objects without a pod template: {}\n",
             skipped.join(", ")
-        );
+        ));
     }
     Ok(submissions)
 }

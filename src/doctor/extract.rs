@@ -153,7 +153,6 @@ pub fn spec(s: &PodSpec) -> PodSpecFacts {
 pub fn container(c: &Container) -> ContainerFacts {
     let command = c.command.clone().unwrap_or_default();
     let args = c.args.clone().unwrap_or_default();
-    let program = command.first().or_else(|| args.first());
     ContainerFacts {
         name: c.name.clone(),
         image: c.image.clone(),
@@ -167,7 +166,6 @@ pub fn container(c: &Container) -> ContainerFacts {
         readiness_probe: c.readiness_probe.is_some(),
         liveness_probe: c.liveness_probe.is_some(),
         lifecycle: c.lifecycle.is_some(),
-        entrypoint: program.map(|p| basename(p).to_string()),
         sleeps_forever: sleeps_forever(&command, &args),
     }
 }
@@ -400,7 +398,6 @@ mod tests {
         assert!(!proxy.is_restartable());
         assert_eq!(proxy.ports, vec![15001]);
         assert!(proxy.startup_probe);
-        assert_eq!(proxy.entrypoint.as_deref(), Some("envoy"));
         assert_eq!(f.init_statuses[0].state, "running");
         assert_eq!(f.init_statuses[0].started, None);
         assert!(relevant(&f));

@@ -329,8 +329,6 @@ pub struct ContainerFacts {
     pub liveness_probe: bool,
     #[serde(default)]
     pub lifecycle: bool,
-    /// Base name of the program it runs (command[0], else args[0]); never the arguments.
-    pub entrypoint: Option<String>,
     /// Runs `sleep infinity`, `tail -f /dev/null` and the like.
     #[serde(default)]
     pub sleeps_forever: bool,

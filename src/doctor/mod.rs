@@ -49,7 +49,7 @@ pub async fn run(ctx: Context, args: &DoctorArgs) -> Result<i32> {
         OutputFormat::Table => render::table_report(&report, false, ctx.color),
         OutputFormat::Wide => render::table_report(&report, true, ctx.color),
     };
-    print!("{text}");
+    crate::output::print(&text)?;
     let threshold = match args.fail_on {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,

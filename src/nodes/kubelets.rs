@@ -3,7 +3,6 @@
 //! per-node timeout and all of them under an overall deadline. Failures become readings, never
 //! errors: one bad node must not stall or fail the report.
 
-use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -59,16 +58,14 @@ pub async fn fetch_all(
     while let Some((i, result)) = results.next().await {
         done += 1;
         if progress {
-            eprint!("\rreading kubelet metrics: {done}/{total}");
-            let _ = std::io::stderr().flush();
+            crate::output::note(&format!("\rreading kubelet metrics: {done}/{total}"));
         }
         if let Some(slot) = out.get_mut(i) {
             *slot = result;
         }
     }
     if progress && total > 0 {
-        eprint!("\r\x1b[K");
-        let _ = std::io::stderr().flush();
+        crate::output::note("\r\x1b[K");
     }
     out
 }

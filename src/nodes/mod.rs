@@ -36,7 +36,7 @@ pub async fn run(ctx: Context, args: &CheckNodesArgs) -> Result<i32> {
     }
     let report = report::analyse(&snapshot);
     let text = render::render(&report, ctx.output, ctx.color)?;
-    print!("{text}");
+    crate::output::print(&text)?;
     Ok(report::exit_code(&report))
 }
 

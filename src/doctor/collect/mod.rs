@@ -105,13 +105,13 @@ impl Progress {
 
     pub fn say(&self, text: &str) {
         if self.on {
-            eprint!("\r\x1b[2Kdoctor: {text}");
+            crate::output::note(&format!("\r\x1b[2Kdoctor: {text}"));
         }
     }
 
     pub fn done(&self) {
         if self.on {
-            eprint!("\r\x1b[2K");
+            crate::output::note("\r\x1b[2K");
         }
     }
 }
