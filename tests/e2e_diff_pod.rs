@@ -165,6 +165,12 @@ fn deployment_into_the_stripping_namespace_names_the_webhook() {
     assert_eq!(report["objects"][0]["namespace"], "legacy");
     assert_eq!(report["objects"][0]["result"], "sidecar-affected");
     assert_eq!(report["apiserver"]["gate"]["state"], "always-on");
+    let sections = &report["coverage"]["sections"];
+    assert_eq!(sections[0]["section"], "admission", "{report:#}");
+    assert_eq!(sections[0]["gaps"], Value::Array(vec![]), "{report:#}");
+    assert_eq!(sections[1]["section"], "objects");
+    assert_eq!(sections[1]["examined"], 1);
+    assert_eq!(sections[1]["total"], 1);
 }
 
 #[test]
@@ -299,7 +305,8 @@ fn sidecar_with_startup_probe_rejection_is_explained() {
 #[test]
 fn webhook_without_dry_run_support_is_named() {
     let r = file("deployment-sidecar.yaml", "audited", &[]);
-    assert_eq!(r.code, Some(3), "{}\n{}", r.stdout, r.stderr);
+    // Not compared: incomplete, not a cluster error.
+    assert_eq!(r.code, Some(4), "{}\n{}", r.stdout, r.stderr);
     let report = r.json();
     let f = findings(&report, "dry-run-unsupported");
     assert_eq!(f.len(), 1, "{:?}", ids(&report));
@@ -307,6 +314,15 @@ fn webhook_without_dry_run_support_is_named() {
     assert!(message.contains("audit-sink.example.com"), "{message}");
     assert!(message.contains("sideEffects Some"), "{message}");
     assert_eq!(report["objects"][0]["result"], "not-run");
+    let gap = &report["coverage"]["sections"][1]["gaps"][0];
+    assert_eq!(gap["cause"], "notAsked", "{report:#}");
+    assert!(
+        gap["what"]
+            .as_str()
+            .unwrap_or("")
+            .contains("audit-sink.example.com"),
+        "{gap}"
+    );
 }
 
 #[test]
@@ -321,7 +337,7 @@ fn forbidden_dry_run_says_it_needs_create_pods() {
         "-o",
         "json",
     ]);
-    assert_eq!(status.code(), Some(3), "{stdout}\n{stderr}");
+    assert_eq!(status.code(), Some(4), "{stdout}\n{stderr}");
     let report: Value = serde_json::from_str(&stdout).expect("json");
     let f = findings(&report, "dry-run-forbidden");
     assert_eq!(f.len(), 1, "{:?}", ids(&report));
@@ -331,6 +347,9 @@ fn forbidden_dry_run_says_it_needs_create_pods() {
             .unwrap_or("")
             .contains("`create pods`")
     );
+    let gap = &report["coverage"]["sections"][1]["gaps"][0];
+    assert_eq!(gap["cause"], "forbidden", "{report:#}");
+    assert_eq!(gap["permission"], "create pods");
 }
 
 #[test]
@@ -562,4 +581,67 @@ fn gate_off_apiserver_stripped_the_template_before_any_pod() {
     );
     assert!(message.contains("template of Deployment/web"), "{message}");
     assert!(message.contains("apiserver"), "{message}");
+}
+
+/// A user with no rights at all (impersonated): /version is public, everything else is refused.
+/// Nothing can be compared, and each refusal names the permission: incomplete, never 0 or 3.
+#[test]
+fn a_user_without_rights_gets_incomplete_with_every_permission_named() {
+    let f = fixture("deployment-sidecar.yaml");
+    let r = run(&[
+        "diff-pod",
+        "-f",
+        f.to_str().expect("utf-8"),
+        "-n",
+        "legacy",
+        "-o",
+        "json",
+        "--as",
+        "ksc-nobody",
+    ]);
+    assert_eq!(r.code, Some(4), "{}\n{}", r.stdout, r.stderr);
+    let report = r.json();
+    let sections = &report["coverage"]["sections"];
+    let permissions = |i: usize| -> Vec<String> {
+        sections[i]["gaps"]
+            .as_array()
+            .map(|gs| {
+                gs.iter()
+                    .map(|g| format!("{}:{}", g["cause"], g["permission"]))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        permissions(0),
+        vec![
+            "\"forbidden\":\"list mutatingwebhookconfigurations\"",
+            "\"forbidden\":\"get namespaces\""
+        ],
+        "{report:#}"
+    );
+    assert_eq!(
+        permissions(1),
+        vec!["\"forbidden\":\"create pods\""],
+        "{report:#}"
+    );
+    assert_eq!(report["objects"][0]["result"], "not-run");
+
+    let r = run(&[
+        "diff-pod",
+        "web-6d4b75cb6d-x7k2p",
+        "-n",
+        "legacy",
+        "--as",
+        "ksc-nobody",
+    ]);
+    assert_eq!(r.code, Some(4), "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(
+            "get pod web-6d4b75cb6d-x7k2p in namespace legacy: forbidden (needs get pods)"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("grant `get pods`"), "{}", r.stdout);
 }

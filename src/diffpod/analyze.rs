@@ -7,11 +7,13 @@ use serde_json::Value;
 use super::blame::replay;
 use super::classify::{Change, Kind, SidecarEffect, classify, sidecars};
 use super::diff::{Path, RawChange, Seg, diff};
-use super::facts::{Apiserver, BlameResult, DiffFacts, Outcome, PodFacts, Writer};
+use super::facts::{Apiserver, BlameResult, BlameStep, DiffFacts, Outcome, PodFacts, Writer};
 use super::normalize::{normalize, prune};
+use super::redact;
 use super::strippers::{KnownStripper, known_stripper};
-use super::webhooks::{Target, Verdict, Webhook, pod_create};
-use crate::error::{EXIT_CLUSTER, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use super::webhooks::{ClientConfig, Target, Verdict, Webhook, pod_create};
+use crate::coverage::{Cause, Coverage, Gap};
+use crate::error::{EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE};
 use crate::selector::{Labels, string_map};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -114,6 +116,12 @@ pub struct ObjectReport {
     pub blame: Vec<super::facts::BlameStep>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What could not be read or compared for this object (also in `coverage`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<Gap>,
+    /// Whether submitted and admitted (or live) specs were compared.
+    #[serde(skip)]
+    pub compared: bool,
     #[serde(skip)]
     pub exit_code: i32,
 }
@@ -126,6 +134,7 @@ pub struct Report {
     pub objects: Vec<ObjectReport>,
     pub findings: Vec<Finding>,
     pub changes: Vec<ChangeOut>,
+    pub coverage: Coverage,
 }
 
 /// The two sides of one pod's diff as they are shown (defaults hidden unless asked for).
@@ -145,26 +154,71 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// 0: no change affects a sidecar; 1: one does; 2+: some pod could not be compared.
+    /// 1 when a sidecar is affected (definite, whatever else could not be compared); else 2
+    /// when the input named something without a known submission; else 4 when an object could
+    /// not be compared; else 0.
     pub fn exit_code(&self) -> i32 {
-        self.report
+        let worst = self
+            .report
             .objects
             .iter()
             .map(|o| o.exit_code)
-            .max()
-            .unwrap_or(EXIT_OK)
+            .max_by_key(|c| rank(*c))
+            .unwrap_or(EXIT_OK);
+        if worst == EXIT_OK && !self.report.coverage.complete() {
+            EXIT_INCOMPLETE
+        } else {
+            worst
+        }
+    }
+}
+
+/// Precedence of per-object exit codes: a definite finding beats bad input, which beats a gap.
+fn rank(code: i32) -> u8 {
+    match code {
+        EXIT_FINDINGS => 3,
+        EXIT_USAGE => 2,
+        EXIT_INCOMPLETE => 1,
+        _ => 0,
     }
 }
 
 const PROBE_FORBIDDEN: &str = "may not be set for init containers without restartPolicy=Always";
+/// How the apiserver reports a webhook it could not call (k8s.io/apiserver webhookutil
+/// ErrCallingWebhook), within a 500 InternalError when the failurePolicy is Fail.
+const CALLING_WEBHOOK: &str = "failed calling webhook \"";
+
+/// Where a webhook is served, for remedies: `service hooks/strip:443 /mutate` or its url.
+pub fn endpoint(h: &Webhook) -> String {
+    match &h.client {
+        ClientConfig::Service {
+            namespace,
+            name,
+            path,
+            port,
+        } => format!(
+            "service {namespace}/{name}:{port}{}",
+            path.as_deref()
+                .map(|p| format!(" path {p}"))
+                .unwrap_or_default()
+        ),
+        ClientConfig::Url { url } => format!("url {url}"),
+        ClientConfig::None => "its endpoint (the configuration has neither url nor service)".into(),
+    }
+}
 
 pub fn analyze(facts: &DiffFacts, show_defaults: bool) -> Analysis {
     let mut report = Report {
         apiserver: facts.apiserver.clone(),
-        webhooks_error: facts.webhooks.error.clone(),
+        webhooks_error: facts
+            .webhooks
+            .error
+            .as_ref()
+            .map(|g| format!("{}: {}", g.short(), g.detail)),
         objects: Vec::new(),
         findings: Vec::new(),
         changes: Vec::new(),
+        coverage: Coverage::default(),
     };
     let mut views = Vec::new();
     for pod in &facts.pods {
@@ -177,6 +231,7 @@ pub fn analyze(facts: &DiffFacts, show_defaults: bool) -> Analysis {
         }
         report.objects.push(one.object_report());
     }
+    report.coverage = super::coverage::coverage(facts, &report.objects);
     Analysis { report, views }
 }
 
@@ -190,6 +245,8 @@ struct PodAnalysis<'a> {
     view: Option<View>,
     result: Result_,
     exit_code: i32,
+    gaps: Vec<Gap>,
+    compared: bool,
 }
 
 impl<'a> PodAnalysis<'a> {
@@ -210,6 +267,8 @@ impl<'a> PodAnalysis<'a> {
             view: None,
             result: Result_::Unchanged,
             exit_code: EXIT_OK,
+            gaps: pod.gaps.clone(),
+            compared: false,
         }
     }
 
@@ -217,9 +276,18 @@ impl<'a> PodAnalysis<'a> {
         let mut notes = self.pod.notes.clone();
         if let Some(e) = &self.pod.namespace_error {
             notes.push(format!(
-                "the labels of namespace {} could not be read ({e}): webhooks with a namespaceSelector may match",
-                self.pod.namespace
+                "the labels of namespace {} could not be read ({}): webhooks with a namespaceSelector may match",
+                self.pod.namespace,
+                e.short()
             ));
+        }
+        if self.compared {
+            for gap in &self.gaps {
+                notes.push(format!(
+                    "compared, but not everything it came from was read: {}; a sidecar lost further up would not show",
+                    gap.short()
+                ));
+            }
         }
         ObjectReport {
             object: self.name.clone(),
@@ -228,8 +296,10 @@ impl<'a> PodAnalysis<'a> {
             submitted_from: self.pod.lineage.first().map(|s| s.what.clone()),
             result: self.result,
             webhooks: self.candidates.clone(),
-            blame: self.pod.blame.clone(),
+            blame: self.pod.blame.iter().map(masked_step).collect(),
             notes,
+            gaps: self.gaps.clone(),
+            compared: self.compared,
             exit_code: self.exit_code,
         }
     }
@@ -251,13 +321,39 @@ impl<'a> PodAnalysis<'a> {
     }
 
     fn raise(&mut self, result: Result_, code: i32) {
-        if code >= self.exit_code {
+        if rank(code) >= rank(self.exit_code) {
             self.exit_code = code;
             self.result = result;
         }
     }
 
+    /// The object could not be compared: say why and what to do, and leave the run incomplete.
+    fn not_compared(&mut self, id: &'static str, gap: Gap, message: String) {
+        self.finding(id, Severity::Error, None, message);
+        self.gaps.push(gap);
+        self.raise(Result_::NotRun, EXIT_INCOMPLETE);
+    }
+
     fn run(&mut self, show_defaults: bool) {
+        let unread =
+            matches!(self.pod.outcome, Outcome::NotRun { .. }) || self.pod.lineage.is_empty();
+        if let (true, Some(gap)) = (unread, self.pod.gaps.first()) {
+            let id = if self.pod.live {
+                "not-compared"
+            } else {
+                "dry-run-failed"
+            };
+            let message = format!(
+                "{} could not be compared: {} ({}); {}",
+                self.name,
+                gap.short(),
+                gap.detail,
+                gap.remedy()
+            );
+            self.finding(id, Severity::Error, None, message);
+            self.raise(Result_::NotRun, EXIT_INCOMPLETE);
+            return;
+        }
         let Some(base) = self.pod.lineage.first() else {
             let why = match &self.pod.outcome {
                 Outcome::NotRun { why } => why.clone(),
@@ -285,9 +381,10 @@ impl<'a> PodAnalysis<'a> {
                         "apiserver-warning",
                         Severity::Info,
                         None,
-                        format!("the apiserver warned: {w}"),
+                        format!("the apiserver warned: {}", redact::message(w)),
                     );
                 }
+                self.compared = true;
                 self.admitted(&base.pod, &base.what, pod, show_defaults);
                 self.upstream();
             }
@@ -320,6 +417,13 @@ impl<'a> PodAnalysis<'a> {
     }
 
     fn rejected(&mut self, submitted: &Value, code: u16, reason: &str, message: &str) {
+        let message = redact::message(message);
+        let message = message.as_str();
+        let dry_run = format!(
+            "dry-run create of {} in namespace {}",
+            self.name, self.pod.namespace
+        );
+        let status = format!("{code} {reason}: {message}");
         if message.contains(PROBE_FORBIDDEN) {
             let declared = sidecars(submitted);
             let mut named = rejected_init_containers(message, submitted);
@@ -340,15 +444,14 @@ impl<'a> PodAnalysis<'a> {
                 );
             }
             if named.is_empty() {
-                self.finding(
+                self.not_compared(
                     "dry-run-rejected",
-                    Severity::Error,
-                    None,
+                    Gap::new(dry_run, Cause::Error, status),
                     format!("the dry run was rejected: {message}"),
                 );
-                self.raise(Result_::NotRun, EXIT_CLUSTER);
                 return;
             }
+            self.compared = true;
             self.raise(Result_::SidecarAffected, EXIT_FINDINGS);
             return;
         }
@@ -367,37 +470,102 @@ impl<'a> PodAnalysis<'a> {
                     )
                 })
                 .unwrap_or_default();
-            self.finding(
+            self.not_compared(
                 "dry-run-unsupported",
-                Severity::Error,
-                None,
+                Gap::new(
+                    format!("{dry_run} (webhook {hook} cannot dry-run)"),
+                    Cause::NotAsked,
+                    status,
+                ),
                 format!(
                     "webhook {hook}{side} does not support dry run, so the apiserver refused the whole dry run and what admission does to this pod cannot be shown; ask its owner to declare sideEffects None or NoneOnDryRun, or diff a live pod instead (kubectl sidecar diff-pod POD)"
                 ),
             );
-            self.raise(Result_::NotRun, EXIT_CLUSTER);
+            return;
+        }
+        if let Some(hook) = message
+            .find(CALLING_WEBHOOK)
+            .and_then(|i| quoted(&message[i..]))
+        {
+            self.webhook_failed(&hook, dry_run, status, message);
             return;
         }
         if code == 403 && message.contains("cannot create resource") {
-            self.finding(
+            self.not_compared(
                 "dry-run-forbidden",
-                Severity::Error,
-                None,
+                Gap::forbidden(dry_run, "create pods", status),
                 format!(
                     "the dry run was forbidden ({message}): a dry run needs the same RBAC as a real create, `create pods` in namespace {}",
                     self.pod.namespace
                 ),
             );
-            self.raise(Result_::NotRun, EXIT_CLUSTER);
             return;
         }
-        self.finding(
-            "dry-run-rejected",
-            Severity::Error,
-            None,
-            format!("the dry run was rejected: {code} {reason}: {message}"),
+        let (id, cause) = match code {
+            // 403 without RBAC's wording is an admission refusal (PodSecurity, a webhook).
+            401 => ("dry-run-forbidden", Cause::Forbidden),
+            404 => ("dry-run-failed", Cause::NotFound),
+            408 | 504 => ("dry-run-failed", Cause::Timeout),
+            429 | 500..=599 => ("dry-run-failed", Cause::ServerError),
+            _ => ("dry-run-rejected", Cause::Error),
+        };
+        let gap = Gap::new(dry_run, cause, status.clone());
+        let what = if id == "dry-run-rejected" {
+            format!("the dry run was rejected: {status}")
+        } else {
+            format!("the dry run failed: {status}; {}", gap.remedy())
+        };
+        self.not_compared(id, gap, what);
+    }
+
+    /// The apiserver could not call a webhook whose failurePolicy is Fail, so it refused the
+    /// create: nothing can be compared until the webhook answers. Not a finding about sidecars
+    /// (every pod it matches is refused alike), so the object is incomplete, with the webhook
+    /// named and where it is served.
+    fn webhook_failed(&mut self, hook: &str, dry_run: String, status: String, message: &str) {
+        let lower = message.to_ascii_lowercase();
+        // Not a bare "timeout": the webhook's URL itself carries `?timeout=10s`.
+        let timed_out = [
+            "deadline exceeded",
+            "client.timeout",
+            "i/o timeout",
+            "timed out",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+        let cause = if timed_out {
+            Cause::Timeout
+        } else {
+            Cause::Unreachable
+        };
+        let known = self.facts.webhooks.items.iter().find(|h| h.name == hook);
+        let (about, endpoint) = match known {
+            Some(h) => (
+                format!(
+                    " (configuration {}, failurePolicy {}, timeoutSeconds {})",
+                    h.configuration, h.failure_policy, h.timeout_seconds
+                ),
+                endpoint(h),
+            ),
+            None => (String::new(), "its endpoint".to_string()),
+        };
+        let remedy = if timed_out {
+            format!(
+                "it did not answer in time: check the load and health of {endpoint}, or raise the webhook's timeoutSeconds"
+            )
+        } else {
+            format!(
+                "check that {endpoint} is running and reachable from the apiserver (pods ready, service endpoints, network policy, certificate)"
+            )
+        };
+        self.not_compared(
+            "webhook-failed",
+            Gap::new(format!("{dry_run} (webhook {hook} failed)"), cause, status),
+            format!(
+                "webhook {hook}{about} could not be called by the apiserver ({}): with failurePolicy Fail the apiserver refuses every create it matches, so what admission does to this pod cannot be shown; {remedy}",
+                cause.as_str()
+            ),
         );
-        self.raise(Result_::NotRun, EXIT_CLUSTER);
     }
 
     fn admitted(&mut self, submitted: &Value, from: &str, admitted: &Value, show_defaults: bool) {
@@ -418,18 +586,34 @@ impl<'a> PodAnalysis<'a> {
         }
         // A list or map left empty by that is absent, as on the submitted side.
         prune(&mut shown_after);
+        let mut shown_before = redact::pod(&before);
+        let mut shown_after_masked = redact::pod(&shown_after);
         for change in changes.iter().filter(|c| !hidden(c)) {
             let attribution = self.attribute(change, &steps);
             self.change_findings(change, &attribution, submitted);
+            let (before_out, after_out) = masked_change(&change.raw);
+            // A value changed under the mask would vanish from the diff: mark it instead.
+            if let Some(after_out) = &after_out
+                && change.raw.before.is_some()
+                && before_out.as_ref() != change.raw.before.as_ref()
+            {
+                if let Some(b) = &before_out {
+                    change.raw.path.set(&mut shown_before, b.clone());
+                }
+                change
+                    .raw
+                    .path
+                    .set(&mut shown_after_masked, after_out.clone());
+            }
             self.changes.push(ChangeOut {
                 object: self.name.clone(),
                 path: change.raw.path.clone(),
                 kind: change.kind,
                 container: change.container.clone(),
                 sidecar: change.sidecar,
-                before: change.raw.before.clone(),
-                after: change.raw.after.clone(),
-                attribution,
+                before: before_out,
+                after: after_out,
+                attribution: masked_attribution(attribution),
             });
         }
         let significant = changes.iter().any(|c| c.kind != Kind::Defaulted);
@@ -446,8 +630,8 @@ impl<'a> PodAnalysis<'a> {
             } else {
                 "the dry run's result".into()
             },
-            before,
-            after: shown_after,
+            before: shown_before,
+            after: shown_after_masked,
         });
     }
 
@@ -553,7 +737,7 @@ impl<'a> PodAnalysis<'a> {
         strip: bool,
     ) -> Attribution {
         if let Some(e) = &self.facts.webhooks.error {
-            let mut why = format!("the mutating webhooks could not be listed ({e})");
+            let mut why = format!("the mutating webhooks could not be listed ({})", e.short());
             if let Some(also) = also {
                 why.push_str(&format!("; {also}"));
             }
@@ -695,6 +879,47 @@ fn candidates(hooks: &[Webhook], target: &Target) -> Vec<Candidate> {
             })
         })
         .collect()
+}
+
+/// A change's two sides as they may be shown. When masking makes them equal, the admitted side
+/// says that it changed.
+fn masked_change(raw: &RawChange) -> (Option<Value>, Option<Value>) {
+    let before = raw.before.as_ref().map(|v| redact::at_path(&raw.path, v));
+    let mut after = raw.after.as_ref().map(|v| redact::at_path(&raw.path, v));
+    if before.is_some() && before == after && raw.before != raw.after {
+        after = after.map(|v| match v.as_str() {
+            Some(text) if text.ends_with(')') => {
+                Value::String(format!("{}, changed)", &text[..text.len() - 1]))
+            }
+            _ => Value::String(redact::REDACTED_CHANGED.into()),
+        });
+    }
+    (before, after)
+}
+
+/// An attribution with the webhook's patch masked (it may carry the whole spec).
+fn masked_attribution(a: Attribution) -> Attribution {
+    match a {
+        Attribution::Webhook {
+            webhook,
+            configuration,
+            patch,
+        } => Attribution::Webhook {
+            webhook,
+            configuration,
+            patch: redact::patch(&patch),
+        },
+        other => other,
+    }
+}
+
+/// A `--blame` step as it may be shown: its patch masked.
+fn masked_step(step: &BlameStep) -> BlameStep {
+    let mut step = step.clone();
+    if let BlameResult::Patched { patch } = &mut step.result {
+        *patch = redact::patch(patch);
+    }
+    step
 }
 
 /// One sentence naming who did it.
@@ -890,6 +1115,8 @@ mod tests {
             apiserver: Apiserver {
                 version: Some("v1.31.0".into()),
                 gate,
+                metrics_read: true,
+                gap: None,
             },
             webhooks: Webhooks {
                 items: hooks(),
@@ -919,6 +1146,7 @@ mod tests {
                 outcome,
                 blame,
                 notes: vec![],
+                gaps: vec![],
             }],
         }
     }
@@ -1182,7 +1410,10 @@ mod tests {
             };
             let a = analyze(&facts(Gate::AlwaysOn, outcome, &[], vec![]), false);
             assert_eq!(ids(&a), vec![id]);
-            assert_eq!(a.exit_code(), EXIT_CLUSTER);
+            assert_eq!(a.exit_code(), EXIT_INCOMPLETE, "{id}");
+            assert_eq!(a.report.objects[0].result, Result_::NotRun);
+            assert!(!a.report.coverage.complete());
+            assert_eq!(a.report.coverage.sections[1].examined, 0);
         }
     }
 

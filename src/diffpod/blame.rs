@@ -13,6 +13,8 @@ use super::diff::{RawChange, diff};
 use super::facts::{BlameResult, BlameStep};
 use super::normalize::normalize;
 use super::webhooks::{ClientConfig, Webhook};
+use crate::access::{Budget, Failure};
+use crate::coverage::Cause;
 use crate::error::flatten;
 
 /// Longest we wait for one webhook, whatever its timeoutSeconds says.
@@ -57,14 +59,10 @@ pub fn review_version(hook: &Webhook) -> Option<&'static str> {
 /// Reads a webhook's answer: allowed or denied, and its JSON patch if any.
 pub fn read_response(answer: &Value, uid: &str) -> BlameResult {
     let Some(response) = answer.get("response") else {
-        return BlameResult::Failed {
-            error: "the answer is not an AdmissionReview with a response".into(),
-        };
+        return failed("the answer is not an AdmissionReview with a response");
     };
     if response.get("uid").and_then(Value::as_str) != Some(uid) {
-        return BlameResult::Failed {
-            error: "the answer's response.uid does not match the request".into(),
-        };
+        return failed("the answer's response.uid does not match the request");
     }
     if response.get("allowed").and_then(Value::as_bool) != Some(true) {
         let message = response
@@ -80,24 +78,26 @@ pub fn read_response(answer: &Value, uid: &str) -> BlameResult {
     if let Some(t) = response.get("patchType").and_then(Value::as_str)
         && t != "JSONPatch"
     {
-        return BlameResult::Failed {
-            error: format!("unsupported patchType {t:?}"),
-        };
+        return failed(format!("unsupported patchType {t:?}"));
     }
     let bytes = match base64::engine::general_purpose::STANDARD.decode(patch.trim()) {
         Ok(b) => b,
         Err(e) => {
-            return BlameResult::Failed {
-                error: format!("response.patch is not base64: {e}"),
-            };
+            return failed(format!("response.patch is not base64: {e}"));
         }
     };
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Array(ops)) if ops.is_empty() => BlameResult::Unchanged,
         Ok(p @ Value::Array(_)) => BlameResult::Patched { patch: p },
-        Ok(_) | Err(_) => BlameResult::Failed {
-            error: "response.patch is not a JSON patch (a JSON list of operations)".into(),
-        },
+        Ok(_) | Err(_) => failed("response.patch is not a JSON patch (a JSON list of operations)"),
+    }
+}
+
+/// A webhook that answered something unusable.
+fn failed(error: impl Into<String>) -> BlameResult {
+    BlameResult::Failed {
+        error: error.into(),
+        cause: Cause::ServerError,
     }
 }
 
@@ -151,11 +151,12 @@ pub async fn run(
     hooks: &[&Webhook],
     pod: &Value,
     namespace: &str,
+    budget: &Budget,
 ) -> Vec<BlameStep> {
     let mut current = pod.clone();
     let mut steps = Vec::new();
     for hook in hooks {
-        let result = call(client, hook, &current, namespace).await;
+        let result = call(client, hook, &current, namespace, budget).await;
         if let BlameResult::Patched { patch } = &result {
             match apply(&current, patch) {
                 Ok(next) => current = next,
@@ -163,9 +164,7 @@ pub async fn run(
                     steps.push(BlameStep {
                         webhook: hook.name.clone(),
                         configuration: hook.configuration.clone(),
-                        result: BlameResult::Failed {
-                            error: format!("its patch does not apply to the pod: {e}"),
-                        },
+                        result: failed(format!("its patch does not apply to the pod: {e}")),
                     });
                     continue;
                 }
@@ -180,7 +179,13 @@ pub async fn run(
     steps
 }
 
-async fn call(client: &kube::Client, hook: &Webhook, pod: &Value, namespace: &str) -> BlameResult {
+async fn call(
+    client: &kube::Client,
+    hook: &Webhook,
+    pod: &Value,
+    namespace: &str,
+    budget: &Budget,
+) -> BlameResult {
     if !hook.dry_run_safe() {
         return BlameResult::Skipped {
             why: format!(
@@ -203,6 +208,7 @@ async fn call(client: &kube::Client, hook: &Webhook, pod: &Value, namespace: &st
         Err(e) => {
             return BlameResult::Failed {
                 error: format!("cannot encode the AdmissionReview: {e}"),
+                cause: Cause::Error,
             };
         }
     };
@@ -215,22 +221,25 @@ async fn call(client: &kube::Client, hook: &Webhook, pod: &Value, namespace: &st
             port,
         } => {
             let uri = service_proxy_path(ns, name, *port, path.as_deref());
-            post(client, &uri, body, wait).await
+            post(client, &uri, body, wait, budget)
+                .await
+                .map_err(through_proxy)
         }
         ClientConfig::Url { url } => match url_client(url, hook.ca_bundle.as_deref(), wait).await {
-            Ok((direct, path)) => post(&direct, &path, body, wait).await,
-            Err(e) => Err(e),
+            Ok((direct, path)) => post(&direct, &path, body, wait, budget).await,
+            Err(e) => Err(Failure::Other(e)),
         },
-        ClientConfig::None => Err("it has neither a url nor a service".into()),
+        ClientConfig::None => Err(Failure::Other("it has neither a url nor a service".into())),
     };
     match answer {
         Ok(text) => match serde_json::from_str::<Value>(&text) {
             Ok(v) => read_response(&v, &uid),
-            Err(e) => BlameResult::Failed {
-                error: format!("the answer is not JSON: {e}"),
-            },
+            Err(e) => failed(format!("the answer is not JSON: {e}")),
         },
-        Err(error) => BlameResult::Failed { error },
+        Err(f) => BlameResult::Failed {
+            error: f.text().to_string(),
+            cause: f.cause(),
+        },
     }
 }
 
@@ -246,25 +255,36 @@ fn service_proxy_path(ns: &str, name: &str, port: u16, path: Option<&str>) -> St
     )
 }
 
+/// Through the service proxy, 502 and 503 come from the apiserver failing to reach the
+/// webhook (no endpoints, connection refused): the webhook is unreachable, not failing.
+fn through_proxy(f: Failure) -> Failure {
+    match f {
+        Failure::Server(t) if t.starts_with("502") || t.starts_with("503") => {
+            Failure::Unreachable(t)
+        }
+        other => other,
+    }
+}
+
+/// One call, bounded by the webhook's own timeoutSeconds and by the run's budget.
 async fn post(
     client: &kube::Client,
     uri: &str,
     body: Vec<u8>,
     wait: Duration,
-) -> Result<String, String> {
+    budget: &Budget,
+) -> Result<String, Failure> {
     let request = http::Request::post(uri)
         .header(http::header::CONTENT_TYPE, "application/json")
         .header(http::header::ACCEPT, "application/json")
         .body(body)
-        .map_err(|e| format!("cannot build the request: {e}"))?;
-    match tokio::time::timeout(wait, client.request_text(request)).await {
-        Err(_) => Err(format!("no answer within {}s", wait.as_secs())),
-        Ok(Err(kube::Error::Api(status))) => Err(format!(
-            "{} {}: {}",
-            status.code, status.reason, status.message
-        )),
-        Ok(Err(e)) => Err(flatten(&e)),
-        Ok(Ok(text)) => Ok(text),
+        .map_err(|e| Failure::Other(format!("cannot build the request: {e}")))?;
+    match tokio::time::timeout(wait, budget.run(client.request_text(request))).await {
+        Err(_) => Err(Failure::Timeout(format!(
+            "no answer within {} (the webhook's timeoutSeconds)",
+            crate::access::seconds(wait)
+        ))),
+        Ok(result) => result,
     }
 }
 

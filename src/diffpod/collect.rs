@@ -3,19 +3,14 @@
 //! one write is `POST pods?dryRun=All`, which persists nothing. Objects stay `serde_json::Value`
 //! end to end: typed structs would drop the very fields this command looks for.
 
-use std::time::Duration;
-
 use serde_json::Value;
 
 use super::facts::{Apiserver, Gate, Outcome, Webhooks};
 use super::webhooks::parse_configurations;
-use crate::error::{Error, describe_kube_error};
+use crate::access::{Budget, Failure, PAGE, one_line};
+use crate::coverage::{Cause, Gap};
+use crate::error::Error;
 use crate::selector::{Labels, string_map};
-
-/// Longest wait for one API request when --request-timeout does not say.
-pub const REQUEST_WAIT: Duration = Duration::from_secs(30);
-/// Page size for lists.
-const PAGE: usize = 250;
 
 /// An answer from the apiserver: status, `Warning` headers, body.
 pub struct Reply {
@@ -56,47 +51,68 @@ impl Reply {
 
     pub fn describe(&self) -> String {
         let (reason, message) = self.failure();
-        match (reason.is_empty(), message.is_empty()) {
+        let text = match (reason.is_empty(), message.is_empty()) {
             (_, true) => format!("HTTP {}", self.status),
             (true, false) => format!("HTTP {}: {message}", self.status),
             (false, false) => format!("{} {reason}: {message}", self.status),
+        };
+        one_line(&text)
+    }
+
+    /// A failed answer sorted by cause, as `access::classify` sorts kube's errors.
+    pub fn to_failure(&self) -> Failure {
+        let text = self.describe();
+        match self.status {
+            401 | 403 => Failure::Forbidden(text),
+            404 => Failure::NotFound(text),
+            408 | 504 => Failure::Timeout(text),
+            429 | 500..=599 => Failure::Server(text),
+            _ => Failure::Other(text),
         }
     }
 }
 
-/// Sends one request; only a transport failure (or timeout) is an error, any HTTP status is a
-/// reply. `doing` names the request in that error.
+/// Sends one request within the run's budget. Any HTTP status is a reply; only a transport
+/// failure or running out of time is a `Failure`.
 pub async fn send(
     client: &kube::Client,
     request: http::Request<Vec<u8>>,
-    wait: Duration,
-    doing: &str,
-) -> Result<Reply, Error> {
-    let exchange = async {
-        let response = client.send(request.map(kube::client::Body::from)).await?;
-        let status = response.status().as_u16();
-        let warnings = response
-            .headers()
-            .get_all(http::header::WARNING)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .map(warning_text)
-            .collect();
-        let body = response.into_body().collect_bytes().await?.to_vec();
-        Ok::<_, kube::Error>(Reply {
-            status,
-            warnings,
-            body,
+    budget: &Budget,
+) -> Result<Reply, Failure> {
+    budget
+        .run(async {
+            let response = client.send(request.map(kube::client::Body::from)).await?;
+            let status = response.status().as_u16();
+            let warnings = response
+                .headers()
+                .get_all(http::header::WARNING)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .map(warning_text)
+                .collect();
+            let body = response.into_body().collect_bytes().await?.to_vec();
+            Ok::<_, kube::Error>(Reply {
+                status,
+                warnings,
+                body,
+            })
         })
-    };
-    match tokio::time::timeout(wait, exchange).await {
-        Err(_) => Err(
-            Error::cluster(format!("{doing}: no answer within {}s", wait.as_secs()))
-                .hint("check that the apiserver is reachable, or raise --request-timeout"),
-        ),
-        Ok(Err(e)) => Err(describe_kube_error(doing, &e)),
-        Ok(Ok(reply)) => Ok(reply),
+        .await
+}
+
+/// A GET whose answer must be a JSON object: any other outcome is a `Failure`.
+pub async fn get_json(
+    client: &kube::Client,
+    path: &str,
+    budget: &Budget,
+) -> Result<Value, Failure> {
+    let reply = send(client, get(path), budget).await?;
+    if !reply.ok() {
+        return Err(reply.to_failure());
     }
+    reply
+        .json()
+        .ok_or_else(|| Failure::Server("the answer is not JSON".into()))
 }
 
 /// `299 - "unknown field \"spec.x\""` -> `unknown field "spec.x"`.
@@ -120,44 +136,70 @@ pub fn get(path: &str) -> http::Request<Vec<u8>> {
 }
 
 /// The apiserver's version, and for 1.28-1.32 its SidecarContainers gate from `/metrics`.
+/// `/version` is the one request whose failure means the cluster cannot be used at all.
 pub async fn apiserver(
     client: &kube::Client,
     server: &str,
-    wait: Duration,
+    budget: &Budget,
 ) -> Result<Apiserver, Error> {
     let doing = format!("reading the apiserver version of {server} (GET /version)");
-    let reply = send(client, get("/version"), wait, &doing).await?;
-    let version = reply.json().filter(|_| reply.ok()).and_then(|v| {
-        v.get("gitVersion")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    });
+    let unusable = |f: Failure| {
+        let hint = match f.cause() {
+            Cause::Forbidden => {
+                "your credentials were refused; refresh them (e.g. log in again) and retry"
+            }
+            Cause::Timeout => {
+                "the apiserver did not answer in time: check that it is up, or raise --request-timeout / --timeout"
+            }
+            _ => {
+                "check that the apiserver in your kubeconfig is up and reachable, or pass --context"
+            }
+        };
+        Error::cluster(format!("{doing}: {}", f.text())).hint(hint)
+    };
+    let info = get_json(client, "/version", budget)
+        .await
+        .map_err(unusable)?;
+    let version = info
+        .get("gitVersion")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let parsed = version.as_deref().and_then(crate::version::parse);
     let needs_metrics = parsed.is_some_and(|v| v.at_least(1, 28) && !v.at_least(1, 33));
-    let series = if needs_metrics {
-        gate_series(client, wait).await
+    let (series, gap) = if needs_metrics {
+        match gate_series(client, budget).await {
+            Ok(s) => (Ok(s), None),
+            Err(gap) => (Err(gap.short()), Some(gap)),
+        }
     } else {
-        Ok(None)
+        (Ok(None), None)
     };
     Ok(Apiserver {
         gate: Gate::decide(parsed, series),
         version,
+        metrics_read: needs_metrics,
+        gap,
     })
 }
+
+const METRICS: &str = "read the apiserver's SidecarContainers gate (GET /metrics)";
 
 /// The apiserver's SidecarContainers series, read by check-nodes' gate reader (streaming,
 /// bounded, 429-aware), so both commands read and classify `/metrics` the same way.
 async fn gate_series(
     client: &kube::Client,
-    wait: Duration,
-) -> Result<Option<(String, bool)>, String> {
+    budget: &Budget,
+) -> Result<Option<(String, bool)>, Gap> {
     use crate::nodes::facts::GateReading;
     use crate::nodes::kubelets::{APISERVER_PERMISSION, Limits, fetch_one};
+    if budget.expired() {
+        return Err(budget.deadline_passed().gap(METRICS, APISERVER_PERMISSION));
+    }
     let limits = Limits {
         concurrency: 1,
-        node_timeout: wait,
-        deadline: std::time::Instant::now() + wait,
-        deadline_len: wait,
+        node_timeout: budget.limit(),
+        deadline: budget.deadline,
+        deadline_len: budget.timeout,
     };
     match fetch_one(client, "/metrics", APISERVER_PERMISSION, limits)
         .await
@@ -165,17 +207,32 @@ async fn gate_series(
     {
         GateReading::Series { stage, enabled } => Ok(Some((stage, enabled))),
         GateReading::NoSeries { .. } => Ok(None),
-        GateReading::Forbidden { permission, .. } => Err(format!(
-            "reading /metrics is forbidden (needs {permission})"
+        GateReading::Forbidden { permission, .. } => Err(Gap::forbidden(
+            METRICS,
+            permission,
+            "reading /metrics is forbidden",
         )),
         GateReading::Failed { reason } | GateReading::Skipped { reason } => {
-            Err(format!("GET /metrics: {reason}"))
+            let lower = reason.to_ascii_lowercase();
+            let cause = if lower.contains("no answer")
+                || lower.contains("timed out")
+                || lower.contains("timeout")
+                || lower.contains("deadline")
+            {
+                Cause::Timeout
+            } else {
+                Cause::Error
+            };
+            Err(Gap::new(METRICS, cause, one_line(&reason)))
         }
     }
 }
 
-/// Every MutatingWebhookConfiguration, page by page. A refusal degrades attribution only.
-pub async fn webhooks(client: &kube::Client, wait: Duration) -> Result<Webhooks, Error> {
+pub const LIST_WEBHOOKS: &str = "list mutatingwebhookconfigurations";
+
+/// Every MutatingWebhookConfiguration, page by page. A failure degrades attribution only: it
+/// is recorded as the list's gap, never an error.
+pub async fn webhooks(client: &kube::Client, budget: &Budget) -> Webhooks {
     let mut items = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -186,27 +243,15 @@ pub async fn webhooks(client: &kube::Client, wait: Duration) -> Result<Webhooks,
             path.push_str("&continue=");
             path.push_str(&encode(t));
         }
-        let reply = send(
-            client,
-            get(&path),
-            wait,
-            "LIST mutatingwebhookconfigurations",
-        )
-        .await?;
-        if !reply.ok() {
-            return Ok(Webhooks {
-                items: Vec::new(),
-                error: Some(format!(
-                    "LIST mutatingwebhookconfigurations: {}",
-                    reply.describe()
-                )),
-            });
-        }
-        let Some(list) = reply.json() else {
-            return Ok(Webhooks {
-                items: Vec::new(),
-                error: Some("LIST mutatingwebhookconfigurations: the answer is not JSON".into()),
-            });
+        let list = match get_json(client, &path, budget).await {
+            Ok(list) => list,
+            Err(f) => {
+                // A partial list would name the wrong candidates: none is better than some.
+                return Webhooks {
+                    items: Vec::new(),
+                    error: Some(f.gap(LIST_WEBHOOKS, LIST_WEBHOOKS)),
+                };
+            }
         };
         if let Some(page) = list.get("items").and_then(Value::as_array) {
             items.extend(page.iter().cloned());
@@ -220,10 +265,10 @@ pub async fn webhooks(client: &kube::Client, wait: Duration) -> Result<Webhooks,
             break;
         }
     }
-    Ok(Webhooks {
+    Webhooks {
         items: parse_configurations(&items),
         error: None,
-    })
+    }
 }
 
 /// Percent-encodes a query value (continue tokens are base64 and may hold `+`, `/`, `=`).
@@ -239,38 +284,29 @@ pub fn encode(text: &str) -> String {
     out
 }
 
-/// A namespace's labels; an error message when they cannot be read.
+/// A namespace's labels, or why they could not be read.
 pub async fn namespace_labels(
     client: &kube::Client,
     namespace: &str,
-    wait: Duration,
-) -> Result<Result<Labels, String>, Error> {
+    budget: &Budget,
+) -> Result<Labels, Gap> {
     let path = format!("/api/v1/namespaces/{}", encode(namespace));
-    let reply = send(
-        client,
-        get(&path),
-        wait,
-        &format!("GET namespace {namespace}"),
-    )
-    .await?;
-    if !reply.ok() {
-        return Ok(Err(reply.describe()));
-    }
-    Ok(reply
-        .json()
+    get_json(client, &path, budget)
+        .await
         .map(|ns| string_map(ns.pointer("/metadata/labels")))
-        .ok_or_else(|| "the answer is not JSON".to_string()))
+        .map_err(|f| f.gap(format!("get namespace {namespace}"), "get namespaces"))
 }
 
-/// `POST /api/v1/namespaces/NS/pods?dryRun=All`: what admission makes of `pod`.
+/// `POST /api/v1/namespaces/NS/pods?dryRun=All`: what admission makes of `pod`. A refusal is
+/// an `Outcome::Rejected` (the analysis reads it); no answer at all is a `Failure`.
 pub async fn dry_run(
     client: &kube::Client,
     namespace: &str,
     pod: &Value,
-    wait: Duration,
-) -> Result<Outcome, Error> {
-    let body =
-        serde_json::to_vec(pod).map_err(|e| Error::usage(format!("cannot encode the pod: {e}")))?;
+    budget: &Budget,
+) -> Result<Outcome, Failure> {
+    let body = serde_json::to_vec(pod)
+        .map_err(|e| Failure::Other(format!("cannot encode the pod: {e}")))?;
     let path = format!(
         "/api/v1/namespaces/{}/pods?dryRun=All&fieldManager=kubectl-sidecar",
         encode(namespace)
@@ -279,23 +315,16 @@ pub async fn dry_run(
         .header(http::header::CONTENT_TYPE, "application/json")
         .header(http::header::ACCEPT, "application/json")
         .body(body)
-        .map_err(|e| Error::usage(format!("cannot build the dry-run request: {e}")))?;
-    let doing = format!("dry-run create of a pod in namespace {namespace}");
-    let reply = send(client, request, wait, &doing).await?;
+        .map_err(|e| Failure::Other(format!("cannot build the dry-run request: {e}")))?;
+    let reply = send(client, request, budget).await?;
     if reply.ok() {
         return match reply.json() {
             Some(pod) => Ok(Outcome::Admitted {
                 pod,
                 warnings: reply.warnings,
             }),
-            None => Err(Error::cluster(format!("{doing}: the answer is not JSON"))),
+            None => Err(Failure::Server("the dry run's answer is not JSON".into())),
         };
-    }
-    if reply.status == 401 {
-        return Err(
-            Error::cluster(format!("{doing}: unauthorized ({})", reply.describe()))
-                .hint("your credentials were refused; refresh them (e.g. log in again) and retry"),
-        );
     }
     let (reason, message) = reply.failure();
     Ok(Outcome::Rejected {

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::template::ObjectRef;
 use super::webhooks::Webhook;
+use crate::coverage::{Cause, Gap};
 use crate::selector::Labels;
 use crate::version::KubeVersion;
 
@@ -22,6 +23,12 @@ pub struct Apiserver {
     /// `/version`'s gitVersion, as reported.
     pub version: Option<String>,
     pub gate: Gate,
+    /// Whether the gate had to be read from `/metrics` (1.28-1.32).
+    #[serde(skip)]
+    pub metrics_read: bool,
+    /// Why `/metrics` could not be read, when it had to be.
+    #[serde(skip)]
+    pub gap: Option<Gap>,
 }
 
 /// The apiserver's SidecarContainers gate, decided from its version and `/metrics`.
@@ -91,7 +98,7 @@ pub struct Webhooks {
     pub items: Vec<Webhook>,
     /// Why the list could not be read (attribution then stays open).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<Gap>,
 }
 
 /// One pod: what was submitted, what admission made of it.
@@ -103,8 +110,10 @@ pub struct PodFacts {
     /// A live pod (compared with what was submitted for it), not a dry run.
     pub live: bool,
     pub namespace_labels: Option<Labels>,
+    /// Why the namespace's labels could not be read (webhooks' namespaceSelectors then "may
+    /// match").
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace_error: Option<String>,
+    pub namespace_error: Option<Gap>,
     /// Where the submitted spec comes from, nearest first: for a live pod, its owner's template,
     /// the owner's owner's template, their last-applied configurations; for a manifest, the
     /// manifest. Empty when nothing is known.
@@ -114,6 +123,9 @@ pub struct PodFacts {
     pub blame: Vec<BlameStep>,
     /// Things worth saying that are not findings of their own (an owner not followed...).
     pub notes: Vec<String>,
+    /// What could not be read for this object: the dry run or the live pod (then it is not
+    /// compared), or an owner further up (then the upstream comparison is missing).
+    pub gaps: Vec<Gap>,
 }
 
 /// One version of the pod's spec, as some object holds it.
@@ -182,6 +194,7 @@ pub enum BlameResult {
     },
     Failed {
         error: String,
+        cause: Cause,
     },
 }
 

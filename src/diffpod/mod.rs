@@ -8,25 +8,30 @@ mod analyze;
 mod blame;
 mod classify;
 pub(crate) mod collect;
+mod coverage;
 mod diff;
 pub(crate) mod facts;
 pub mod manifest;
 mod normalize;
 mod owner;
+mod redact;
 mod render;
 pub(crate) mod strippers;
 mod template;
+#[cfg(test)]
+mod trust_tests;
 mod unified;
 pub(crate) mod webhooks;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use futures::{StreamExt, stream};
 use serde_json::Value;
 
+use crate::access::Budget;
 use crate::cli::{DiffPodArgs, OutputFormat};
 use crate::context::Context;
+use crate::coverage::Gap;
 use crate::error::{Error, Result};
 use crate::selector::{Labels, string_map};
 use facts::{DiffFacts, Outcome, PodFacts, Source, Webhooks};
@@ -48,13 +53,13 @@ pub async fn run(ctx: Context, args: &DiffPodArgs) -> Result<i32> {
     let ctx = ctx.connect().await?;
     let cluster = ctx.cluster().clone();
     let client = &cluster.client;
-    let wait = ctx.request_timeout.unwrap_or(collect::REQUEST_WAIT);
+    let budget = &ctx.budget;
     progress(
         &ctx,
         "reading the apiserver's version and mutating webhooks",
     );
-    let apiserver = collect::apiserver(client, &cluster.server, wait).await?;
-    let webhooks = collect::webhooks(client, wait).await?;
+    let apiserver = collect::apiserver(client, &cluster.server, budget).await?;
+    let webhooks = collect::webhooks(client, budget).await;
     let pods = match &args.pod {
         Some(name) => vec![
             live_pod(
@@ -64,7 +69,6 @@ pub async fn run(ctx: Context, args: &DiffPodArgs) -> Result<i32> {
                 &cluster.namespace,
                 name,
                 args.blame,
-                wait,
             )
             .await?,
         ],
@@ -73,26 +77,26 @@ pub async fn run(ctx: Context, args: &DiffPodArgs) -> Result<i32> {
                 .iter()
                 .map(|s| namespace_of(s, &cluster.namespace))
                 .collect();
-            let labels = namespace_labels(client, &namespaces, wait).await?;
+            progress(&ctx, "reading the namespaces' labels");
+            let labels = namespace_labels(client, &namespaces, budget).await;
             let jobs = submissions.into_iter().map(|s| {
                 let ns = namespace_of(&s, &cluster.namespace);
-                let ns_labels = labels
-                    .get(&ns)
-                    .cloned()
-                    .unwrap_or_else(|| Err("not read".into()));
+                let ns_labels = labels.get(&ns).cloned().unwrap_or_else(|| {
+                    Err(budget
+                        .deadline_passed()
+                        .gap(format!("get namespace {ns}"), "get namespaces"))
+                });
                 let webhooks = &webhooks;
                 let ctx = &ctx;
                 async move {
                     progress(ctx, &format!("dry-running {} in namespace {ns}", s.object));
-                    dry_run_one(client, webhooks, s, ns, ns_labels, args.blame, wait).await
+                    dry_run_one(client, webhooks, s, ns, ns_labels, args.blame, budget).await
                 }
             });
             stream::iter(jobs)
                 .buffered(CONCURRENCY)
-                .collect::<Vec<Result<PodFacts>>>()
+                .collect::<Vec<PodFacts>>()
                 .await
-                .into_iter()
-                .collect::<Result<Vec<_>>>()?
         }
     };
     let facts = DiffFacts {
@@ -170,18 +174,18 @@ fn namespace_of(s: &Submission, default: &str) -> String {
 async fn namespace_labels(
     client: &kube::Client,
     namespaces: &[String],
-    wait: Duration,
-) -> Result<BTreeMap<String, std::result::Result<Labels, String>>> {
+    budget: &Budget,
+) -> BTreeMap<String, std::result::Result<Labels, Gap>> {
     let mut out = BTreeMap::new();
     for ns in namespaces {
         if !out.contains_key(ns) {
             out.insert(
                 ns.clone(),
-                collect::namespace_labels(client, ns, wait).await?,
+                collect::namespace_labels(client, ns, budget).await,
             );
         }
     }
-    Ok(out)
+    out
 }
 
 /// The webhooks that would be called for `pod` in a namespace, in the apiserver's order.
@@ -204,23 +208,35 @@ async fn dry_run_one(
     hooks: &Webhooks,
     s: Submission,
     ns: String,
-    ns_labels: std::result::Result<Labels, String>,
+    ns_labels: std::result::Result<Labels, Gap>,
     blame: bool,
-    wait: Duration,
-) -> Result<PodFacts> {
+    budget: &Budget,
+) -> PodFacts {
     let mut pod = s.pod;
     if let Some(meta) = pod.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.insert("namespace".into(), Value::String(ns.clone()));
     }
-    let outcome = collect::dry_run(client, &ns, &pod, wait).await?;
+    let mut gaps = Vec::new();
+    let outcome = match collect::dry_run(client, &ns, &pod, budget).await {
+        Ok(outcome) => outcome,
+        Err(f) => {
+            gaps.push(f.gap(
+                format!("dry-run create of {} in namespace {ns}", s.object),
+                "create pods",
+            ));
+            Outcome::NotRun {
+                why: f.text().to_string(),
+            }
+        }
+    };
     let (namespace_labels, namespace_error) = split(ns_labels);
-    let blame = if blame {
+    let blame = if blame && gaps.is_empty() {
         let called = called_for(hooks, &pod, namespace_labels.as_ref());
-        blame::run(client, &called, &pod, &ns).await
+        blame::run(client, &called, &pod, &ns, budget).await
     } else {
         Vec::new()
     };
-    Ok(PodFacts {
+    PodFacts {
         object: s.object,
         namespace: ns,
         source: s.source.clone(),
@@ -235,10 +251,11 @@ async fn dry_run_one(
         outcome,
         blame,
         notes: Vec::new(),
-    })
+        gaps,
+    }
 }
 
-fn split(r: std::result::Result<Labels, String>) -> (Option<Labels>, Option<String>) {
+fn split(r: std::result::Result<Labels, Gap>) -> (Option<Labels>, Option<Gap>) {
     match r {
         Ok(l) => (Some(l), None),
         Err(e) => (None, Some(e)),
@@ -252,13 +269,15 @@ async fn live_pod(
     ns: &str,
     name: &str,
     blame: bool,
-    wait: Duration,
 ) -> Result<PodFacts> {
+    let budget = &ctx.budget;
     progress(ctx, &format!("reading pod {name} and its owners"));
-    let live = owner::collect(client, ns, name, wait).await?;
+    let live = owner::collect(client, ns, name, budget).await?;
     let (namespace_labels, namespace_error) =
-        split(collect::namespace_labels(client, ns, wait).await?);
-    let outcome = if live.lineage.is_empty() {
+        split(collect::namespace_labels(client, ns, budget).await);
+    let outcome = if let (true, Some(gap)) = (live.lineage.is_empty(), live.gaps.first()) {
+        Outcome::NotRun { why: gap.short() }
+    } else if live.lineage.is_empty() {
         Outcome::NotRun {
             why: format!(
                 "Pod/{name} has no owner and no last-applied-configuration annotation: what was submitted for it is unknown; run kubectl sidecar diff-pod -f with the manifest it came from"
@@ -277,7 +296,7 @@ async fn live_pod(
                 meta.insert("namespace".into(), Value::String(ns.to_string()));
             }
             let called = called_for(hooks, &pod, namespace_labels.as_ref());
-            blame::run(client, &called, &pod, ns).await
+            blame::run(client, &called, &pod, ns, budget).await
         }
         _ => Vec::new(),
     };
@@ -292,5 +311,6 @@ async fn live_pod(
         outcome,
         blame,
         notes: live.notes,
+        gaps: live.gaps,
     })
 }

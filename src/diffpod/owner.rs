@@ -5,15 +5,15 @@
 //! labels and fields the controller adds copied from the live pod, so that only admission's
 //! changes remain.
 
-use std::time::Duration;
-
 use serde_json::{Map, Value};
 
 use super::analyze::labels_of;
-use super::collect::{encode, get, send};
+use super::collect::{encode, get_json};
 use super::facts::{Source, Writer};
 use super::normalize::LAST_APPLIED;
 use super::template::{ObjectRef, object_ref, pod_from_template, template_of};
+use crate::access::{Budget, Failure};
+use crate::coverage::Gap;
 use crate::error::{Error, Result};
 
 /// How far up the ownerReferences we go (CronJob -> Job -> Pod is the longest built-in chain).
@@ -50,6 +50,8 @@ pub struct Live {
     pub pod: Value,
     pub lineage: Vec<Source>,
     pub notes: Vec<String>,
+    /// The pod or an owner that could not be read.
+    pub gaps: Vec<Gap>,
 }
 
 /// (group, version, resource) of the owner kinds we follow.
@@ -92,36 +94,36 @@ fn owner_of(obj: &Value) -> Option<(String, String, String)> {
     Some((text("apiVersion")?, text("kind")?, text("name")?))
 }
 
-pub async fn collect(client: &kube::Client, ns: &str, name: &str, wait: Duration) -> Result<Live> {
+/// The live pod and what was submitted for it. Only a pod that does not exist is an error (the
+/// user named it); any other failure to read it or its owners is a gap in what is compared.
+pub async fn collect(client: &kube::Client, ns: &str, name: &str, budget: &Budget) -> Result<Live> {
+    let object = ObjectRef {
+        kind: "Pod".into(),
+        name: name.to_string(),
+        namespace: Some(ns.to_string()),
+    };
     let path = format!("/api/v1/namespaces/{}/pods/{}", encode(ns), encode(name));
-    let reply = send(client, get(&path), wait, &format!("GET pod {name}")).await?;
-    match reply.status {
-        200..=299 => {}
-        404 => {
+    let pod = match get_json(client, &path, budget).await {
+        Ok(pod) => pod,
+        Err(Failure::NotFound(_)) => {
             return Err(
                 Error::usage(format!("pod {name} not found in namespace {ns}"))
                     .hint("check the name, or pass -n NAMESPACE"),
             );
         }
-        403 => {
-            return Err(Error::cluster(format!(
-                "GET pod {name}: forbidden ({})",
-                reply.describe()
-            ))
-            .hint("diff-pod POD needs get on pods (and on the pod's owners)"));
+        Err(f) => {
+            return Ok(Live {
+                object,
+                pod: Value::Null,
+                lineage: Vec::new(),
+                notes: Vec::new(),
+                gaps: vec![f.gap(format!("get pod {name} in namespace {ns}"), "get pods")],
+            });
         }
-        _ => {
-            return Err(Error::cluster(format!(
-                "GET pod {name}: {}",
-                reply.describe()
-            )));
-        }
-    }
-    let pod = reply
-        .json()
-        .ok_or_else(|| Error::cluster(format!("GET pod {name}: the answer is not JSON")))?;
+    };
     let mut lineage = Vec::new();
     let mut notes = Vec::new();
+    let mut gaps = Vec::new();
     let mut current = pod.clone();
     for _ in 0..MAX_DEPTH {
         let Some((api_version, kind, owner_name)) = owner_of(&current) else {
@@ -134,19 +136,12 @@ pub async fn collect(client: &kube::Client, ns: &str, name: &str, wait: Duration
             break;
         };
         let path = object_path(&group, &version, resource, ns, &owner_name);
-        let reply = send(
-            client,
-            get(&path),
-            wait,
-            &format!("GET {kind} {owner_name}"),
-        )
-        .await?;
-        let owner = match reply.json().filter(|_| reply.ok()) {
-            Some(o) => o,
-            None => {
-                notes.push(format!(
-                    "owner {kind}/{owner_name} could not be read: {}",
-                    reply.describe()
+        let owner = match get_json(client, &path, budget).await {
+            Ok(o) => o,
+            Err(f) => {
+                gaps.push(f.gap(
+                    format!("get {kind}/{owner_name} (owner) in namespace {ns}"),
+                    &format!("get {resource}"),
                 ));
                 break;
             }
@@ -187,14 +182,11 @@ pub async fn collect(client: &kube::Client, ns: &str, name: &str, wait: Duration
         });
     }
     Ok(Live {
-        object: ObjectRef {
-            kind: "Pod".into(),
-            name: name.to_string(),
-            namespace: Some(ns.to_string()),
-        },
+        object,
         pod,
         lineage,
         notes,
+        gaps,
     })
 }
 

@@ -66,6 +66,10 @@ pub fn table_output(a: &Analysis, color: bool, wide: bool) -> String {
             Result_::SidecarAffected => ("sidecar-affected", Tone::Bad),
             Result_::NotRun => ("not-compared", Tone::Warn),
         };
+        let word = match (o.result, o.gaps.first()) {
+            (Result_::NotRun, Some(g)) => format!("{word} ({})", g.cause.as_str()),
+            _ => word.to_string(),
+        };
         let hooks = if o.webhooks.is_empty() {
             "none".to_string()
         } else {
@@ -78,7 +82,7 @@ pub fn table_output(a: &Analysis, color: bool, wide: bool) -> String {
         t.add_row(vec![
             o.object.clone(),
             o.namespace.clone(),
-            paint(word, tone, color),
+            paint(&word, tone, color),
             o.submitted_from.clone().unwrap_or_else(|| "unknown".into()),
             hooks,
         ]);
@@ -94,7 +98,9 @@ pub fn table_output(a: &Analysis, color: bool, wide: bool) -> String {
                 BlameResult::Unchanged => "no change".into(),
                 BlameResult::Denied { message } => format!("denied: {message}"),
                 BlameResult::Skipped { why } => format!("not called: {why}"),
-                BlameResult::Failed { error } => format!("call failed: {error}"),
+                BlameResult::Failed { error, cause } => {
+                    format!("call failed ({}): {error}", cause.as_str())
+                }
             };
             out.push_str(&format!(
                 "blame: {}: webhook {} ({}): {what}\n",
@@ -104,6 +110,31 @@ pub fn table_output(a: &Analysis, color: bool, wide: bool) -> String {
     }
     for view in &a.views {
         out.push_str(&view_diff(view, color, wide));
+    }
+    out.push_str(&coverage(a, color));
+    out
+}
+
+/// What was examined, one line per section, what to do about each gap, and the verdict when
+/// something that decides it is missing. Last, so that it ends the output however long the
+/// diff.
+fn coverage(a: &Analysis, color: bool) -> String {
+    let c = &a.report.coverage;
+    let mut out = format!("\n{}\n", bold("COVERAGE", color));
+    for s in &c.sections {
+        out.push_str(&s.line());
+        out.push('\n');
+        for g in &s.gaps {
+            out.push_str(&format!("  {}: {}\n", g.what, g.remedy()));
+        }
+    }
+    if let Some(reason) = c.reason() {
+        let verdict = if a.exit_code() == crate::error::EXIT_INCOMPLETE {
+            paint("incomplete", Tone::Warn, color)
+        } else {
+            "also incomplete".to_string()
+        };
+        out.push_str(&format!("\n{verdict}: {reason}\n"));
     }
     out
 }

@@ -5,14 +5,14 @@
 //! matching and dry run are the diff-pod engine's.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use futures::{StreamExt, stream};
 use serde_json::{Value, json};
 
 use super::{Failure, skip};
+use crate::access::Budget;
 use crate::context::Context;
-use crate::diffpod::collect::{self as diffpod, REQUEST_WAIT};
+use crate::diffpod::collect as diffpod;
 use crate::diffpod::facts::Outcome;
 use crate::diffpod::strippers::known_stripper;
 use crate::diffpod::webhooks::{ClientConfig, Webhook, pod_create};
@@ -42,37 +42,23 @@ const CONTROLLER_LABELS: &[&str] = &[
 
 pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) {
     let client = ctx.cluster().client.clone();
-    let wait = ctx.request_timeout.unwrap_or(REQUEST_WAIT);
-    let hooks = match diffpod::webhooks(&client, wait).await {
-        Ok(w) => {
-            if let Some(error) = w.error {
-                let failure = if error.contains("403") {
-                    Failure::Forbidden(error)
-                } else {
-                    Failure::Other(error)
-                };
-                skip(
-                    facts,
-                    Section::Admission,
-                    "list mutatingwebhookconfigurations",
-                    "the mutating webhooks (candidates for stripping cannot be named)",
-                    &failure,
-                );
-            }
-            w.items
-        }
-        Err(e) => {
-            let failure = Failure::Other(e.to_string());
-            skip(
-                facts,
-                Section::Admission,
-                "",
-                "the mutating webhooks",
-                &failure,
-            );
-            Vec::new()
-        }
-    };
+    let wait = ctx.budget;
+    let w = diffpod::webhooks(&client, &wait).await;
+    if let Some(gap) = w.error {
+        let failure = if gap.cause == crate::coverage::Cause::Forbidden {
+            Failure::Forbidden(gap.detail)
+        } else {
+            Failure::Other(gap.detail)
+        };
+        skip(
+            facts,
+            Section::Admission,
+            "list mutatingwebhookconfigurations",
+            "the mutating webhooks (candidates for stripping cannot be named)",
+            &failure,
+        );
+    }
+    let hooks = w.items;
     facts.admission.webhooks = hooks
         .iter()
         .filter(|h| covers_pod_create(h))
@@ -301,7 +287,7 @@ pub fn dry_run_refuser(message: &str) -> Option<String> {
 
 async fn canary(
     client: &kube::Client,
-    wait: Duration,
+    wait: Budget,
     hooks: &[Webhook],
     namespace: String,
     namespace_labels: Option<&Labels>,
@@ -315,7 +301,7 @@ async fn canary(
         .map(|h| h.name.clone())
         .collect();
     let pod = canary_pod(&namespace, &labels);
-    let (outcome, webhook, detail) = match diffpod::dry_run(client, &namespace, &pod, wait).await {
+    let (outcome, webhook, detail) = match diffpod::dry_run(client, &namespace, &pod, &wait).await {
         Ok(Outcome::Admitted { pod, warnings }) => {
             let (outcome, mut detail) = judge_admitted(&pod);
             if !warnings.is_empty() {
@@ -340,7 +326,7 @@ async fn canary(
             }
         }
         Ok(Outcome::NotRun { why }) => (CanaryOutcome::Failed, None, Some(why)),
-        Err(e) => (CanaryOutcome::Failed, None, Some(e.to_string())),
+        Err(e) => (CanaryOutcome::Failed, None, Some(e.text().to_string())),
     };
     CanaryFacts {
         namespace,
