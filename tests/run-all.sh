@@ -20,6 +20,8 @@ command -v ip >/dev/null || missing+=(iproute2)
 command -v git >/dev/null || missing+=(git)
 [ -e /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
 command -v cc >/dev/null || missing+=(gcc)
+# GNU time measures the peak memory of a run (tests/e2e_trust.rs, hostile kubelets).
+[ -x /usr/bin/time ] || missing+=(time)
 if [ ${#missing[@]} -gt 0 ]; then
   step "installing Debian packages: ${missing[*]}"
   apt-get update -qq

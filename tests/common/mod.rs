@@ -52,6 +52,12 @@ pub struct Env {
     pub log_dir: PathBuf,
     pub harness: PathBuf,
     pub pids: BTreeMap<String, i32>,
+    /// The control endpoint (fault proxies, apiserver stop/start); SCENARIOS.md "Fault proxy".
+    #[serde(rename = "controlURL", default)]
+    pub control_url: String,
+    /// Admin token, through the pass-through fault proxy "default".
+    #[serde(default)]
+    pub faulty_kubeconfig: PathBuf,
 }
 
 pub struct TestCluster {
@@ -219,6 +225,46 @@ impl TestCluster {
         tail(&self.dir.join("harness.log"), lines)
     }
 
+    /// Sets the rules of the fault proxy `proxy` (its own listener: tests sharing the scenario do
+    /// not see each other's faults) and returns a kubeconfig for `user` ("admin" or
+    /// "restricted") that goes through it. Rules are `VERB TARGET ACTION` (SCENARIOS.md).
+    pub fn fault_proxy(&self, proxy: &str, user: &str, rules: &[&str]) -> PathBuf {
+        let kubeconfig = self.dir.join(format!("fault-{proxy}.kubeconfig"));
+        let out = Command::new(&self.env.harness)
+            .arg("faults")
+            .arg("--dir")
+            .arg(&self.dir)
+            .args(["--proxy", proxy, "--user", user, "--kubeconfig"])
+            .arg(&kubeconfig)
+            .args(rules)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.env.harness.display()));
+        assert!(
+            out.status.success(),
+            "ksc-harness faults {rules:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        kubeconfig
+    }
+
+    /// `ksc-harness apiserver --dir DIR stop|start`: stops kube-apiserver (etcd keeps running)
+    /// or starts it again on the same port and waits for /readyz.
+    pub fn apiserver(&self, action: &str) {
+        let out = Command::new(&self.env.harness)
+            .arg("apiserver")
+            .arg("--dir")
+            .arg(&self.dir)
+            .arg(action)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.env.harness.display()));
+        assert!(
+            out.status.success(),
+            "ksc-harness apiserver {action}: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            self.log_tail(20)
+        );
+    }
+
     /// `ksc-harness down --dir`, then waits for the supervisor to exit.
     pub fn down(&self) -> ExitStatus {
         let out = Command::new(&self.env.harness)
@@ -300,6 +346,109 @@ pub fn run_product(kubeconfig: &Path, args: &[&str]) -> (ExitStatus, String, Str
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// One run of the product under a hard limit, with how long it took and its peak memory.
+#[derive(Debug)]
+pub struct Bounded {
+    /// None when it was killed at the limit or died of a signal.
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+    /// Still running at the limit, so killed.
+    pub killed: bool,
+    /// Peak resident set (KiB), from GNU time's %M.
+    pub max_rss_kib: Option<u64>,
+}
+
+/// Runs kubectl-sidecar like `run_product`, under GNU `/usr/bin/time` (for the peak RSS), and
+/// kills its whole process group if it is still running after `limit`: a product that hangs
+/// fails its test instead of hanging the test run.
+pub fn run_bounded(kubeconfig: &Path, args: &[&str], limit: Duration) -> Bounded {
+    use std::os::unix::process::CommandExt;
+    let time = Path::new("/usr/bin/time");
+    assert!(
+        time.exists(),
+        "these tests measure peak memory with GNU time: apt-get install time"
+    );
+    let rss_file = tempfile::NamedTempFile::new().expect("temp file");
+    let started = Instant::now();
+    let mut child = Command::new(time)
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(rss_file.path())
+        .arg(env!("CARGO_BIN_EXE_kubectl-sidecar"))
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run kubectl-sidecar under {}: {e}", time.display()));
+    let drain = |r: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_end(&mut buf);
+            }
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
+    let mut killed = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if started.elapsed() < limit => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                killed = true;
+                let _ = Command::new("kill")
+                    .arg("-KILL")
+                    .arg(format!("-{}", child.id()))
+                    .status();
+                break child.wait().ok();
+            }
+        }
+    };
+    let elapsed = started.elapsed();
+    let stdout = out.join().unwrap_or_default();
+    let mut stderr = err.join().unwrap_or_default();
+    let rss = std::fs::read_to_string(rss_file.path()).unwrap_or_default();
+    // GNU time reports the child's signal or exit status on a line of its own before %M.
+    let max_rss_kib = rss.lines().last().and_then(|l| l.trim().parse().ok());
+    if rss.lines().count() > 1 {
+        stderr.push_str(&rss);
+    }
+    // GNU time exits with the child's status; 128+n when the child died of signal n.
+    let code = status.and_then(|s| s.code()).filter(|_| !killed);
+    Bounded {
+        code,
+        stdout,
+        stderr,
+        elapsed,
+        killed,
+        max_rss_kib,
+    }
 }
 
 pub fn crate_root() -> PathBuf {

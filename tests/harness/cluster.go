@@ -248,16 +248,27 @@ func (s *supervisor) registerWebhooks(ctx context.Context, authority *ca) error 
 			argv = []string{s.legacyWebhookBin(), "--cert", certFile, "--key", keyFile}
 		case "inject-container", "reject":
 			argv = []string{s.self, "webhook", "--behaviour", w.Behaviour, "--cert", certFile, "--key", keyFile, "--message", w.Message}
+		case "slow":
+			argv = []string{s.self, "webhook", "--behaviour", "allow", "--delay", fmt.Sprintf("%ds", w.DelaySeconds), "--cert", certFile, "--key", keyFile}
 		default: // allow, no-dry-run
 			argv = []string{s.self, "webhook", "--behaviour", "allow", "--cert", certFile, "--key", keyFile}
 		}
-		c, err := s.spawn(fmt.Sprintf("webhook-%d-%s", i, w.Name), nil, argv...)
-		if err != nil {
-			return err
-		}
-		addr, err := c.waitLine(ctx, "listening ", 30*time.Second)
-		if err != nil {
-			return fmt.Errorf("webhook %s: %w", w.Name, err)
+		var addr string
+		if w.Behaviour == "down" {
+			// Registered, and nothing listens: the apiserver's call is refused.
+			port, err := freePort()
+			if err != nil {
+				return err
+			}
+			addr = fmt.Sprintf("127.0.0.1:%d", port)
+		} else {
+			c, err := s.spawn(fmt.Sprintf("webhook-%d-%s", i, w.Name), nil, argv...)
+			if err != nil {
+				return err
+			}
+			if addr, err = c.waitLine(ctx, "listening ", 30*time.Second); err != nil {
+				return fmt.Errorf("webhook %s: %w", w.Name, err)
+			}
 		}
 		url := "https://" + addr + "/mutate"
 		s.setEnv(func(e *envFile) { e.Webhooks[w.Name] = url })

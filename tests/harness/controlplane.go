@@ -152,12 +152,21 @@ const (
 // startAPIServer starts kube-apiserver and waits for /readyz; it returns the URL and how long
 // the apiserver took from exec to ready.
 func (s *supervisor) startAPIServer(ctx context.Context, etcdURL string, f *apiserverFiles) (string, time.Duration, error) {
+	return s.startAPIServerOn(ctx, etcdURL, f, 0)
+}
+
+// startAPIServerOn is startAPIServer on a given port (a restart keeps the kubeconfigs valid), or
+// on a free one when fixedPort is 0; it records the port in s.apiPort.
+func (s *supervisor) startAPIServerOn(ctx context.Context, etcdURL string, f *apiserverFiles, fixedPort int) (string, time.Duration, error) {
 	spec := s.scenario.APIServer
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		port, err := freePort()
-		if err != nil {
-			return "", 0, err
+		port := fixedPort
+		if port == 0 {
+			var err error
+			if port, err = freePort(); err != nil {
+				return "", 0, err
+			}
 		}
 		args := []string{
 			filepath.Join(s.k8sBin, "kube-apiserver"),
@@ -213,6 +222,8 @@ func (s *supervisor) startAPIServer(ctx context.Context, etcdURL string, f *apis
 			return nil
 		})
 		if err == nil {
+			s.apiPort = port
+			s.setEnv(func(e *envFile) { e.Pids["kube-apiserver"] = c.pid() })
 			return url, time.Since(started), nil
 		}
 		lastErr = err
@@ -257,7 +268,11 @@ func tailFile(path string, n int) string {
 
 // writeKubeconfig writes a kubeconfig for one token user; the token stays in the file only.
 func writeKubeconfig(path, clusterName, server string, caPEM []byte, user, token string) error {
-	kc := fmt.Sprintf(`apiVersion: v1
+	return os.WriteFile(path, []byte(kubeconfigText(clusterName, server, caPEM, user, token)), 0o600)
+}
+
+func kubeconfigText(clusterName, server string, caPEM []byte, user, token string) string {
+	return fmt.Sprintf(`apiVersion: v1
 kind: Config
 clusters:
 - name: %[1]s
@@ -276,5 +291,4 @@ contexts:
     namespace: default
 current-context: %[4]s@%[1]s
 `, clusterName, server, base64.StdEncoding.EncodeToString(caPEM), user, token)
-	return os.WriteFile(path, []byte(kc), 0o600)
 }

@@ -69,6 +69,10 @@ func cmdKubelets(args []string) error {
 		if err != nil {
 			return fmt.Errorf("node %s: listen %s: %w", n.Name, addr, err)
 		}
+		if n.Mode == "reset" {
+			go func() { errs <- resetAll(ln.(*net.TCPListener)) }()
+			continue
+		}
 		srv := &http.Server{Handler: kubeletHandler(n, cfg.APIServerHost), TLSConfig: tlsCfg, ReadHeaderTimeout: 10 * time.Second}
 		go func() { errs <- srv.Serve(tls.NewListener(ln, tlsCfg)) }()
 	}
@@ -91,8 +95,17 @@ func kubeletHandler(n kubeletNode, apiserverHost string) http.Handler {
 		_, _ = w.Write([]byte("ok"))
 	})
 	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
-		if n.Mode == "http-error" {
+		switch n.Mode {
+		case "http-error":
 			http.Error(w, http.StatusText(n.Status), n.Status)
+			return
+		case "garbage":
+			w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8; escaping=underscores")
+			_, _ = w.Write(garbageBody(n.Name))
+			return
+		case "huge":
+			w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8; escaping=underscores")
+			writeHuge(w, text)
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8; escaping=underscores")

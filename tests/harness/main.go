@@ -7,6 +7,8 @@
 //	ksc-harness kubelets --config FILE        (run by up, inside the namespace)
 //	ksc-harness webhook --behaviour B ...     (run by up)
 //	ksc-harness metrics [--version V] NODE    (print a fake kubelet's /metrics body)
+//	ksc-harness faults --dir DIR [--proxy NAME] [--kubeconfig OUT] 'VERB TARGET ACTION'...
+//	ksc-harness apiserver --dir DIR stop|start
 package main
 
 import (
@@ -33,6 +35,10 @@ func main() {
 		err = cmdWebhook(os.Args[2:])
 	case "metrics":
 		err = cmdMetrics(os.Args[2:])
+	case "faults":
+		err = cmdFaults(os.Args[2:])
+	case "apiserver":
+		err = cmdAPIServer(os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 	default:
@@ -50,6 +56,8 @@ func usage() {
   ksc-harness up [--detach] [--k8s-bin DIR] --dir DIR SCENARIO.yaml
   ksc-harness down --dir DIR | --all
   ksc-harness metrics [--version vX.Y.Z] [--sidecar absent|ENABLED/STAGE] NODE
+  ksc-harness faults --dir DIR [--proxy NAME] [--user admin|restricted] [--kubeconfig OUT] ['VERB TARGET ACTION'...]
+  ksc-harness apiserver --dir DIR stop|start
 See tests/SCENARIOS.md.
 `)
 	os.Exit(2)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -21,6 +22,9 @@ type child struct {
 	done chan struct{}
 	// lines receives stdout lines (also copied to the log) until the process exits.
 	lines chan string
+	// stopping is set before a deliberate stop (ksc-harness apiserver stop), so its exit is
+	// not reported as a crash.
+	stopping atomic.Bool
 }
 
 // startChild starts argv with stdout+stderr in logPath. env nil means the supervisor's own.

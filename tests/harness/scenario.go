@@ -53,7 +53,7 @@ type NodeSpec struct {
 
 // MetricsSpec is how the node's fake kubelet answers on its address.
 type MetricsSpec struct {
-	// Mode: serve (default) | http-error | hang | no-listener.
+	// Mode: serve (default) | http-error | hang | no-listener | reset | garbage | huge.
 	Mode string `json:"mode,omitempty"`
 	// Status is the HTTP status /metrics answers with in http-error mode (default 500).
 	Status int `json:"status,omitempty"`
@@ -101,8 +101,10 @@ type WebhookSpec struct {
 	// Configuration is the MutatingWebhookConfiguration holding it (default: Name). Webhooks
 	// sharing a configuration are registered in it in scenario order.
 	Configuration string `json:"configuration,omitempty"`
-	// Behaviour: strip-restartpolicy | inject-container | no-dry-run | reject | allow.
-	Behaviour          string                                       `json:"behaviour"`
+	// Behaviour: strip-restartpolicy | inject-container | no-dry-run | reject | allow | slow | down.
+	Behaviour string `json:"behaviour"`
+	// DelaySeconds is how long a slow webhook waits before it allows (default 5).
+	DelaySeconds       int                                          `json:"delaySeconds,omitempty"`
 	Message            string                                       `json:"message,omitempty"`
 	NamespaceSelector  *metav1.LabelSelector                        `json:"namespaceSelector,omitempty"`
 	ObjectSelector     *metav1.LabelSelector                        `json:"objectSelector,omitempty"`
@@ -176,7 +178,7 @@ func (s *Scenario) validate() error {
 		switch n.Metrics.Mode {
 		case "":
 			n.Metrics.Mode = "serve"
-		case "serve", "hang", "no-listener":
+		case "serve", "hang", "no-listener", "reset", "garbage", "huge":
 		case "http-error":
 			if n.Metrics.Status == 0 {
 				n.Metrics.Status = 500
@@ -185,7 +187,7 @@ func (s *Scenario) validate() error {
 				return fmt.Errorf("nodes[%d].metrics.status %d: want 400-599", i, n.Metrics.Status)
 			}
 		default:
-			return fmt.Errorf("nodes[%d].metrics.mode %q: want serve, http-error, hang or no-listener", i, n.Metrics.Mode)
+			return fmt.Errorf("nodes[%d].metrics.mode %q: want serve, http-error, hang, no-listener, reset, garbage or huge", i, n.Metrics.Mode)
 		}
 		if n.KubeletPort == 0 {
 			n.KubeletPort = 10250
@@ -228,13 +230,23 @@ func (s *Scenario) validate() error {
 		}
 		hooks[key] = true
 		switch w.Behaviour {
-		case "strip-restartpolicy", "inject-container", "reject", "allow":
+		case "strip-restartpolicy", "inject-container", "reject", "allow", "down":
+		case "slow":
+			if w.DelaySeconds == 0 {
+				w.DelaySeconds = 5
+			}
+			if w.DelaySeconds < 0 {
+				return fmt.Errorf("webhooks[%d].delaySeconds %d: want > 0", i, w.DelaySeconds)
+			}
 		case "no-dry-run":
 			if w.SideEffects == "" {
 				w.SideEffects = "Some"
 			}
 		default:
-			return fmt.Errorf("webhooks[%d].behaviour %q: want strip-restartpolicy, inject-container, no-dry-run, reject or allow", i, w.Behaviour)
+			return fmt.Errorf("webhooks[%d].behaviour %q: want strip-restartpolicy, inject-container, no-dry-run, reject, allow, slow or down", i, w.Behaviour)
+		}
+		if w.DelaySeconds != 0 && w.Behaviour != "slow" {
+			return fmt.Errorf("webhooks[%d].delaySeconds: only for behaviour slow", i)
 		}
 	}
 	for i, ns := range s.Namespaces {

@@ -50,6 +50,11 @@ type envFile struct {
 	Harness               string            `json:"harness"`
 	K8sBin                string            `json:"k8sBin,omitempty"`
 	Pids                  map[string]int    `json:"pids"`
+	// ControlURL is the control endpoint (fault proxies, apiserver stop/start).
+	ControlURL string `json:"controlURL,omitempty"`
+	// FaultyKubeconfig (admin token) points at the fault proxy "default", FaultProxyURL.
+	FaultyKubeconfig string `json:"faultyKubeconfig,omitempty"`
+	FaultProxyURL    string `json:"faultProxyURL,omitempty"`
 }
 
 type supervisor struct {
@@ -58,6 +63,10 @@ type supervisor struct {
 	scenario                                         *Scenario
 	net                                              *netPlan
 	api                                              *clients
+	files                                            *apiserverFiles
+	authority                                        *ca
+	apiPort                                          int
+	faults                                           *faultProxies
 
 	mu       sync.Mutex
 	children []*child
@@ -180,6 +189,9 @@ func runSupervisor(dir, scenarioPath, k8sBin string, watchStdin bool) error {
 		log.Printf("up failed: %v", upErr)
 		s.setEnv(func(e *envFile) { e.State, e.Error = "failed", upErr.Error() })
 	}
+	if s.faults != nil {
+		s.faults.close()
+	}
 	s.teardown()
 	if upErr != nil && ctx.Err() == nil {
 		return upErr
@@ -193,16 +205,20 @@ func (s *supervisor) watchChildren(ctx context.Context) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, c := range s.children {
-		go func() {
-			select {
-			case <-c.done:
-				if ctx.Err() == nil {
-					log.Printf("%s exited unexpectedly (pid %d); see %s", c.name, c.pid(), s.logDir)
-				}
-			case <-ctx.Done():
-			}
-		}()
+		s.watchChild(ctx, c)
 	}
+}
+
+func (s *supervisor) watchChild(ctx context.Context, c *child) {
+	go func() {
+		select {
+		case <-c.done:
+			if ctx.Err() == nil && !c.stopping.Load() {
+				log.Printf("%s exited unexpectedly (pid %d); see %s", c.name, c.pid(), s.logDir)
+			}
+		case <-ctx.Done():
+		}
+	}()
 }
 
 func (s *supervisor) bringUp(ctx context.Context, k8sBin string) error {
@@ -249,6 +265,7 @@ func (s *supervisor) bringUp(ctx context.Context, k8sBin string) error {
 	if err != nil {
 		return err
 	}
+	s.files, s.authority = files, authority
 	if err := s.startKubelets(ctx, authority); err != nil {
 		return err
 	}
@@ -275,6 +292,9 @@ func (s *supervisor) bringUp(ctx context.Context, k8sBin string) error {
 		e.AdminKubeconfig, e.RestrictedKubeconfig, e.CAFile = admin, restricted, files.caFile
 	})
 	fmt.Printf("admin-kubeconfig: %s\nrestricted-kubeconfig: %s\n", admin, restricted)
+	if err := s.startFaultProxy(ctx, url); err != nil {
+		return fmt.Errorf("fault proxy: %w", err)
+	}
 
 	if s.api, err = newClients(url, authority.certPEM, files.adminToken); err != nil {
 		return err
@@ -337,6 +357,33 @@ func (s *supervisor) startKubelets(ctx context.Context, authority *ca) error {
 }
 
 func must(v int, _ bool) int { return v }
+
+// startFaultProxy starts the control endpoint and the pass-through fault proxy "default", and
+// writes DIR/faulty.kubeconfig (admin token) pointing at it.
+func (s *supervisor) startFaultProxy(ctx context.Context, apiURL string) error {
+	cert, key, err := s.authority.issueServing(filepath.Join(s.dir, "pki"), "faultproxy", []string{"127.0.0.1"}, []string{"localhost"})
+	if err != nil {
+		return err
+	}
+	if s.faults, err = newFaultProxies(apiURL, s.authority.certPEM, cert, key); err != nil {
+		return err
+	}
+	control, err := s.startControl(ctx)
+	if err != nil {
+		return err
+	}
+	proxyURL, err := s.faults.set("default", nil)
+	if err != nil {
+		return err
+	}
+	faulty := filepath.Join(s.dir, "faulty.kubeconfig")
+	if err := writeKubeconfig(faulty, s.net.Netns+"-default", proxyURL, s.authority.certPEM, adminUser, s.files.adminToken); err != nil {
+		return err
+	}
+	s.setEnv(func(e *envFile) { e.ControlURL, e.FaultyKubeconfig, e.FaultProxyURL = control, faulty, proxyURL })
+	fmt.Printf("faulty-kubeconfig: %s\n", faulty)
+	return nil
+}
 
 // teardown stops children newest first, then removes the network and the data dir. It must
 // work from any point of bringUp.
@@ -441,8 +488,8 @@ func detachUp(dir, scenarioPath, k8sBin string) error {
 		}
 		switch e.State {
 		case "ready":
-			fmt.Printf("admin-kubeconfig: %s\nrestricted-kubeconfig: %s\napiserver-start-seconds: %.1f\nsupervisor-pid: %d\nready\n",
-				e.AdminKubeconfig, e.RestrictedKubeconfig, e.APIServerStartSeconds, cmd.Process.Pid)
+			fmt.Printf("admin-kubeconfig: %s\nrestricted-kubeconfig: %s\nfaulty-kubeconfig: %s\napiserver-start-seconds: %.1f\nsupervisor-pid: %d\nready\n",
+				e.AdminKubeconfig, e.RestrictedKubeconfig, e.FaultyKubeconfig, e.APIServerStartSeconds, cmd.Process.Pid)
 			return nil
 		case "failed", "down":
 			return fmt.Errorf("up failed: %s; %s:\n%s", e.Error, logPath, tailFile(logPath, 20))

@@ -8,6 +8,8 @@ package main
 //	                  nothing else (so native sidecars survive it)
 //	reject            denies every request with --message
 //	allow             allows unchanged (also what no-dry-run webhooks do when called at all)
+//
+// --delay makes any behaviour answer that much later (the scenario's `slow` webhook).
 
 import (
 	"encoding/json"
@@ -34,6 +36,7 @@ func cmdWebhook(args []string) error {
 	key := fs.String("key", "", "serving key (PEM)")
 	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
 	message := fs.String("message", "", "denial message for reject")
+	delay := fs.Duration("delay", 0, "wait this long before answering each review (a slow webhook)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -64,6 +67,13 @@ func cmdWebhook(args []string) error {
 		return err
 	}
 	mux := http.NewServeMux()
+	if *delay > 0 {
+		inner := decide
+		decide = func(r *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {
+			time.Sleep(*delay)
+			return inner(r)
+		}
+	}
 	mux.HandleFunc("/mutate", admissionHandler(decide))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
