@@ -352,7 +352,9 @@ func (s *supervisor) startKubelets(ctx context.Context, authority *ca) error {
 	if err != nil {
 		return err
 	}
-	_, err = c.waitLine(ctx, "ready", 30*time.Second)
+	// Each kubelet renders its ~260 KB of metrics before "ready": 200 of them on a loaded
+	// two-core machine take longer than a fixed 30s.
+	_, err = c.waitLine(ctx, "ready", 30*time.Second+time.Duration(len(cfg.Nodes))*500*time.Millisecond)
 	return err
 }
 
