@@ -359,7 +359,12 @@ impl<'a> PodAnalysis<'a> {
                 Outcome::NotRun { why } => why.clone(),
                 _ => "nothing is known about what was submitted".into(),
             };
-            self.finding("submitted-unknown", Severity::Warning, None, why);
+            self.finding("submitted-unknown", Severity::Warning, None, why.clone());
+            self.gaps.push(Gap::new(
+                format!("what was submitted for {}", self.name),
+                Cause::NotFound,
+                why,
+            ));
             self.raise(Result_::NotRun, EXIT_USAGE);
             return;
         };
@@ -916,8 +921,10 @@ fn masked_attribution(a: Attribution) -> Attribution {
 /// A `--blame` step as it may be shown: its patch masked.
 fn masked_step(step: &BlameStep) -> BlameStep {
     let mut step = step.clone();
-    if let BlameResult::Patched { patch } = &mut step.result {
-        *patch = redact::patch(patch);
+    match &mut step.result {
+        BlameResult::Patched { patch } => *patch = redact::patch(patch),
+        BlameResult::Denied { message } => *message = redact::message(message),
+        _ => {}
     }
     step
 }

@@ -360,6 +360,10 @@ fn a_live_pod_that_cannot_be_read_is_incomplete_not_a_cluster_error() {
         EXIT_USAGE,
         "no known submission stays bad input"
     );
+    assert_eq!(
+        a.report.coverage.sections[1].line(),
+        "objects: 0 of 1 objects examined: what was submitted for Deployment/solo: not found"
+    );
 }
 
 #[test]
