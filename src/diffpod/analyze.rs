@@ -544,28 +544,40 @@ impl<'a> PodAnalysis<'a> {
             Cause::Unreachable
         };
         let known = self.facts.webhooks.items.iter().find(|h| h.name == hook);
-        let (about, endpoint) = match known {
+        let (about, endpoint, parts) = match known {
             Some(h) => (
                 format!(
                     " (configuration {}, failurePolicy {}, timeoutSeconds {})",
                     h.configuration, h.failure_policy, h.timeout_seconds
                 ),
                 endpoint(h),
+                match h.client {
+                    ClientConfig::Service { .. } => {
+                        "its pods ready, the service's endpoints, network policy, its certificate"
+                    }
+                    _ => "the server, the network path from the apiserver, its certificate",
+                },
             ),
-            None => (String::new(), "its endpoint".to_string()),
+            None => (
+                String::new(),
+                "its endpoint".to_string(),
+                "the server, the network path from the apiserver, its certificate",
+            ),
         };
         let remedy = if timed_out {
             format!(
                 "it did not answer in time: check the load and health of {endpoint}, or raise the webhook's timeoutSeconds"
             )
         } else {
-            format!(
-                "check that {endpoint} is running and reachable from the apiserver (pods ready, service endpoints, network policy, certificate)"
-            )
+            format!("check that {endpoint} is running and reachable from the apiserver ({parts})")
         };
         self.not_compared(
             "webhook-failed",
-            Gap::new(format!("{dry_run} (webhook {hook} failed)"), cause, status),
+            Gap::new(
+                format!("{dry_run} (webhook {hook} at {endpoint} failed)"),
+                cause,
+                status,
+            ),
             format!(
                 "webhook {hook}{about} could not be called by the apiserver ({}): with failurePolicy Fail the apiserver refuses every create it matches, so what admission does to this pod cannot be shown; {remedy}",
                 cause.as_str()

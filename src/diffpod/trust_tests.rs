@@ -275,7 +275,15 @@ fn a_webhook_the_apiserver_cannot_call_is_named_with_its_service() {
             "{text}"
         );
         assert!(text.contains("failurePolicy Fail"), "{text}");
-        assert_eq!(j["coverage"]["sections"][1]["gaps"][0]["cause"], cause);
+        let gap = &j["coverage"]["sections"][1]["gaps"][0];
+        assert_eq!(gap["cause"], cause);
+        assert!(
+            gap["what"]
+                .as_str()
+                .unwrap_or("")
+                .contains("webhook strip.example.com at service hooks/strip:8443"),
+            "{gap}"
+        );
     }
 }
 
