@@ -25,14 +25,14 @@ function __fish_kubectl_sidecar_using_subcommand
 end
 
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l context -d 'The name of the kubeconfig context to use' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l cluster -d 'The name of the kubeconfig cluster to use' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l user -d 'The name of the kubeconfig user to use' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -s n -l namespace -d 'The namespace scope for this request' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l as -d 'Username to impersonate for the operation' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l context -d 'The name of the kubeconfig context to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l cluster -d 'The name of the kubeconfig cluster to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l user -d 'The name of the kubeconfig user to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -s n -l namespace -d 'The namespace scope for this request' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l as -d 'Username to impersonate for the operation' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
 wide\t''
 json\t''
@@ -40,12 +40,15 @@ yaml\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -s h -l help -d 'Print help'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "check-nodes" -d 'Check the apiserver and every kubelet: version, SidecarContainers gate, skew, verdict per node and pool'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "diff-pod" -d 'Compare a submitted pod spec with what admission made of it, and name who stripped restartPolicy'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "doctor" -d 'Run every check and print one report with a verdict and the next steps'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "rbac" -d 'Print the least-privilege RBAC (ClusterRole and binding) for the people who run this tool'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "version" -d 'Print the version, the git commit and the Kubernetes versions this build knows'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "man" -d 'Print the manual page (roff), generated from these flags'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s l -l selector -d 'Only nodes matching this label selector (e.g. `pool=blue,!spot`)' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l concurrency -d 'How many kubelets to query at once' -r
@@ -53,15 +56,15 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-no
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l deadline -d 'Stop waiting for kubelets after this long overall; unanswered nodes become `unknown`' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l snapshot -d 'Analyse a saved snapshot instead of a live cluster' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l save-snapshot -d 'Save the collected facts to FILE (JSON) for offline analysis with --snapshot' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s n -l namespace -d 'The namespace scope for this request' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l context -d 'The name of the kubeconfig context to use' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l cluster -d 'The name of the kubeconfig cluster to use' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l user -d 'The name of the kubeconfig user to use' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s n -l namespace -d 'The namespace scope for this request' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l as -d 'Username to impersonate for the operation' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l context -d 'The name of the kubeconfig context to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l cluster -d 'The name of the kubeconfig cluster to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l user -d 'The name of the kubeconfig user to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l as -d 'Username to impersonate for the operation' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
 wide\t''
 json\t''
@@ -69,18 +72,17 @@ yaml\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s h -l help -d 'Print help'
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s V -l version -d 'Print version'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s f -l filename -d 'Manifest file, directory, or `-` for stdin, whose pod templates are dry-run created' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l context -d 'The name of the kubeconfig context to use' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l cluster -d 'The name of the kubeconfig cluster to use' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l user -d 'The name of the kubeconfig user to use' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s n -l namespace -d 'The namespace scope for this request' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l as -d 'Username to impersonate for the operation' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l context -d 'The name of the kubeconfig context to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l cluster -d 'The name of the kubeconfig cluster to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l user -d 'The name of the kubeconfig user to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s n -l namespace -d 'The namespace scope for this request' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l as -d 'Username to impersonate for the operation' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
 wide\t''
 json\t''
@@ -90,8 +92,7 @@ always\t''
 never\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l show-defaults -d 'Also show the fields the apiserver filled in by defaulting'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l blame -d 'Call each matching webhook yourself (dry run) to name the one that strips restartPolicy'
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s h -l help -d 'Print help'
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s V -l version -d 'Print version'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s l -l selector -d 'Only workloads matching this label selector' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l fail-on -d 'Exit 1 when a finding at or above this severity exists' -r -f -a "info\t''
 warning\t''
@@ -99,14 +100,14 @@ error\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l snapshot -d 'Analyse a saved snapshot instead of a live cluster' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l save-snapshot -d 'Save the collected facts to FILE (JSON) for offline analysis with --snapshot' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l context -d 'The name of the kubeconfig context to use' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l cluster -d 'The name of the kubeconfig cluster to use' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l user -d 'The name of the kubeconfig user to use' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s n -l namespace -d 'The namespace scope for this request' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l as -d 'Username to impersonate for the operation' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l context -d 'The name of the kubeconfig context to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l cluster -d 'The name of the kubeconfig cluster to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l user -d 'The name of the kubeconfig user to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s n -l namespace -d 'The namespace scope for this request' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l as -d 'Username to impersonate for the operation' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
 wide\t''
 json\t''
@@ -115,17 +116,51 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" 
 always\t''
 never\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s A -l all-namespaces -d 'Look at workloads in every namespace'
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s h -l help -d 'Print help'
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l subject -d 'Who to bind it to: `User:NAME`, `Group:NAME` or `ServiceAccount:NAMESPACE:NAME`; repeat for several' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l omit -d 'Leave out a rule you will not grant (its id is in the comment above it); the run then reports what it could not read. Repeat for several' -r -f -a "version\t''
+metrics\t''
+nodes\t''
+nodes-proxy\t''
+namespaces\t''
+pods-read\t''
+pods-dry-run\t''
+events\t''
+workloads\t''
+replicasets\t''
+jobs\t''
+replicationcontrollers\t''
+leases\t''
+webhooks\t''
+services-proxy\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l name -d 'Name of the ClusterRole, Roles and bindings' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l context -d 'The name of the kubeconfig context to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l cluster -d 'The name of the kubeconfig cluster to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l user -d 'The name of the kubeconfig user to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l as -d 'Username to impersonate for the operation' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
+wide\t''
+json\t''
+yaml\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -s n -l namespace -d 'The namespace scope for this request' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l namespace-scoped -d 'Grant the namespaced reads only in the namespace of -n (plus kube-system and istio-system for the control plane and istiod), instead of in every namespace. Enough for `doctor -n`'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l context -d 'The name of the kubeconfig context to use' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l cluster -d 'The name of the kubeconfig cluster to use' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l user -d 'The name of the kubeconfig user to use' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -s n -l namespace -d 'The namespace scope for this request' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l as -d 'Username to impersonate for the operation' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l context -d 'The name of the kubeconfig context to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l cluster -d 'The name of the kubeconfig cluster to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l user -d 'The name of the kubeconfig user to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -s n -l namespace -d 'The namespace scope for this request' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l as -d 'Username to impersonate for the operation' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
 wide\t''
 json\t''
@@ -133,10 +168,46 @@ yaml\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -s h -l help -d 'Print help'
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -s V -l version -d 'Print version'
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor completion help" -f -a "check-nodes" -d 'Check the apiserver and every kubelet: version, SidecarContainers gate, skew, verdict per node and pool'
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor completion help" -f -a "diff-pod" -d 'Compare a submitted pod spec with what admission made of it, and name who stripped restartPolicy'
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor completion help" -f -a "doctor" -d 'Run every check and print one report with a verdict and the next steps'
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor completion help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -l context -d 'The name of the kubeconfig context to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -l cluster -d 'The name of the kubeconfig cluster to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -l user -d 'The name of the kubeconfig user to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -s n -l namespace -d 'The namespace scope for this request' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -l as -d 'Username to impersonate for the operation' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
+wide\t''
+json\t''
+yaml\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l context -d 'The name of the kubeconfig context to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l cluster -d 'The name of the kubeconfig cluster to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l user -d 'The name of the kubeconfig user to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -s n -l namespace -d 'The namespace scope for this request' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l as -d 'Username to impersonate for the operation' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
+wide\t''
+json\t''
+yaml\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -s h -l help -d 'Print help'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor rbac completion version man help" -f -a "check-nodes" -d 'Check the apiserver and every kubelet: version, SidecarContainers gate, skew, verdict per node and pool'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor rbac completion version man help" -f -a "diff-pod" -d 'Compare a submitted pod spec with what admission made of it, and name who stripped restartPolicy'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor rbac completion version man help" -f -a "doctor" -d 'Run every check and print one report with a verdict and the next steps'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor rbac completion version man help" -f -a "rbac" -d 'Print the least-privilege RBAC (ClusterRole and binding) for the people who run this tool'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor rbac completion version man help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor rbac completion version man help" -f -a "version" -d 'Print the version, the git commit and the Kubernetes versions this build knows'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor rbac completion version man help" -f -a "man" -d 'Print the manual page (roff), generated from these flags'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor rbac completion version man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

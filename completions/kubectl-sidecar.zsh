@@ -16,20 +16,20 @@ _kubectl-sidecar() {
     local context curcontext="$curcontext" state line
     _arguments "${_arguments_options[@]}" : \
 '--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
-'--context=[The name of the kubeconfig context to use]:NAME:_default' \
-'--cluster=[The name of the kubeconfig cluster to use]:NAME:_default' \
-'--user=[The name of the kubeconfig user to use]:NAME:_default' \
-'-n+[The namespace scope for this request]:NAMESPACE:_default' \
-'--namespace=[The namespace scope for this request]:NAMESPACE:_default' \
-'--as=[Username to impersonate for the operation]:USER:_default' \
-'*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:_default' \
-'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:_default' \
-'--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:_default' \
+'--context=[The name of the kubeconfig context to use]:NAME:' \
+'--cluster=[The name of the kubeconfig cluster to use]:NAME:' \
+'--user=[The name of the kubeconfig user to use]:NAME:' \
+'-n+[The namespace scope for this request]:NAMESPACE:' \
+'--namespace=[The namespace scope for this request]:NAMESPACE:' \
+'--as=[Username to impersonate for the operation]:USER:' \
+'*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:' \
+'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:' \
+'--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:' \
 '-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ":: :_kubectl-sidecar_commands" \
@@ -50,23 +50,21 @@ _arguments "${_arguments_options[@]}" : \
 '--deadline=[Stop waiting for kubelets after this long overall; unanswered nodes become \`unknown\`]:DURATION:_default' \
 '(--save-snapshot)--snapshot=[Analyse a saved snapshot instead of a live cluster]:FILE:_files' \
 '--save-snapshot=[Save the collected facts to FILE (JSON) for offline analysis with --snapshot]:FILE:_files' \
+'-n+[The namespace scope for this request]:NAMESPACE:' \
+'--namespace=[The namespace scope for this request]:NAMESPACE:' \
 '--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
-'--context=[The name of the kubeconfig context to use]:NAME:_default' \
-'--cluster=[The name of the kubeconfig cluster to use]:NAME:_default' \
-'--user=[The name of the kubeconfig user to use]:NAME:_default' \
-'-n+[The namespace scope for this request]:NAMESPACE:_default' \
-'--namespace=[The namespace scope for this request]:NAMESPACE:_default' \
-'--as=[Username to impersonate for the operation]:USER:_default' \
-'*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:_default' \
-'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:_default' \
-'--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:_default' \
+'--context=[The name of the kubeconfig context to use]:NAME:' \
+'--cluster=[The name of the kubeconfig cluster to use]:NAME:' \
+'--user=[The name of the kubeconfig user to use]:NAME:' \
+'--as=[Username to impersonate for the operation]:USER:' \
+'*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:' \
+'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:' \
+'--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:' \
 '-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
-'-h[Print help]' \
-'--help[Print help]' \
-'-V[Print version]' \
-'--version[Print version]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 && ret=0
 ;;
 (diff-pod)
@@ -74,24 +72,22 @@ _arguments "${_arguments_options[@]}" : \
 '*-f+[Manifest file, directory, or \`-\` for stdin, whose pod templates are dry-run created]:FILE|DIR|-:_files' \
 '*--filename=[Manifest file, directory, or \`-\` for stdin, whose pod templates are dry-run created]:FILE|DIR|-:_files' \
 '--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
-'--context=[The name of the kubeconfig context to use]:NAME:_default' \
-'--cluster=[The name of the kubeconfig cluster to use]:NAME:_default' \
-'--user=[The name of the kubeconfig user to use]:NAME:_default' \
-'-n+[The namespace scope for this request]:NAMESPACE:_default' \
-'--namespace=[The namespace scope for this request]:NAMESPACE:_default' \
-'--as=[Username to impersonate for the operation]:USER:_default' \
-'*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:_default' \
-'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:_default' \
-'--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:_default' \
+'--context=[The name of the kubeconfig context to use]:NAME:' \
+'--cluster=[The name of the kubeconfig cluster to use]:NAME:' \
+'--user=[The name of the kubeconfig user to use]:NAME:' \
+'-n+[The namespace scope for this request]:NAMESPACE:' \
+'--namespace=[The namespace scope for this request]:NAMESPACE:' \
+'--as=[Username to impersonate for the operation]:USER:' \
+'*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:' \
+'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:' \
+'--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:' \
 '-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
 '--show-defaults[Also show the fields the apiserver filled in by defaulting]' \
 '--blame[Call each matching webhook yourself (dry run) to name the one that strips restartPolicy]' \
-'-h[Print help]' \
-'--help[Print help]' \
-'-V[Print version]' \
-'--version[Print version]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '::pod -- A live pod to compare against what was submitted for it:_default' \
 && ret=0
 ;;
@@ -103,46 +99,103 @@ _arguments "${_arguments_options[@]}" : \
 '(--save-snapshot)--snapshot=[Analyse a saved snapshot instead of a live cluster]:FILE:_files' \
 '--save-snapshot=[Save the collected facts to FILE (JSON) for offline analysis with --snapshot]:FILE:_files' \
 '--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
-'--context=[The name of the kubeconfig context to use]:NAME:_default' \
-'--cluster=[The name of the kubeconfig cluster to use]:NAME:_default' \
-'--user=[The name of the kubeconfig user to use]:NAME:_default' \
-'-n+[The namespace scope for this request]:NAMESPACE:_default' \
-'--namespace=[The namespace scope for this request]:NAMESPACE:_default' \
-'--as=[Username to impersonate for the operation]:USER:_default' \
-'*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:_default' \
-'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:_default' \
-'--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:_default' \
+'--context=[The name of the kubeconfig context to use]:NAME:' \
+'--cluster=[The name of the kubeconfig cluster to use]:NAME:' \
+'--user=[The name of the kubeconfig user to use]:NAME:' \
+'-n+[The namespace scope for this request]:NAMESPACE:' \
+'--namespace=[The namespace scope for this request]:NAMESPACE:' \
+'--as=[Username to impersonate for the operation]:USER:' \
+'*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:' \
+'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:' \
+'--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:' \
 '-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
 '(-n --namespace)-A[Look at workloads in every namespace]' \
 '(-n --namespace)--all-namespaces[Look at workloads in every namespace]' \
-'-h[Print help]' \
-'--help[Print help]' \
-'-V[Print version]' \
-'--version[Print version]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+&& ret=0
+;;
+(rbac)
+_arguments "${_arguments_options[@]}" : \
+'*--subject=[Who to bind it to\: \`User\:NAME\`, \`Group\:NAME\` or \`ServiceAccount\:NAMESPACE\:NAME\`; repeat for several]:KIND:NAME:' \
+'*--omit=[Leave out a rule you will not grant (its id is in the comment above it); the run then reports what it could not read. Repeat for several]:RULE:(version metrics nodes nodes-proxy namespaces pods-read pods-dry-run events workloads replicasets jobs replicationcontrollers leases webhooks services-proxy)' \
+'--name=[Name of the ClusterRole, Roles and bindings]:NAME:' \
+'--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
+'--context=[The name of the kubeconfig context to use]:NAME:' \
+'--cluster=[The name of the kubeconfig cluster to use]:NAME:' \
+'--user=[The name of the kubeconfig user to use]:NAME:' \
+'--as=[Username to impersonate for the operation]:USER:' \
+'*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:' \
+'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:' \
+'--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:' \
+'-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
+'-n+[The namespace scope for this request]:NAMESPACE:' \
+'--namespace=[The namespace scope for this request]:NAMESPACE:' \
+'--namespace-scoped[Grant the namespaced reads only in the namespace of -n (plus kube-system and istio-system for the control plane and istiod), instead of in every namespace. Enough for \`doctor -n\`]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 && ret=0
 ;;
 (completion)
 _arguments "${_arguments_options[@]}" : \
 '--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
-'--context=[The name of the kubeconfig context to use]:NAME:_default' \
-'--cluster=[The name of the kubeconfig cluster to use]:NAME:_default' \
-'--user=[The name of the kubeconfig user to use]:NAME:_default' \
-'-n+[The namespace scope for this request]:NAMESPACE:_default' \
-'--namespace=[The namespace scope for this request]:NAMESPACE:_default' \
-'--as=[Username to impersonate for the operation]:USER:_default' \
-'*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:_default' \
-'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:_default' \
-'--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:_default' \
+'--context=[The name of the kubeconfig context to use]:NAME:' \
+'--cluster=[The name of the kubeconfig cluster to use]:NAME:' \
+'--user=[The name of the kubeconfig user to use]:NAME:' \
+'-n+[The namespace scope for this request]:NAMESPACE:' \
+'--namespace=[The namespace scope for this request]:NAMESPACE:' \
+'--as=[Username to impersonate for the operation]:USER:' \
+'*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:' \
+'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:' \
+'--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:' \
+'-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+':shell:(bash elvish fish powershell zsh)' \
+&& ret=0
+;;
+(version)
+_arguments "${_arguments_options[@]}" : \
+'--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
+'--context=[The name of the kubeconfig context to use]:NAME:' \
+'--cluster=[The name of the kubeconfig cluster to use]:NAME:' \
+'--user=[The name of the kubeconfig user to use]:NAME:' \
+'-n+[The namespace scope for this request]:NAMESPACE:' \
+'--namespace=[The namespace scope for this request]:NAMESPACE:' \
+'--as=[Username to impersonate for the operation]:USER:' \
+'*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:' \
+'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:' \
+'--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:' \
+'--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
+'-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+&& ret=0
+;;
+(man)
+_arguments "${_arguments_options[@]}" : \
+'--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
+'--context=[The name of the kubeconfig context to use]:NAME:' \
+'--cluster=[The name of the kubeconfig cluster to use]:NAME:' \
+'--user=[The name of the kubeconfig user to use]:NAME:' \
+'-n+[The namespace scope for this request]:NAMESPACE:' \
+'--namespace=[The namespace scope for this request]:NAMESPACE:' \
+'--as=[Username to impersonate for the operation]:USER:' \
+'*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:' \
+'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:' \
+'--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:' \
 '-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
 '-h[Print help]' \
 '--help[Print help]' \
-'-V[Print version]' \
-'--version[Print version]' \
-':shell:(bash elvish fish powershell zsh)' \
 && ret=0
 ;;
 (help)
@@ -169,7 +222,19 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(rbac)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (completion)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(version)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(man)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -192,7 +257,10 @@ _kubectl-sidecar_commands() {
 'check-nodes:Check the apiserver and every kubelet\: version, SidecarContainers gate, skew, verdict per node and pool' \
 'diff-pod:Compare a submitted pod spec with what admission made of it, and name who stripped restartPolicy' \
 'doctor:Run every check and print one report with a verdict and the next steps' \
+'rbac:Print the least-privilege RBAC (ClusterRole and binding) for the people who run this tool' \
 'completion:Print a shell completion script (bash, zsh, fish, elvish, powershell)' \
+'version:Print the version, the git commit and the Kubernetes versions this build knows' \
+'man:Print the manual page (roff), generated from these flags' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'kubectl-sidecar commands' commands "$@"
@@ -223,7 +291,10 @@ _kubectl-sidecar__subcmd__help_commands() {
 'check-nodes:Check the apiserver and every kubelet\: version, SidecarContainers gate, skew, verdict per node and pool' \
 'diff-pod:Compare a submitted pod spec with what admission made of it, and name who stripped restartPolicy' \
 'doctor:Run every check and print one report with a verdict and the next steps' \
+'rbac:Print the least-privilege RBAC (ClusterRole and binding) for the people who run this tool' \
 'completion:Print a shell completion script (bash, zsh, fish, elvish, powershell)' \
+'version:Print the version, the git commit and the Kubernetes versions this build knows' \
+'man:Print the manual page (roff), generated from these flags' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'kubectl-sidecar help commands' commands "$@"
@@ -252,6 +323,36 @@ _kubectl-sidecar__subcmd__help__subcmd__doctor_commands() {
 _kubectl-sidecar__subcmd__help__subcmd__help_commands() {
     local commands; commands=()
     _describe -t commands 'kubectl-sidecar help help commands' commands "$@"
+}
+(( $+functions[_kubectl-sidecar__subcmd__help__subcmd__man_commands] )) ||
+_kubectl-sidecar__subcmd__help__subcmd__man_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-sidecar help man commands' commands "$@"
+}
+(( $+functions[_kubectl-sidecar__subcmd__help__subcmd__rbac_commands] )) ||
+_kubectl-sidecar__subcmd__help__subcmd__rbac_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-sidecar help rbac commands' commands "$@"
+}
+(( $+functions[_kubectl-sidecar__subcmd__help__subcmd__version_commands] )) ||
+_kubectl-sidecar__subcmd__help__subcmd__version_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-sidecar help version commands' commands "$@"
+}
+(( $+functions[_kubectl-sidecar__subcmd__man_commands] )) ||
+_kubectl-sidecar__subcmd__man_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-sidecar man commands' commands "$@"
+}
+(( $+functions[_kubectl-sidecar__subcmd__rbac_commands] )) ||
+_kubectl-sidecar__subcmd__rbac_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-sidecar rbac commands' commands "$@"
+}
+(( $+functions[_kubectl-sidecar__subcmd__version_commands] )) ||
+_kubectl-sidecar__subcmd__version_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-sidecar version commands' commands "$@"
 }
 
 if [ "$funcstack[1]" = "_kubectl-sidecar" ]; then

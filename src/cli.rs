@@ -5,14 +5,16 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::help::{command, man_page, parse};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "kubectl-sidecar",
     bin_name = "kubectl sidecar",
-    version,
     about = "Can this cluster and its workloads use native sidecar containers, and what stands in the way?",
-    long_about = None,
-    propagate_version = true
+    long_about = crate::help::ROOT_ABOUT,
+    after_help = crate::help::ROOT_EXAMPLES,
+    max_term_width = 100
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -23,45 +25,46 @@ pub struct Cli {
 }
 
 /// kubectl's connection and output flags. `global = true` lets them stand before or after the
-/// subcommand, as kubectl users type them.
+/// subcommand, as kubectl users type them; their own heading puts a command's flags first.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config).
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", value_hint = clap::ValueHint::FilePath)]
     pub kubeconfig: Option<PathBuf>,
 
     /// The name of the kubeconfig context to use.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", value_hint = clap::ValueHint::Other)]
     pub context: Option<String>,
 
     /// The name of the kubeconfig cluster to use.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", value_hint = clap::ValueHint::Other)]
     pub cluster: Option<String>,
 
     /// The name of the kubeconfig user to use.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", value_hint = clap::ValueHint::Other)]
     pub user: Option<String>,
 
     /// The namespace scope for this request.
-    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
+    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE", value_hint = clap::ValueHint::Other)]
     pub namespace: Option<String>,
 
     /// Username to impersonate for the operation.
-    #[arg(long = "as", global = true, value_name = "USER")]
+    #[arg(long = "as", global = true, value_name = "USER", value_hint = clap::ValueHint::Other)]
     pub as_user: Option<String>,
 
     /// Group to impersonate for the operation; repeat for several groups.
-    #[arg(long = "as-group", global = true, value_name = "GROUP")]
+    #[arg(long = "as-group", global = true, value_name = "GROUP", value_hint = clap::ValueHint::Other)]
     pub as_group: Vec<String>,
 
     /// How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves
     /// only --timeout.
-    #[arg(long, global = true, value_name = "DURATION", default_value = "30s")]
+    #[arg(long, global = true, value_name = "DURATION", default_value = "30s", value_hint = clap::ValueHint::Other)]
     pub request_timeout: String,
 
     /// How long the whole command may take: every apiserver call, kubelet read and dry run. When it
     /// runs out, the command reports what it has, marks the rest as timed out and exits 4.
-    #[arg(long, global = true, value_name = "DURATION", default_value = "2m")]
+    #[arg(long, global = true, value_name = "DURATION", default_value = "2m", value_hint = clap::ValueHint::Other)]
     pub timeout: String,
 
     /// Output format: table, wide, json or yaml.
@@ -91,16 +94,69 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the apiserver and every kubelet: version, SidecarContainers gate, skew, verdict per node and pool.
+    #[command(
+        long_about = crate::help::CHECK_NODES_ABOUT,
+        after_help = crate::help::CHECK_NODES_EXAMPLES
+    )]
     CheckNodes(CheckNodesArgs),
     /// Compare a submitted pod spec with what admission made of it, and name who stripped restartPolicy.
+    #[command(
+        long_about = crate::help::DIFF_POD_ABOUT,
+        after_help = crate::help::DIFF_POD_EXAMPLES
+    )]
     DiffPod(DiffPodArgs),
     /// Run every check and print one report with a verdict and the next steps.
+    #[command(
+        long_about = crate::help::DOCTOR_ABOUT,
+        after_help = crate::help::DOCTOR_EXAMPLES
+    )]
     Doctor(DoctorArgs),
+    /// Print the least-privilege RBAC (ClusterRole and binding) for the people who run this tool.
+    #[command(
+        long_about = crate::help::RBAC_ABOUT,
+        after_help = crate::help::RBAC_EXAMPLES
+    )]
+    Rbac(RbacArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        long_about = crate::help::COMPLETION_ABOUT,
+        after_help = crate::help::COMPLETION_EXAMPLES
+    )]
     Completion {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Print the version, the git commit and the Kubernetes versions this build knows.
+    #[command(
+        long_about = crate::help::VERSION_ABOUT,
+        after_help = crate::help::VERSION_EXAMPLES
+    )]
+    Version,
+    /// Print the manual page (roff), generated from these flags.
+    #[command(hide = true)]
+    Man,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RbacArgs {
+    /// Grant the namespaced reads only in the namespace of -n (plus kube-system and istio-system
+    /// for the control plane and istiod), instead of in every namespace. Enough for `doctor -n`.
+    #[arg(long)]
+    pub namespace_scoped: bool,
+
+    /// Who to bind it to: `User:NAME`, `Group:NAME` or `ServiceAccount:NAMESPACE:NAME`; repeat
+    /// for several.
+    #[arg(long, value_name = "KIND:NAME", default_value = "Group:kubectl-sidecar-users", value_hint = clap::ValueHint::Other)]
+    pub subject: Vec<String>,
+
+    /// Leave out a rule you will not grant (its id is in the comment above it); the run then
+    /// reports what it could not read. Repeat for several.
+    #[arg(long, value_name = "RULE", value_parser = crate::rbac::RULES.iter().map(|r| r.id).collect::<Vec<_>>())]
+    pub omit: Vec<String>,
+
+    /// Name of the ClusterRole, Roles and bindings.
+    #[arg(long, value_name = "NAME", default_value = "kubectl-sidecar", value_hint = clap::ValueHint::Other)]
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Args)]

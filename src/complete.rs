@@ -3,62 +3,143 @@
 //! `candidate\tdescription` per line, then `:<directive>`. completions/kubectl_complete-sidecar
 //! forwards to this.
 
-use clap::{Command, CommandFactory};
+use clap::Command;
 
-use crate::cli::Cli;
+use crate::error::{EXIT_OK, Result};
 
 /// Cobra's ShellCompDirectiveNoFileComp: do not fall back to file names.
 const NO_FILE_COMP: u8 = 4;
 /// Cobra's ShellCompDirectiveDefault: let the shell complete file names.
 const DEFAULT: u8 = 0;
 
+const BIN: &str = "kubectl-sidecar";
+
+/// The completion script for the `kubectl-sidecar` binary itself.
+pub fn script_text(shell: clap_complete::Shell) -> String {
+    let mut cmd = crate::help::command_named(BIN);
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, BIN, &mut script);
+    let script = String::from_utf8_lossy(&script).into_owned();
+    if shell != clap_complete::Shell::Bash {
+        return script;
+    }
+    // clap_complete's bash generator names a subcommand's state with the bin name's '-' turned
+    // into "__" where it sets it, but into "__subcmd__" in the `case` that reads it, so for a bin
+    // name with a '-' no subcommand's flags ever complete. One spelling for both.
+    script.replace(&BIN.replace('-', "__subcmd__"), &BIN.replace('-', "__"))
+}
+
+pub fn script(shell: clap_complete::Shell) -> Result<i32> {
+    crate::output::print(&script_text(shell))?;
+    Ok(EXIT_OK)
+}
+
+/// What a value is completed from when it is not a fixed list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Live {
+    Contexts,
+    Clusters,
+    Users,
+    Namespaces,
+    Nodes,
+    Pods,
+    NodeLabels,
+}
+
+fn live_source(cmd: &Command, arg: &clap::Arg) -> Option<Live> {
+    let value_names: Vec<String> = arg
+        .get_value_names()
+        .map(|n| n.iter().map(|v| v.to_string()).collect())
+        .unwrap_or_default();
+    match arg.get_id().as_str() {
+        "context" => Some(Live::Contexts),
+        "cluster" => Some(Live::Clusters),
+        "user" => Some(Live::Users),
+        "namespace" => Some(Live::Namespaces),
+        "selector" if cmd.get_name() == "check-nodes" => Some(Live::NodeLabels),
+        _ if value_names.iter().any(|v| v == "NODE") => Some(Live::Nodes),
+        _ if value_names.iter().any(|v| v == "POD") => Some(Live::Pods),
+        _ if value_names.iter().any(|v| v == "NAMESPACE") => Some(Live::Namespaces),
+        _ => None,
+    }
+}
+
+/// The global flags that choose the cluster, as typed, to reach the same cluster for names.
+const CONNECTION_FLAGS: &[&str] = &[
+    "kubeconfig",
+    "context",
+    "cluster",
+    "user",
+    "namespace",
+    "as_user",
+    "as_group",
+];
+
 pub fn complete(words: &[String]) -> String {
-    let root = Cli::command();
-    let (partial, done) = match words.split_last() {
+    let root = crate::help::command();
+    let (mut partial, done) = match words.split_last() {
         Some((last, rest)) => (last.as_str(), rest),
         None => ("", &[][..]),
     };
     // Walk the finished words to find the subcommand in use and whether a flag awaits its value.
     let mut cmd = &root;
     let mut pending_flag: Option<&clap::Arg> = None;
+    let mut positionals = 0usize;
+    let mut connection: Vec<String> = Vec::new();
     for word in done {
         if let Some(arg) = pending_flag.take() {
-            let _ = arg;
+            if CONNECTION_FLAGS.contains(&arg.get_id().as_str())
+                && let Some(long) = arg.get_long()
+            {
+                connection.push(format!("--{long}={word}"));
+            }
             continue;
         }
-        if let Some(arg) = find_flag(&root, cmd, word) {
-            if !word.contains('=') && arg.get_action().takes_values() {
-                pending_flag = Some(arg);
+        if word.starts_with('-') && word.len() > 1 {
+            if let Some(arg) = find_flag(&root, cmd, word) {
+                if !word.contains('=') && arg.get_action().takes_values() {
+                    pending_flag = Some(arg);
+                } else if word.starts_with("--")
+                    && CONNECTION_FLAGS.contains(&arg.get_id().as_str())
+                {
+                    connection.push(word.clone());
+                }
             }
             continue;
         }
         if let Some(sub) = cmd.get_subcommands().find(|s| s.get_name() == word) {
             cmd = sub;
+        } else {
+            positionals += 1;
         }
+    }
+    // `--flag=partial` completes the value, each candidate keeping its `--flag=`.
+    let mut prefix = String::new();
+    if pending_flag.is_none()
+        && partial.starts_with("--")
+        && let Some((flag, value)) = partial.split_once('=')
+        && let Some(arg) = find_flag(&root, cmd, flag)
+        && arg.get_action().takes_values()
+    {
+        pending_flag = Some(arg);
+        prefix = format!("{flag}=");
+        partial = value;
     }
     let mut out = String::new();
     let directive = if let Some(arg) = pending_flag {
-        let values: Vec<_> = arg
-            .get_possible_values()
-            .into_iter()
-            .map(|v| v.get_name().to_string())
-            .collect();
-        for v in values.iter().filter(|v| v.starts_with(partial)) {
-            out.push_str(v);
-            out.push('\n');
-        }
-        if values.is_empty() && takes_path(arg) {
-            DEFAULT
-        } else {
-            NO_FILE_COMP
-        }
+        value_candidates(cmd, arg, partial, &connection, &prefix, &mut out)
     } else if partial.starts_with('-') {
         for arg in root
             .get_arguments()
             .filter(|a| a.is_global_set())
             .chain(cmd.get_arguments())
         {
-            if arg.is_hide_set() {
+            // A command's own (hidden) copy of a global flag it ignores wins over the root's.
+            let hidden = arg.is_hide_set()
+                || cmd
+                    .get_arguments()
+                    .any(|a| a.get_id() == arg.get_id() && a.is_hide_set());
+            if hidden {
                 continue;
             }
             let help = arg
@@ -73,7 +154,7 @@ pub fn complete(words: &[String]) -> String {
             }
         }
         NO_FILE_COMP
-    } else {
+    } else if cmd.has_subcommands() {
         for sub in cmd
             .get_subcommands()
             .filter(|s| !s.is_hide_set() && s.get_name() != "help")
@@ -87,9 +168,150 @@ pub fn complete(words: &[String]) -> String {
             }
         }
         NO_FILE_COMP
+    } else {
+        match cmd.get_positionals().nth(positionals) {
+            Some(arg) => value_candidates(cmd, arg, partial, &connection, "", &mut out),
+            None => NO_FILE_COMP,
+        }
     };
     out.push_str(&format!(":{directive}\n"));
     out
+}
+
+/// Candidates for one flag's or positional's value: its fixed values, names from the
+/// kubeconfig or the cluster, or file names left to the shell. Returns the directive.
+fn value_candidates(
+    cmd: &Command,
+    arg: &clap::Arg,
+    partial: &str,
+    connection: &[String],
+    prefix: &str,
+    out: &mut String,
+) -> u8 {
+    let fixed: Vec<String> = arg
+        .get_possible_values()
+        .into_iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| v.get_name().to_string())
+        .collect();
+    let names = match live_source(cmd, arg) {
+        Some(source) if fixed.is_empty() => names(source, connection),
+        _ => fixed.clone(),
+    };
+    for v in names.iter().filter(|v| v.starts_with(partial)) {
+        out.push_str(prefix);
+        out.push_str(v);
+        out.push('\n');
+    }
+    if fixed.is_empty() && live_source(cmd, arg).is_none() && takes_path(arg) {
+        DEFAULT
+    } else {
+        NO_FILE_COMP
+    }
+}
+
+/// How long completion may wait for the cluster: a TAB must answer promptly or not at all.
+const LIVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Names from the kubeconfig (no network) or the cluster (one list, bounded by
+/// `LIVE_TIMEOUT`). Any failure is silence: completion never prints an error.
+fn names(source: Live, connection: &[String]) -> Vec<String> {
+    let mut argv = vec!["kubectl-sidecar".to_string()];
+    argv.extend(connection.iter().cloned());
+    let limit = format!("{}ms", LIVE_TIMEOUT.as_millis());
+    argv.extend([
+        format!("--request-timeout={limit}"),
+        format!("--timeout={limit}"),
+        "version".to_string(),
+    ]);
+    let Ok(cli) = crate::help::parse_from(argv) else {
+        return Vec::new();
+    };
+    let mut sorted = match source {
+        Live::Contexts | Live::Clusters | Live::Users => {
+            let Ok((kubeconfig, _)) =
+                crate::context::load_kubeconfig(cli.global.kubeconfig.as_deref())
+            else {
+                return Vec::new();
+            };
+            match source {
+                Live::Contexts => kubeconfig.contexts.into_iter().map(|c| c.name).collect(),
+                Live::Clusters => kubeconfig.clusters.into_iter().map(|c| c.name).collect(),
+                _ => kubeconfig.auth_infos.into_iter().map(|u| u.name).collect(),
+            }
+        }
+        _ => {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return Vec::new();
+            };
+            let names = runtime.block_on(async {
+                tokio::time::timeout(LIVE_TIMEOUT, from_cluster(source, &cli.global))
+                    .await
+                    .ok()
+                    .flatten()
+            });
+            // A stalled connection must not hold the shell.
+            runtime.shutdown_timeout(std::time::Duration::from_millis(50));
+            names.unwrap_or_default()
+        }
+    };
+    sorted.sort();
+    sorted.dedup();
+    sorted
+}
+
+async fn from_cluster(source: Live, global: &crate::cli::GlobalArgs) -> Option<Vec<String>> {
+    use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
+    use kube::api::{Api, ListParams};
+
+    let ctx = crate::context::Context::resolve(global, crate::cli::OutputFormat::Table)
+        .ok()?
+        .connect()
+        .await
+        .ok()?;
+    let cluster = ctx.cluster();
+    let client = cluster.client.clone();
+    let lp = ListParams::default().limit(crate::access::PAGE);
+    let list = match source {
+        Live::Namespaces => Api::<Namespace>::all(client)
+            .list_metadata(&lp)
+            .await
+            .ok()?
+            .items
+            .into_iter()
+            .filter_map(|o| o.metadata.name)
+            .collect(),
+        Live::Nodes => Api::<Node>::all(client)
+            .list_metadata(&lp)
+            .await
+            .ok()?
+            .items
+            .into_iter()
+            .filter_map(|o| o.metadata.name)
+            .collect(),
+        Live::NodeLabels => Api::<Node>::all(client)
+            .list_metadata(&lp)
+            .await
+            .ok()?
+            .items
+            .into_iter()
+            .flat_map(|o| o.metadata.labels.unwrap_or_default())
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect(),
+        Live::Pods => Api::<Pod>::namespaced(client, &cluster.namespace)
+            .list_metadata(&lp)
+            .await
+            .ok()?
+            .items
+            .into_iter()
+            .filter_map(|o| o.metadata.name)
+            .collect(),
+        Live::Contexts | Live::Clusters | Live::Users => Vec::new(),
+    };
+    Some(list)
 }
 
 fn find_flag<'a>(root: &'a Command, cmd: &'a Command, word: &str) -> Option<&'a clap::Arg> {

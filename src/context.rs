@@ -2,6 +2,7 @@
 //! No command reads flags or the environment itself.
 
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use kube::config::{KubeConfigOptions, Kubeconfig};
@@ -86,22 +87,14 @@ impl Context {
     /// applies --context/--cluster/--user/--as/--as-group/--request-timeout, and builds the client.
     pub async fn connect(mut self) -> Result<Self> {
         let g = &self.global;
-        let (kubeconfig, source) = match &g.kubeconfig {
-            Some(path) => (
-                Kubeconfig::read_from(path),
-                format!("kubeconfig {}", path.display()),
-            ),
-            None => (Kubeconfig::read(), kubeconfig_source()),
-        };
-        let kubeconfig = kubeconfig.map_err(|e| {
-            Error::cluster(format!("cannot load {source}: {}", flatten(&e)))
-                .hint("pass --kubeconfig PATH or set KUBECONFIG to a valid kubeconfig file")
-        })?;
+        let (kubeconfig, source) = load_kubeconfig(g.kubeconfig.as_deref())?;
+        check_names(&kubeconfig, g, &source)?;
         let options = KubeConfigOptions {
             context: g.context.clone(),
             cluster: g.cluster.clone(),
             user: g.user.clone(),
         };
+        let exec_command = exec_command(&kubeconfig, g);
         let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
             .await
             .map_err(|e| {
@@ -144,8 +137,10 @@ impl Context {
             .unwrap_or_else(|| config.default_namespace.clone());
         let server = config.cluster_url.to_string();
         let client = kube::Client::try_from(config).map_err(|e| {
-            Error::cluster(format!("cannot build a client for {server}: {}", flatten(&e)))
-                .hint("check the cluster's certificate-authority and the user's credentials in the kubeconfig")
+            exec_failure(&e, exec_command.as_ref()).unwrap_or_else(|| {
+                Error::cluster(format!("cannot build a client for {server}: {}", flatten(&e)))
+                    .hint("check the cluster's certificate-authority and the user's credentials in the kubeconfig")
+            })
         })?;
         self.cluster = Some(Cluster {
             client,
@@ -163,9 +158,149 @@ impl Context {
     }
 }
 
-fn kubeconfig_source() -> String {
-    match std::env::var("KUBECONFIG") {
-        Ok(v) if !v.is_empty() => format!("KUBECONFIG={v}"),
-        _ => "~/.kube/config".to_string(),
+/// The kubeconfig as kubectl loads it: --kubeconfig alone if given (it must exist), else every
+/// file of KUBECONFIG that exists, merged (first to set a value wins; missing files are skipped,
+/// as kubectl skips them), else ~/.kube/config. Also names its source for messages.
+pub fn load_kubeconfig(explicit: Option<&Path>) -> Result<(Kubeconfig, String)> {
+    let fail = |source: &str, e: &dyn std::error::Error| {
+        Error::cluster(format!("cannot load {source}: {}", flatten(e)))
+            .hint("pass --kubeconfig PATH or set KUBECONFIG to a valid kubeconfig file")
+    };
+    if let Some(path) = explicit {
+        let source = format!("kubeconfig {}", path.display());
+        return Kubeconfig::read_from(path)
+            .map(|k| (k, source.clone()))
+            .map_err(|e| fail(&source, &e));
+    }
+    let listed: Vec<PathBuf> = std::env::var_os("KUBECONFIG")
+        .map(|v| {
+            std::env::split_paths(&v)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if listed.is_empty() {
+        let source = "~/.kube/config".to_string();
+        return Kubeconfig::read()
+            .map(|k| (k, source.clone()))
+            .map_err(|e| fail(&source, &e));
+    }
+    let source = format!(
+        "KUBECONFIG={}",
+        std::env::var("KUBECONFIG").unwrap_or_default()
+    );
+    let present: Vec<&PathBuf> = listed.iter().filter(|p| p.exists()).collect();
+    if present.is_empty() {
+        return Err(
+            Error::cluster(format!("cannot load {source}: none of its files exists"))
+                .hint("pass --kubeconfig PATH or set KUBECONFIG to a valid kubeconfig file"),
+        );
+    }
+    let mut merged = Kubeconfig::default();
+    for path in present {
+        let one = Kubeconfig::read_from(path)
+            .map_err(|e| fail(&format!("kubeconfig {}", path.display()), &e))?;
+        merged = merged.merge(one).map_err(|e| fail(&source, &e))?;
+    }
+    Ok((merged, source))
+}
+
+/// kubectl's words for a name the kubeconfig does not have; kube's own ("failed to load current
+/// context: nope") does not say what is missing.
+fn check_names(kubeconfig: &Kubeconfig, g: &GlobalArgs, source: &str) -> Result<()> {
+    let hint = |what: &str| {
+        format!(
+            "{source} has no such {what}; `kubectl config get-contexts` lists the contexts, or pass --kubeconfig"
+        )
+    };
+    let context_name = g
+        .context
+        .clone()
+        .or_else(|| kubeconfig.current_context.clone());
+    let missing = |what: &str, name: &str| {
+        Err(Error::cluster(format!("{what} \"{name}\" does not exist")).hint(hint(what)))
+    };
+    if let Some(name) = &context_name
+        && !kubeconfig.contexts.iter().any(|c| &c.name == name)
+    {
+        return missing("context", name);
+    }
+    if let Some(name) = &g.cluster
+        && !kubeconfig.clusters.iter().any(|c| &c.name == name)
+    {
+        return missing("cluster", name);
+    }
+    if let Some(name) = &g.user
+        && !kubeconfig.auth_infos.iter().any(|u| &u.name == name)
+    {
+        return missing("user", name);
+    }
+    Ok(())
+}
+
+/// The exec credential plugin the chosen user runs, if any: (user, command).
+fn exec_command(kubeconfig: &Kubeconfig, g: &GlobalArgs) -> Option<(String, String)> {
+    let context_name = g
+        .context
+        .clone()
+        .or_else(|| kubeconfig.current_context.clone());
+    let from_context = context_name.and_then(|name| {
+        kubeconfig
+            .contexts
+            .iter()
+            .find(|c| c.name == name)
+            .and_then(|c| c.context.as_ref())
+            .and_then(|c| c.user.clone())
+    });
+    let user = g.user.clone().or(from_context)?;
+    let info = kubeconfig.auth_infos.iter().find(|u| u.name == user)?;
+    let command = info.auth_info.as_ref()?.exec.as_ref()?.command.clone()?;
+    Some((user, command))
+}
+
+/// An exec credential plugin that cannot run or fails, in kubectl's terms: the command and its
+/// error, never its arguments or output (they may hold secrets).
+fn exec_failure(err: &kube::Error, exec: Option<&(String, String)>) -> Option<Error> {
+    use kube::client::AuthError;
+    let kube::Error::Auth(auth) = err else {
+        return None;
+    };
+    let (user, command) = exec?;
+    match auth {
+        AuthError::AuthExecStart(io) if io.kind() == std::io::ErrorKind::NotFound => Some(
+            Error::cluster(format!(
+                "getting credentials for user \"{user}\": exec: executable {command} not found"
+            ))
+            .hint("install the credential plugin the kubeconfig names (users[].user.exec.command) or put it on PATH"),
+        ),
+        AuthError::AuthExecStart(io) => Some(
+            Error::cluster(format!(
+                "getting credentials for user \"{user}\": exec: cannot run {command}: {io}"
+            ))
+            .hint("check that the credential plugin is executable"),
+        ),
+        AuthError::AuthExecRun { out, .. } => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let why = stderr.lines().map(str::trim).find(|l| !l.is_empty());
+            let status = match out.status.code() {
+                Some(code) => format!("exit code {code}"),
+                None => out.status.to_string(),
+            };
+            Some(
+                Error::cluster(format!(
+                    "getting credentials for user \"{user}\": exec: executable {command} failed with {status}{}",
+                    why.map(|w| format!(": {w}")).unwrap_or_default()
+                ))
+                .hint("run the credential plugin yourself to see why (often: log in again)"),
+            )
+        }
+        AuthError::AuthExecParse(e) => Some(
+            Error::cluster(format!(
+                "getting credentials for user \"{user}\": exec: {command} printed no valid ExecCredential: {}",
+                flatten(e.as_ref())
+            ))
+            .hint("check the plugin's version against the kubeconfig's exec apiVersion"),
+        ),
+        _ => None,
     }
 }

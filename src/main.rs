@@ -2,12 +2,10 @@
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
-
-use kubectl_sidecar::cli::{Cli, Command, OutputFormat};
+use kubectl_sidecar::cli::{self, Command, OutputFormat};
 use kubectl_sidecar::context::Context;
 use kubectl_sidecar::error::{self, EXIT_USAGE, Error};
-use kubectl_sidecar::{complete, diffpod, doctor, nodes, output};
+use kubectl_sidecar::{complete, diffpod, doctor, nodes, output, rbac, version_cmd};
 
 /// After `--timeout`, commands report what they have; this margin lets them print it before the
 /// last-resort stop below ends a run that still has not returned.
@@ -20,7 +18,7 @@ fn main() -> ExitCode {
         let _ = output::print(&complete::complete(&args[2..]));
         return ExitCode::SUCCESS;
     }
-    let cli = match Cli::try_parse() {
+    let cli = match cli::parse() {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints help/version itself with exit 0, and usage errors with exit 2.
@@ -28,6 +26,22 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
     };
+    // Commands that never talk to a cluster answer before any runtime or budget matters.
+    let offline = match &cli.command {
+        Command::Completion { shell } => Some(complete::script(*shell)),
+        Command::Version => Some(version_cmd::run(
+            cli.global.output.unwrap_or(OutputFormat::Table),
+        )),
+        Command::Rbac(args) => Some(rbac::run(args, cli.global.namespace.as_deref())),
+        Command::Man => Some(cli::man_page().and_then(|page| output::print(&page).map(|()| 0))),
+        _ => None,
+    };
+    if let Some(result) = offline {
+        return match result {
+            Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+            Err(e) => fail(&e),
+        };
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
         .enable_all()
@@ -68,12 +82,8 @@ fn main() -> ExitCode {
 
 async fn run(ctx: Context, command: Command) -> error::Result<i32> {
     match command {
-        Command::Completion { shell } => {
-            let mut cmd = Cli::command();
-            let mut script = Vec::new();
-            clap_complete::generate(shell, &mut cmd, "kubectl-sidecar", &mut script);
-            output::print(&String::from_utf8_lossy(&script))?;
-            Ok(error::EXIT_OK)
+        Command::Completion { .. } | Command::Version | Command::Rbac(_) | Command::Man => {
+            unreachable!("answered before the runtime starts")
         }
         Command::CheckNodes(args) => nodes::run(ctx, &args).await,
         Command::DiffPod(args) => diffpod::run(ctx, &args).await,

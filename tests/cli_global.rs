@@ -61,10 +61,133 @@ fn help_lists_kubectl_global_flags() {
 }
 
 #[test]
-fn version_flag() {
-    let out = run(&["--version"]);
+fn version_flag_and_command_name_version_commit_and_kubernetes_range() {
+    let flag = run(&["--version"]);
+    assert!(flag.status.success());
+    let command = run(&["version"]);
+    assert!(command.status.success());
+    assert_eq!(flag.stdout, command.stdout, "--version and version agree");
+    let text = String::from_utf8_lossy(&command.stdout);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some(concat!("kubectl-sidecar ", env!("CARGO_PKG_VERSION")))
+    );
+    let commit = lines.next().unwrap_or("");
+    let id = commit.strip_prefix("commit: ").expect("a commit line");
+    assert!(
+        id == "unknown" || (id.len() >= 7 && id.chars().all(|c| c.is_ascii_hexdigit())),
+        "{commit}"
+    );
+    assert!(
+        text.contains("kubernetes: native sidecar rules for 1.28 to "),
+        "{text}"
+    );
+    // A git checkout builds with its own commit.
+    let head = Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("git runs");
+    if head.status.success() && std::env::var_os("KSC_GIT_COMMIT").is_none() {
+        assert!(
+            String::from_utf8_lossy(&head.stdout).starts_with(id),
+            "{id}"
+        );
+    }
+}
+
+#[test]
+fn version_as_json() {
+    let out = run(&["version", "-o", "json"]);
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains(env!("CARGO_PKG_VERSION")));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+    assert!(v["commit"].is_string());
+    assert_eq!(v["kubernetes"]["sidecarsFrom"], "1.28");
+    let phases = v["kubernetes"]["phases"].as_array().expect("phases");
+    let last = phases.last().expect("a last phase");
+    assert!(last["last"].is_null());
+    assert_eq!(last["first"], v["kubernetes"]["newestKnown"]);
+}
+
+/// (subcommand, flags it must list, flags it must not list)
+const HELP_FLAGS: &[(&str, &[&str], &[&str])] = &[
+    (
+        "check-nodes",
+        &["--selector", "--context", "--output", "--timeout"],
+        &["--namespace", "-n,"],
+    ),
+    (
+        "doctor",
+        &["--fail-on", "--namespace", "--context", "--output"],
+        &[],
+    ),
+    ("diff-pod", &["--filename", "--namespace", "--blame"], &[]),
+    (
+        "completion",
+        &[],
+        &[
+            "--output",
+            "--kubeconfig",
+            "--context",
+            "--namespace",
+            "--color",
+        ],
+    ),
+    (
+        "version",
+        &["--output"],
+        &["--kubeconfig", "--context", "--namespace", "--timeout"],
+    ),
+    (
+        "rbac",
+        &["--namespace-scoped", "--namespace", "--subject"],
+        &["--kubeconfig", "--output", "--timeout"],
+    ),
+];
+
+#[test]
+fn each_command_has_a_description_examples_exit_codes_and_only_its_flags() {
+    for (sub, listed, unlisted) in HELP_FLAGS {
+        let out = run(&[sub, "--help"]);
+        assert!(out.status.success(), "{sub}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let first = text.lines().next().unwrap_or("");
+        assert!(first.len() > 40, "{sub}: a paragraph first, got {first:?}");
+        assert!(text.contains("\nExamples:\n  "), "{sub}: {text}");
+        assert!(text.contains("kubectl sidecar") || text.contains("kubectl-sidecar"));
+        assert!(text.contains("\nExit codes:\n  0  "), "{sub}");
+        for flag in *listed {
+            assert!(text.contains(flag), "{sub}: {flag} missing");
+        }
+        for flag in *unlisted {
+            assert!(!text.contains(flag), "{sub}: {flag} listed but ignored");
+        }
+        // The command's own flags come before the global ones.
+        if let Some(global) = text.find("Global options:") {
+            let own = text.find("Options:").expect("an Options heading");
+            assert!(own < global, "{sub}");
+            let help = text.find("--help").unwrap();
+            assert!(help < global, "{sub}: own flags first");
+        }
+    }
+    // The commands that talk to a cluster name all five exit codes.
+    for sub in ["check-nodes", "doctor", "diff-pod"] {
+        let text = String::from_utf8_lossy(&run(&[sub, "--help"]).stdout).into_owned();
+        for code in ["  0  ", "  1  ", "  2  ", "  3  ", "  4  incomplete"] {
+            assert!(text.contains(code), "{sub}: {code:?}");
+        }
+    }
+}
+
+#[test]
+fn ignored_global_flags_are_still_accepted() {
+    // A kubectl habit (-n everywhere) must not fail a command that ignores it.
+    let out = run(&["completion", "bash", "-n", "x", "--context", "c"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["version", "-n", "x"]);
+    assert!(out.status.success(), "{}", stderr(&out));
 }
 
 #[test]
@@ -102,18 +225,106 @@ fn malformed_kubeconfig_names_the_file() {
 }
 
 #[test]
-fn unknown_context_is_named() {
+fn unknown_context_cluster_and_user_in_kubectl_words() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config");
     std::fs::write(&path, KUBECONFIG).unwrap();
-    let out = run(&[
-        "doctor",
-        "--kubeconfig",
-        path.to_str().unwrap(),
-        "--context",
-        "nope",
-    ]);
-    assert_one_line_error(&out, 3, &["nope"]);
+    let cfg = path.to_str().unwrap();
+    for (flag, words) in [
+        ("--context", "context \"nope\" does not exist"),
+        ("--cluster", "cluster \"nope\" does not exist"),
+        ("--user", "user \"nope\" does not exist"),
+    ] {
+        let out = run(&["doctor", "--kubeconfig", cfg, flag, "nope"]);
+        assert_one_line_error(&out, 3, &[words]);
+        assert!(!stderr(&out).contains("failed to load"), "{}", stderr(&out));
+    }
+    // The same through KUBECONFIG.
+    let out = bin()
+        .env("KUBECONFIG", &path)
+        .args(["check-nodes", "--context", "nope"])
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, 3, &["context \"nope\" does not exist"]);
+}
+
+#[test]
+fn missing_files_in_kubeconfig_list_are_skipped_as_kubectl_skips_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    std::fs::write(&path, KUBECONFIG).unwrap();
+    let list = std::env::join_paths([
+        dir.path().join("missing-1"),
+        path.clone(),
+        dir.path().join("missing-2"),
+    ])
+    .unwrap();
+    let out = bin()
+        .env("KUBECONFIG", &list)
+        .args(["check-nodes", "--request-timeout", "3s"])
+        .output()
+        .unwrap();
+    // It got as far as the apiserver of the one file that exists.
+    assert_one_line_error(&out, 3, &["127.0.0.1:1"]);
+    assert!(!stderr(&out).contains("missing-1"), "{}", stderr(&out));
+    // Only when none exists is it an error, naming the list.
+    let none = std::env::join_paths([dir.path().join("missing-1")]).unwrap();
+    let out = bin()
+        .env("KUBECONFIG", &none)
+        .arg("check-nodes")
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, 3, &["missing-1", "KUBECONFIG"]);
+}
+
+fn exec_kubeconfig(dir: &Path, command: &str) -> std::path::PathBuf {
+    let path = dir.join("exec-config");
+    let text = KUBECONFIG.replace(
+        "user: {token: not-a-real-token}",
+        &format!(
+            "user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {command}\n      args: [\"get-token\", \"--secret=s3cr3t\"]\n      interactiveMode: Never"
+        ),
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn exec_credential_plugin_failures_name_the_command_and_its_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = exec_kubeconfig(dir.path(), "ksc-no-such-credential-plugin");
+    let out = run(&["doctor", "--kubeconfig", missing.to_str().unwrap()]);
+    assert_one_line_error(
+        &out,
+        3,
+        &[
+            "exec: executable ksc-no-such-credential-plugin not found",
+            "user \"u\"",
+        ],
+    );
+    assert!(!stderr(&out).contains("certificate"), "{}", stderr(&out));
+
+    let script = dir.path().join("failing-plugin");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho 'the session expired; log in again' >&2\nexit 3\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let failing = exec_kubeconfig(dir.path(), script.to_str().unwrap());
+    let out = run(&["check-nodes", "--kubeconfig", failing.to_str().unwrap()]);
+    assert_one_line_error(
+        &out,
+        3,
+        &[
+            script.to_str().unwrap(),
+            "exit code 3",
+            "the session expired; log in again",
+        ],
+    );
+    // Its arguments may carry secrets.
+    assert!(!stderr(&out).contains("s3cr3t"), "{}", stderr(&out));
 }
 
 #[test]
@@ -132,20 +343,85 @@ fn as_group_without_as_is_refused() {
 }
 
 #[test]
-fn completion_scripts_in_repo_are_current() {
-    for shell in ["bash", "zsh", "fish"] {
-        let out = run(&["completion", shell]);
-        assert!(out.status.success());
+fn completion_scripts_and_man_page_in_repo_are_current() {
+    for (args, file) in [
+        (&["completion", "bash"][..], "kubectl-sidecar.bash"),
+        (&["completion", "zsh"][..], "kubectl-sidecar.zsh"),
+        (&["completion", "fish"][..], "kubectl-sidecar.fish"),
+        (&["completion", "powershell"][..], "kubectl-sidecar.ps1"),
+        (&["man"][..], "kubectl-sidecar.1"),
+    ] {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}");
+        assert!(!out.stdout.is_empty(), "{args:?}");
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(format!("completions/kubectl-sidecar.{shell}"));
+            .join("completions")
+            .join(file);
         let committed = std::fs::read(&path).unwrap_or_default();
         assert!(
             committed == out.stdout,
-            "{} is stale: regenerate with `cargo run -- completion {shell} > {}`",
+            "{} is stale: regenerate with `cargo run -- {} > {}`",
             path.display(),
+            args.join(" "),
             path.display()
         );
     }
+}
+
+/// Runs the committed bash script's completion function the way bash does on TAB, and returns
+/// COMPREPLY.
+fn bash_complete(words: &[&str]) -> Vec<String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/kubectl-sidecar.bash");
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let cword = words.len() - 1;
+    let prev = if cword > 0 { words[cword - 1] } else { "" };
+    let program = format!(
+        "source '{}'; COMP_WORDS=({}); COMP_CWORD={cword}; COMP_LINE='{}'; COMP_POINT=${{#COMP_LINE}}; \
+         _kubectl__sidecar kubectl-sidecar '{}' '{prev}' 2>/dev/null; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display(),
+        quoted.join(" "),
+        words.join(" "),
+        words[cword],
+    );
+    let out = Command::new("bash")
+        .args(["--norc", "-c", &program])
+        .output()
+        .expect("bash runs (needed for this test)");
+    assert!(out.status.success(), "{}", stderr(&out));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn bash_script_completes_each_subcommands_own_flags() {
+    for (words, expect) in [
+        (&["kubectl-sidecar", "doctor", "--fa"][..], "--fail-on"),
+        (
+            &["kubectl-sidecar", "check-nodes", "--conc"][..],
+            "--concurrency",
+        ),
+        (&["kubectl-sidecar", "diff-pod", "--bla"][..], "--blame"),
+        (
+            &["kubectl-sidecar", "rbac", "--namespace-s"][..],
+            "--namespace-scoped",
+        ),
+        (&["kubectl-sidecar", "version", "--out"][..], "--output"),
+        (
+            &["kubectl-sidecar", "doctor", "--fail-on", "w"][..],
+            "warning",
+        ),
+        (&["kubectl-sidecar", "completion", "fi"][..], "fish"),
+        (&["kubectl-sidecar", "do"][..], "doctor"),
+    ] {
+        let got = bash_complete(words);
+        assert_eq!(got, [expect], "{words:?}");
+    }
+    // Names are never completed as file names.
+    let got = bash_complete(&["kubectl-sidecar", "doctor", "--context", "Cargo"]);
+    assert!(!got.iter().any(|c| c == "Cargo.toml"), "{got:?}");
 }
 
 #[test]
@@ -164,6 +440,63 @@ fn kubectl_plugin_completion_protocol() {
             .unwrap_or(""),
         "doctor\tRun every check and print one report with a verdict and the next steps"
     );
+}
+
+#[test]
+fn kubectl_plugin_completion_of_names_from_the_kubeconfig_and_fixed_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    std::fs::write(
+        &path,
+        KUBECONFIG.replace(
+            "contexts:\n",
+            "contexts:\n- name: staging\n  context: {cluster: c, user: u}\n",
+        ),
+    )
+    .unwrap();
+    let cfg = path.to_str().unwrap();
+    let complete = |args: &[&str]| {
+        let out = run(&[&["__complete"][..], args].concat());
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(
+        complete(&["--kubeconfig", cfg, "doctor", "--context", ""]),
+        "only\nstaging\n:4\n"
+    );
+    assert_eq!(
+        complete(&["doctor", "--kubeconfig", cfg, "--context=st"]),
+        "--context=staging\n:4\n"
+    );
+    assert_eq!(complete(&["--kubeconfig", cfg, "--user", ""]), "u\n:4\n");
+    assert_eq!(complete(&["completion", "z"]), "zsh\n:4\n");
+    assert!(complete(&["rbac", "--omit", "nodes-"]).starts_with("nodes-proxy\n"));
+    // Live names from an apiserver that does not answer: nothing, quietly and at once.
+    let started = std::time::Instant::now();
+    let out = run(&["__complete", "--kubeconfig", cfg, "doctor", "-n", ""]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), ":4\n");
+    assert!(out.stderr.is_empty());
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // Flags a command ignores are not offered.
+    assert!(!complete(&["check-nodes", "--name"]).contains("--namespace"));
+}
+
+#[test]
+fn rbac_prints_roles_and_bindings_and_refuses_bad_input() {
+    let out = run(&["rbac", "--subject", "User:alice"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("kind: ClusterRole\n") && text.contains("kind: ClusterRoleBinding\n"));
+    assert!(text.contains("name: \"alice\""));
+    assert!(text.contains("#   Without it: "));
+    let out = run(&["rbac", "--namespace-scoped"]);
+    assert_one_line_error(&out, 2, &["--namespace-scoped", "-n"]);
+    let out = run(&["rbac", "--subject", "alice"]);
+    assert_one_line_error(&out, 2, &["--subject", "alice"]);
+    let out = run(&["rbac", "--namespace-scoped", "-n", "shop"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("kind: Role\n") && text.contains("namespace: \"shop\""));
 }
 
 const KUBECONFIG: &str = r#"apiVersion: v1
