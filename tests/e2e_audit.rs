@@ -389,6 +389,23 @@ fn every_request_is_a_read_or_a_dry_run_and_names_kubectl_sidecar() {
             problems.push(format!("a request not made as --as: {}", describe(e)));
         }
     }
+    // Nor did one without our User-Agent: from the first request of the runs to their last,
+    // the kubeconfig's own user (the test's setup is over, its barrier yet to come) makes none
+    // that is not impersonated.
+    let of_runs = |e: &Value| field(e, "/impersonatedUser/username").starts_with("ksc-audit-");
+    if let (Some(first), Some(last)) = (
+        events.iter().position(of_runs),
+        events.iter().rposition(of_runs),
+    ) {
+        for e in &events[first..=last] {
+            if field(e, "/user/username") == "ksc-admin" && e.get("impersonatedUser").is_none() {
+                problems.push(format!(
+                    "a request as ksc-admin itself during the runs: {}",
+                    describe(e)
+                ));
+            }
+        }
+    }
     // The runs did reach the requests that are not plain reads, or the rule above proves little.
     let dry_runs = events
         .iter()
