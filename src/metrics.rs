@@ -21,7 +21,15 @@ use serde::{Deserialize, Serialize};
 pub const FAMILY: &str = "kubernetes_feature_enabled";
 
 /// Longest line kept; longer ones are skipped, so a body without newlines cannot exhaust memory.
-const MAX_LINE: usize = 64 * 1024;
+/// Real lines are under 1 KiB (the longest in the captures in tests/fixtures/metrics is 587 bytes).
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// Most bytes read from one body. A real kubelet's /metrics is 150-260 KB and an apiserver's a
+/// few MB, and reading stops after the family anyway: past this the body is hostile or broken.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// Most lines of the family kept. A component knows a few hundred gates.
+pub const MAX_SERIES: usize = 10_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeatureSeries {
@@ -43,6 +51,17 @@ pub enum MetricsError {
     BadValue { gate: String, value: String },
     #[error("reading the metrics stream failed: {0}")]
     Read(String),
+    #[error("metrics body larger than {} MiB: stopped reading", .0 / (1024 * 1024))]
+    TooLarge(usize),
+    #[error("more than {0} {FAMILY} series: stopped reading")]
+    TooManySeries(usize),
+}
+
+impl MetricsError {
+    /// Whether the connection failed, as opposed to the server sending something unusable.
+    pub fn is_transport(&self) -> bool {
+        matches!(self, MetricsError::Read(_))
+    }
 }
 
 /// Finds `gate`'s series. Ok(None) means the text is metrics text with no series for the gate
@@ -59,19 +78,33 @@ pub fn feature_gate(text: &str, gate: &str) -> Result<Option<FeatureSeries>, Met
 }
 
 /// Reads a metrics body line by line, keeping only the family's lines and stopping once past
-/// it. The caller bounds the time (the body may never end); memory is bounded here.
-pub async fn read_family<R: AsyncBufRead + Unpin>(
+/// it. The caller bounds the time (the body may never end); memory is bounded here: at most
+/// MAX_LINE per line, MAX_BODY in all, MAX_SERIES family lines.
+pub async fn read_family<R: AsyncBufRead + Unpin>(reader: R) -> Result<FamilyLines, MetricsError> {
+    read_family_within(reader, MAX_BODY).await
+}
+
+async fn read_family_within<R: AsyncBufRead + Unpin>(
     mut reader: R,
+    max_body: usize,
 ) -> Result<FamilyLines, MetricsError> {
     let mut extract = Extract::default();
     let mut buf = Vec::with_capacity(1024);
+    let mut total = 0usize;
     loop {
         buf.clear();
-        let (n, complete) = read_line_bounded(&mut reader, &mut buf)
+        let (n, complete) = read_line_bounded(&mut reader, &mut buf, max_body - total)
             .await
             .map_err(|e| MetricsError::Read(e.to_string()))?;
         if n == 0 {
             break;
+        }
+        total += n;
+        if total >= max_body {
+            return Err(MetricsError::TooLarge(max_body));
+        }
+        if extract.lines.samples.len() >= MAX_SERIES {
+            return Err(MetricsError::TooManySeries(MAX_SERIES));
         }
         let step = if complete {
             let line = String::from_utf8_lossy(&buf);
@@ -86,15 +119,20 @@ pub async fn read_family<R: AsyncBufRead + Unpin>(
     extract.finish()
 }
 
-/// Reads up to and including the next `\n`. Returns the bytes consumed and whether the line fit
-/// in MAX_LINE (if not, the rest of the line is consumed and discarded).
+/// Reads up to and including the next `\n`, or until `budget` bytes were consumed. Returns the
+/// bytes consumed and whether the line fit in MAX_LINE (if not, the rest of the line is consumed
+/// and discarded).
 async fn read_line_bounded<R: AsyncBufRead + Unpin>(
     reader: &mut R,
     buf: &mut Vec<u8>,
+    budget: usize,
 ) -> std::io::Result<(usize, bool)> {
     let mut consumed = 0;
     let mut fits = true;
     loop {
+        if consumed >= budget {
+            return Ok((consumed, fits));
+        }
         let available = reader.fill_buf().await?;
         if available.is_empty() {
             return Ok((consumed, fits));
@@ -663,6 +701,145 @@ mod tests {
         );
         assert_eq!(stream(&text, 16).0, Ok(series("BETA", true)));
         assert_eq!(feature_gate(&text, GATE), Ok(series("BETA", true)));
+    }
+
+    /// An endless body: `head` once, then `fill` repeated forever, counting what was read.
+    struct Endless {
+        head: Vec<u8>,
+        fill: Vec<u8>,
+        pos: usize,
+        read: usize,
+    }
+
+    impl futures::AsyncRead for Endless {
+        fn poll_read(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            buf: &mut [u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            let this = self.get_mut();
+            let mut n = 0;
+            while n < buf.len() {
+                let source = if this.pos < this.head.len() {
+                    &this.head[this.pos..]
+                } else {
+                    let at = (this.pos - this.head.len()) % this.fill.len();
+                    &this.fill[at..]
+                };
+                let k = source.len().min(buf.len() - n);
+                buf[n..n + k].copy_from_slice(&source[..k]);
+                n += k;
+                this.pos += k;
+            }
+            this.read += n;
+            std::task::Poll::Ready(Ok(n))
+        }
+    }
+
+    fn endless(head: &str, fill: &str) -> (Result<FamilyLines, MetricsError>, usize) {
+        let mut source = Endless {
+            head: head.as_bytes().to_vec(),
+            fill: fill.as_bytes().to_vec(),
+            pos: 0,
+            read: 0,
+        };
+        let got =
+            futures::executor::block_on(read_family(futures::io::BufReader::new(&mut source)));
+        (got, source.read)
+    }
+
+    #[test]
+    fn an_endless_line_stops_at_the_body_limit() {
+        let (got, read) = endless("# HELP a x\n", "x");
+        assert_eq!(got, Err(MetricsError::TooLarge(MAX_BODY)));
+        assert!(read <= MAX_BODY + 64 * 1024, "read {read}");
+        assert_eq!(
+            MetricsError::TooLarge(MAX_BODY).to_string(),
+            "metrics body larger than 16 MiB: stopped reading"
+        );
+    }
+
+    #[test]
+    fn endless_other_families_stop_at_the_body_limit() {
+        // Unsorted, so the reader cannot conclude the family is absent and must keep going.
+        let (got, read) = endless(
+            "# HELP zz x\n# HELP aa x\n",
+            "aa_total{le=\"0.5\",code=\"200\"} 12345\n",
+        );
+        assert_eq!(got, Err(MetricsError::TooLarge(MAX_BODY)));
+        assert!(read <= MAX_BODY + 64 * 1024, "read {read}");
+    }
+
+    #[test]
+    fn endless_family_lines_stop_at_the_series_limit() {
+        let (got, read) = endless(
+            "# HELP kubernetes_feature_enabled x\n",
+            "kubernetes_feature_enabled{name=\"G\",stage=\"\"} 1\n",
+        );
+        assert_eq!(got, Err(MetricsError::TooManySeries(MAX_SERIES)));
+        assert!(read < MAX_BODY, "read {read}");
+    }
+
+    #[test]
+    fn a_body_under_the_limit_is_read_whole() {
+        let text = format!(
+            "# HELP aa x\n{}kubernetes_feature_enabled{{name=\"SidecarContainers\",stage=\"BETA\"}} 1\n",
+            "aa 1\n".repeat(100_000)
+        );
+        let got = futures::executor::block_on(read_family_within(text.as_bytes(), text.len() + 1));
+        assert_eq!(got.unwrap().feature_gate(GATE), Ok(series("BETA", true)));
+        let got = futures::executor::block_on(read_family_within(text.as_bytes(), 1000));
+        assert_eq!(got, Err(MetricsError::TooLarge(1000)));
+    }
+
+    #[test]
+    fn a_cut_connection_is_a_transport_error() {
+        struct Reset(bool);
+        impl futures::AsyncRead for Reset {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let this = self.get_mut();
+                if this.0 {
+                    return std::task::Poll::Ready(Err(std::io::Error::from(
+                        std::io::ErrorKind::ConnectionReset,
+                    )));
+                }
+                this.0 = true;
+                let head = b"# HELP aa x\naa 1\n";
+                buf[..head.len()].copy_from_slice(head);
+                std::task::Poll::Ready(Ok(head.len()))
+            }
+        }
+        let got =
+            futures::executor::block_on(read_family(futures::io::BufReader::new(Reset(false))));
+        let err = got.unwrap_err();
+        assert!(err.is_transport(), "{err:?}");
+        assert!(!MetricsError::NotMetrics("x".into()).is_transport());
+    }
+
+    #[test]
+    fn real_kubelet_captures() {
+        let cases = [
+            ("real-kubelet-1.32.txt", series("BETA", true)),
+            ("real-kubelet-1.32-gateoff.txt", series("BETA", false)),
+            ("real-kubelet-1.34.txt", series("", true)),
+            ("real-kubelet-1.37.txt", None),
+        ];
+        for (file, want) in cases {
+            let text = fixture(file);
+            assert!(text.len() < MAX_BODY / 16, "{file} is {} bytes", text.len());
+            assert_eq!(feature_gate(&text, GATE), Ok(want.clone()), "{file}");
+            for chunk in [1, 4096] {
+                let (got, read) = stream(&text, chunk);
+                assert_eq!(got, Ok(want.clone()), "{file} chunk {chunk}");
+                assert!(read < text.len(), "{file}: read all {read} bytes");
+            }
+            let family = futures::executor::block_on(read_family(text.as_bytes())).unwrap();
+            assert!(family.present(), "{file}");
+        }
     }
 
     #[test]

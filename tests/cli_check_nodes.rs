@@ -94,7 +94,14 @@ fn json_shape_is_the_documented_contract() {
         "json",
     ]);
     let top: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    for key in ["apiserver", "controlPlane", "nodes", "pools", "summary"] {
+    for key in [
+        "apiserver",
+        "controlPlane",
+        "nodes",
+        "pools",
+        "summary",
+        "coverage",
+    ] {
         assert!(top.contains(&key), "missing {key} in {top:?}");
     }
     let nodes = v["nodes"].as_array().unwrap();
@@ -325,4 +332,133 @@ fn save_snapshot_conflicts_with_snapshot() {
         "/tmp/x.json",
     ]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// Runs check-nodes on a bundled snapshot: (exit code, table, JSON).
+fn report(name: &str) -> (Option<i32>, String, Value) {
+    let path = snapshot(name);
+    let table = run(&["check-nodes", "--snapshot", &path]);
+    let json = run(&["check-nodes", "--snapshot", &path, "-o", "json"]);
+    assert_eq!(table.status.code(), json.status.code(), "{name}");
+    assert!(stderr(&table).is_empty(), "{name}: {}", stderr(&table));
+    let value = serde_json::from_slice(&json.stdout).expect("valid JSON");
+    (table.status.code(), stdout(&table), value)
+}
+
+fn section<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v["coverage"]["sections"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["section"] == name))
+        .unwrap_or_else(|| panic!("no coverage section {name} in {}", v["coverage"]))
+}
+
+#[test]
+fn everything_examined_and_supported_exits_zero_with_complete_coverage() {
+    let (code, table, v) = report("all-supported.json");
+    assert_eq!(code, Some(0));
+    for line in [
+        "COVERAGE\n",
+        "controlPlane: 1 of 1 components examined, complete\n",
+        "nodes: 3 of 3 nodes examined, complete\n",
+    ] {
+        assert!(table.contains(line), "missing {line:?} in:\n{table}");
+    }
+    assert!(!table.contains("to examine the rest"), "{table}");
+    assert_eq!(v["summary"]["verdict"], "supported");
+    assert_eq!(v["summary"]["ok"], true);
+    let nodes = section(&v, "nodes");
+    assert_eq!(
+        (nodes["examined"].as_u64(), nodes["total"].as_u64()),
+        (Some(3), Some(3))
+    );
+    assert_eq!(nodes["decisive"], true);
+    assert_eq!(nodes["gaps"], serde_json::json!([]));
+}
+
+#[test]
+fn forbidden_gates_that_could_be_off_make_the_run_incomplete() {
+    // 1.30: the gate is on by default but could have been turned off on any of them.
+    let (code, table, v) = report("forbidden-1.30.json");
+    assert_eq!(code, Some(4), "{table}");
+    for line in [
+        "controlPlane: 0 of 1 components examined: apiserver gate (GET /metrics): forbidden (needs get on nonResourceURL /metrics)\n",
+        "nodes: 0 of 3 nodes examined: kubelet metrics of gke-prod-default-pool-5f1e2d3c-2x7q, gke-prod-default-pool-5f1e2d3c-9kzm, gke-prod-default-pool-5f1e2d3c-tq4c: forbidden (needs get nodes/proxy)\n",
+        "CLUSTER VERDICT: incomplete: nothing examined stands in the way, but not fully examined: controlPlane, nodes\n",
+        "grant `get nodes/proxy` to the user running this tool",
+    ] {
+        assert!(table.contains(line), "missing {line:?} in:\n{table}");
+    }
+    assert_eq!(v["summary"]["verdict"], "incomplete");
+    assert_eq!(v["summary"]["ok"], false);
+    let gap = &section(&v, "nodes")["gaps"][0];
+    assert_eq!(gap["cause"], "forbidden");
+    assert_eq!(gap["permission"], "get nodes/proxy");
+    // Leases only count apiserver instances: informative, never deciding.
+    let leases = section(&v, "apiserverInstances");
+    assert_eq!(leases["decisive"], false);
+    assert_eq!(leases["gaps"][0]["cause"], "forbidden");
+}
+
+#[test]
+fn unlisted_nodes_still_report_the_control_plane_and_exit_four() {
+    let (code, table, v) = report("nodes-unlisted.json");
+    assert_eq!(code, Some(4), "{table}");
+    for line in [
+        "kube-apiserver",
+        "nodes: 0 of ? nodes examined: list nodes: forbidden (needs list nodes)\n",
+        "(the nodes could not be listed: see COVERAGE)",
+        "SUMMARY: 0 of ? (0 listed) nodes",
+        "  - list nodes: grant `list nodes` to the user running this tool\n",
+    ] {
+        assert!(table.contains(line), "missing {line:?} in:\n{table}");
+    }
+    let nodes = section(&v, "nodes");
+    assert_eq!(nodes["total"], Value::Null);
+    assert_eq!(nodes["examined"], 0);
+    assert_eq!(nodes["gaps"][0]["what"], "list nodes");
+    assert_eq!(nodes["gaps"][0]["permission"], "list nodes");
+    assert_eq!(v["apiserver"]["verdict"], "supported");
+}
+
+#[test]
+fn unanswered_kubelets_name_their_cause_and_remedy() {
+    let (code, table, v) = report("unanswered.json");
+    assert_eq!(code, Some(4), "{table}");
+    assert!(
+        table.contains("nodes: 1 of 4 nodes examined: kubelet metrics of gke-prod-default-pool-5f1e2d3c-9kzm: timeout; kubelet metrics of gke-prod-default-pool-5f1e2d3c-tq4c: unreachable; kubelet metrics of gke-prod-default-pool-5f1e2d3c-zz01: not asked\n"),
+        "{table}"
+    );
+    // A refused connection is the kubelet's or the network's doing: no permission is asked for.
+    let refused = table
+        .lines()
+        .find(|l| l.starts_with("  - kubelet metrics of gke-prod-default-pool-5f1e2d3c-tq4c"))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(
+        !refused.contains("grant") && refused.contains("10250"),
+        "{refused}"
+    );
+    let causes: Vec<&str> = section(&v, "nodes")["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|g| g["cause"].as_str())
+        .collect();
+    assert_eq!(causes, ["timeout", "unreachable", "notAsked"]);
+    assert_eq!(v["summary"]["verdict"], "incomplete");
+}
+
+#[test]
+fn a_definite_unsupported_node_beats_the_gaps() {
+    let (code, table, v) = report("unanswered-and-legacy.json");
+    assert_eq!(code, Some(1), "{table}");
+    assert_eq!(v["summary"]["verdict"], "partial");
+    assert!(
+        v["summary"]["reason"]
+            .as_str()
+            .unwrap()
+            .ends_with("; not fully examined: nodes"),
+        "{}",
+        v["summary"]["reason"]
+    );
+    assert!(table.contains("nodes: 2 of 5 nodes examined"), "{table}");
 }

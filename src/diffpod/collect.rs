@@ -200,6 +200,7 @@ async fn gate_series(
         node_timeout: budget.limit(),
         deadline: budget.deadline,
         deadline_len: budget.timeout,
+        budget: *budget,
     };
     match fetch_one(client, "/metrics", APISERVER_PERMISSION, limits)
         .await
@@ -212,7 +213,7 @@ async fn gate_series(
             permission,
             "reading /metrics is forbidden",
         )),
-        GateReading::Failed { reason } | GateReading::Skipped { reason } => {
+        GateReading::Failed { reason, .. } | GateReading::Skipped { reason, .. } => {
             let lower = reason.to_ascii_lowercase();
             let cause = if lower.contains("no answer")
                 || lower.contains("timed out")

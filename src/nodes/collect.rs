@@ -9,21 +9,26 @@ use kube::api::{Api, ListParams};
 use serde::de::DeserializeOwned;
 
 use super::facts::{
-    ApiServerFacts, ControlPlaneFacts, Count, NodeFacts, SNAPSHOT_KIND, SNAPSHOT_VERSION, Snapshot,
-    StaticPodFacts,
+    ApiServerFacts, ControlPlaneFacts, Count, GateReading, NodeFacts, SNAPSHOT_KIND,
+    SNAPSHOT_VERSION, Snapshot, StaticPodFacts,
 };
 use super::kubelets::{self, APISERVER_PERMISSION, Limits, one_line};
+use super::progress::{LISTING_NODES, Progress};
 use super::report;
 use super::staticpods;
+use crate::access::{Budget, Failure, PAGE};
 use crate::context::Cluster;
+use crate::coverage::{Cause, Gap};
 use crate::error::{Error, Result, describe_kube_error};
-
-/// Page size for every list: large enough to be few requests, small enough for any apiserver.
-const PAGE: u32 = 500;
 
 /// The apiserver's /metrics is several megabytes and the family sits after the apiserver_*
 /// families: give it more time than a kubelet, within the deadline.
 const APISERVER_METRICS_MIN: Duration = Duration::from_secs(15);
+
+/// RBAC of the lists, as coverage names it.
+pub const LIST_NODES: &str = "list nodes";
+pub const LIST_PODS: &str = "list pods in kube-system";
+pub const LIST_LEASES: &str = "list leases in kube-system";
 
 pub struct Options {
     pub selector: Option<String>,
@@ -33,20 +38,28 @@ pub struct Options {
 
 /// Collects everything check-nodes needs. `git_version` comes from `apiserver_version`, read
 /// first by the caller: it is the one request whose failure means the cluster is unusable.
+/// Anything else that fails (even `LIST nodes`) is recorded with its cause, and the run goes on
+/// to report what it saw. Err only for a selector the apiserver rejects.
 pub async fn collect(cluster: &Cluster, opts: &Options, git_version: String) -> Result<Snapshot> {
     let client = &cluster.client;
+    let budget = opts.limits.budget;
+    let progress = Progress::new(opts.progress);
     let api_limits = Limits {
         node_timeout: opts.limits.node_timeout.max(APISERVER_METRICS_MIN),
         ..opts.limits
     };
     // The kubelets do not wait for the apiserver's own (large) /metrics: all run together.
     let (metrics, leases, control_plane, nodes) = tokio::join!(
-        kubelets::fetch_one(client, "/metrics", APISERVER_PERMISSION, api_limits),
-        count_leases(client),
-        static_pods(client),
-        nodes_with_gates(client, opts),
+        progress.around(
+            "the apiserver's /metrics",
+            kubelets::fetch_one(client, "/metrics", APISERVER_PERMISSION, api_limits)
+        ),
+        progress.around("apiserver leases", count_leases(client, &budget)),
+        progress.around("kube-system pods", static_pods(client, &budget)),
+        nodes_with_gates(client, opts, &progress),
     );
-    let nodes = nodes?;
+    progress.clear();
+    let (nodes, nodes_gap) = nodes?;
 
     Ok(Snapshot {
         kind: SNAPSHOT_KIND.to_string(),
@@ -59,80 +72,132 @@ pub async fn collect(cluster: &Cluster, opts: &Options, git_version: String) -> 
         },
         control_plane,
         nodes,
+        nodes_gap,
     })
 }
 
-/// Lists the nodes, then reads every Ready node's gate.
-async fn nodes_with_gates(client: &kube::Client, opts: &Options) -> Result<Vec<NodeFacts>> {
-    let mut nodes = list_nodes(client, opts.selector.as_deref()).await?;
+/// Lists the nodes, then reads every Ready node's gate. When the list fails part-way, the nodes
+/// of the pages that arrived are still read, and the gap says what is missing.
+async fn nodes_with_gates(
+    client: &kube::Client,
+    opts: &Options,
+    progress: &Progress,
+) -> Result<(Vec<NodeFacts>, Option<Gap>)> {
+    let (mut nodes, gap) = progress
+        .around(
+            LISTING_NODES,
+            list_nodes(client, opts.selector.as_deref(), &opts.limits.budget),
+        )
+        .await?;
     // NotReady nodes are not asked: their kubelets tend to hang until the timeout, and a
     // node that cannot run pods gets `unknown` whatever its kubelet would say.
     let ask: Vec<usize> = (0..nodes.len())
         .filter(|i| nodes[*i].ready == Some(true))
         .collect();
     for n in nodes.iter_mut().filter(|n| n.ready != Some(true)) {
-        n.metrics = report::skipped(format!("not asked: {}", report::not_ready(n)));
+        n.metrics = GateReading::skipped(
+            format!("not asked: {}", report::not_ready(n)),
+            Cause::NotAsked,
+        );
     }
     let names: Vec<String> = ask.iter().map(|i| nodes[*i].name.clone()).collect();
-    let readings = kubelets::fetch_all(client, &names, opts.limits, opts.progress).await;
+    let readings = kubelets::fetch_all(client, &names, opts.limits, progress).await;
     for (i, (reading, millis)) in ask.into_iter().zip(readings) {
         if let Some(n) = nodes.get_mut(i) {
             n.metrics = reading;
             n.fetch_millis = millis;
         }
     }
-    Ok(nodes)
+    Ok((nodes, gap))
 }
 
 /// `GET /version`, which everyone may read: when it fails, the cluster cannot be used at all.
-/// Bounded by --request-timeout, else `VERSION_WAIT`, so a silent apiserver cannot stall a run.
-pub async fn apiserver_version(cluster: &Cluster, wait: Option<Duration>) -> Result<String> {
+/// Bounded like every request by the run's budget, so a silent apiserver cannot stall a run.
+pub async fn apiserver_version(cluster: &Cluster, budget: &Budget) -> Result<String> {
     let server = &cluster.server;
     let doing = format!("reading the apiserver version of {server} (GET /version)");
-    let wait = wait.unwrap_or(VERSION_WAIT);
-    match tokio::time::timeout(wait, cluster.client.apiserver_version()).await {
+    let hint = "check that the apiserver in your kubeconfig is up and reachable, or pass --context";
+    if budget.expired() {
+        return Err(
+            Error::cluster(format!("{doing}: {}", budget.deadline_passed().text())).hint(hint),
+        );
+    }
+    let limit = budget.limit();
+    match tokio::time::timeout(limit, cluster.client.apiserver_version()).await {
         Ok(Ok(info)) => Ok(info.git_version),
         Ok(Err(e)) => Err(describe_kube_error(&doing, &e)),
-        Err(_) => Err(Error::cluster(format!("{doing}: no answer within {}s", wait.as_secs()))
-            .hint("check that the apiserver in your kubeconfig is up and reachable, or pass --context")),
+        Err(_) => {
+            Err(Error::cluster(format!("{doing}: {}", budget.timed_out(limit).text())).hint(hint))
+        }
     }
 }
 
-const VERSION_WAIT: Duration = Duration::from_secs(30);
+/// How a paginated list ended.
+enum Listed<K> {
+    All(Vec<K>),
+    /// A page failed: the items of the pages before it, and why.
+    Partial(Vec<K>, Failure),
+    /// The apiserver rejected the request itself (a bad label selector).
+    BadRequest(Vec<K>, String),
+}
 
-/// Lists every page. `what` names the request in errors.
-async fn list_all<K>(api: &Api<K>, params: ListParams) -> std::result::Result<Vec<K>, kube::Error>
+/// Lists every page, each request within the run's budget.
+async fn list_all<K>(api: &Api<K>, params: ListParams, budget: &Budget) -> Listed<K>
 where
     K: kube::Resource + Clone + DeserializeOwned + std::fmt::Debug,
 {
     let mut out = Vec::new();
     let mut params = params.limit(PAGE);
     loop {
-        let page = api.list(&params).await?;
+        let page = budget
+            .run(async {
+                match api.list(&params).await {
+                    Err(kube::Error::Api(s)) if s.code == 400 => Ok(Err(s.message)),
+                    other => other.map(Ok),
+                }
+            })
+            .await;
+        let page = match page {
+            Ok(Ok(page)) => page,
+            Ok(Err(message)) => return Listed::BadRequest(out, message),
+            Err(failure) => return Listed::Partial(out, failure),
+        };
         out.extend(page.items);
         match page.metadata.continue_ {
             Some(token) if !token.is_empty() => params = params.continue_token(&token),
-            _ => return Ok(out),
+            _ => return Listed::All(out),
         }
     }
 }
 
-async fn list_nodes(client: &kube::Client, selector: Option<&str>) -> Result<Vec<NodeFacts>> {
+async fn list_nodes(
+    client: &kube::Client,
+    selector: Option<&str>,
+    budget: &Budget,
+) -> Result<(Vec<NodeFacts>, Option<Gap>)> {
     let api: Api<Node> = Api::all(client.clone());
     let mut params = ListParams::default();
     if let Some(s) = selector {
         params = params.labels(s);
     }
-    let nodes = list_all(&api, params)
-        .await
-        .map_err(|e| match (&e, selector) {
-            (kube::Error::Api(status), Some(s)) if status.code == 400 => {
-                Error::usage(format!("-l {s}: {}", status.message))
-                    .hint("use a label selector such as pool=blue,!spot or 'env in (prod,stage)'")
+    let facts = |nodes: Vec<Node>| nodes.iter().map(node_facts).collect::<Vec<_>>();
+    Ok(match list_all(&api, params, budget).await {
+        Listed::All(nodes) => (facts(nodes), None),
+        Listed::Partial(nodes, failure) => {
+            (facts(nodes), Some(failure.gap("list nodes", LIST_NODES)))
+        }
+        Listed::BadRequest(nodes, message) => match selector {
+            Some(s) => {
+                return Err(Error::usage(format!("-l {s}: {message}")).hint(
+                    "use a label selector such as pool=blue,!spot or 'env in (prod,stage)'",
+                ));
             }
-            _ => describe_kube_error("listing nodes", &e),
-        })?;
-    Ok(nodes.iter().map(node_facts).collect())
+            None => (
+                facts(nodes),
+                Some(Gap::new("list nodes", Cause::Error, one_line(&message))),
+            ),
+        },
+    })
 }
 
 pub fn node_facts(node: &Node) -> NodeFacts {
@@ -166,48 +231,59 @@ pub fn node_facts(node: &Node) -> NodeFacts {
             .and_then(|c| c.reason.clone().or_else(|| c.message.clone()))
             .map(|r| one_line(&r)),
         labels,
-        metrics: report::skipped("not asked"),
+        metrics: GateReading::skipped("not asked", Cause::NotAsked),
         fetch_millis: None,
     }
 }
 
-async fn count_leases(client: &kube::Client) -> Count {
+async fn count_leases(client: &kube::Client, budget: &Budget) -> Count {
     let api: Api<Lease> = Api::namespaced(client.clone(), "kube-system");
     let params = ListParams::default().labels("apiserver.kubernetes.io/identity=kube-apiserver");
-    match list_all(&api, params).await {
-        Ok(leases) => Count::Counted {
+    match list_all(&api, params, budget).await {
+        Listed::All(leases) => Count::Counted {
             count: u32::try_from(leases.len()).unwrap_or(u32::MAX),
         },
-        Err(kube::Error::Api(s)) if s.code == 403 => Count::Unknown {
-            reason: "cannot list leases in kube-system (forbidden)".into(),
+        Listed::Partial(_, failure) => Count::Unknown {
+            reason: failed_list("leases", &failure),
+            cause: Some(failure.cause()),
         },
-        Err(e) => Count::Unknown {
-            reason: one_line(&format!(
-                "listing leases in kube-system failed: {}",
-                crate::error::flatten(&e)
-            )),
+        Listed::BadRequest(_, message) => Count::Unknown {
+            reason: one_line(&format!("listing leases in kube-system failed: {message}")),
+            cause: Some(Cause::Error),
         },
     }
 }
 
-async fn static_pods(client: &kube::Client) -> ControlPlaneFacts {
+async fn static_pods(client: &kube::Client, budget: &Budget) -> ControlPlaneFacts {
     let api: Api<Pod> = Api::namespaced(client.clone(), "kube-system");
-    match list_all(&api, ListParams::default()).await {
-        Ok(pods) => ControlPlaneFacts {
-            static_pods: Some(pods.iter().filter_map(static_pod_facts).collect()),
-            error: None,
-        },
-        Err(kube::Error::Api(s)) if s.code == 403 => ControlPlaneFacts {
-            static_pods: None,
-            error: Some("cannot list pods in kube-system (forbidden)".into()),
-        },
-        Err(e) => ControlPlaneFacts {
-            static_pods: None,
-            error: Some(one_line(&format!(
-                "listing pods in kube-system failed: {}",
-                crate::error::flatten(&e)
-            ))),
-        },
+    let (error, cause) = match list_all(&api, ListParams::default(), budget).await {
+        Listed::All(pods) => {
+            return ControlPlaneFacts {
+                static_pods: Some(pods.iter().filter_map(static_pod_facts).collect()),
+                error: None,
+                cause: None,
+            };
+        }
+        Listed::Partial(_, failure) => (failed_list("pods", &failure), failure.cause()),
+        Listed::BadRequest(_, message) => (
+            one_line(&format!("listing pods in kube-system failed: {message}")),
+            Cause::Error,
+        ),
+    };
+    ControlPlaneFacts {
+        static_pods: None,
+        error: Some(error),
+        cause: Some(cause),
+    }
+}
+
+fn failed_list(what: &str, failure: &Failure) -> String {
+    match failure {
+        Failure::Forbidden(_) => format!("cannot list {what} in kube-system (forbidden)"),
+        other => one_line(&format!(
+            "listing {what} in kube-system failed: {}",
+            other.text()
+        )),
     }
 }
 

@@ -5,9 +5,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// Marks a file as a check-nodes snapshot; bumped only on an incompatible change.
+use crate::coverage::{Cause, Gap};
+
+/// Marks a file as a check-nodes snapshot; bumped when the shape changes. Version 2 added the
+/// causes of what could not be read (`cause`, `nodesGap`); version 1 files still load, their
+/// causes inferred from the recorded reasons.
 pub const SNAPSHOT_KIND: &str = "kubectl-sidecar/check-nodes";
-pub const SNAPSHOT_VERSION: u32 = 1;
+pub const SNAPSHOT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -19,7 +23,12 @@ pub struct Snapshot {
     pub selector: Option<String>,
     pub apiserver: ApiServerFacts,
     pub control_plane: ControlPlaneFacts,
+    /// The nodes listed: all of them, unless `nodes_gap` says the list could not be finished.
     pub nodes: Vec<NodeFacts>,
+    /// Why `LIST nodes` did not complete (forbidden, timed out, failed); `nodes` then holds only
+    /// the pages that arrived, and the number of nodes is unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nodes_gap: Option<Gap>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,8 +45,14 @@ pub struct ApiServerFacts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "result")]
 pub enum Count {
-    Counted { count: u32 },
-    Unknown { reason: String },
+    Counted {
+        count: u32,
+    },
+    Unknown {
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cause: Option<Cause>,
+    },
 }
 
 /// The outcome of reading one component's `kubernetes_feature_enabled{name="SidecarContainers"}`.
@@ -52,9 +67,72 @@ pub enum GateReading {
     /// The caller lacks a permission; the permission is named as RBAC spells it.
     Forbidden { permission: String, message: String },
     /// Asked, but no usable answer: timeout, refused, an HTTP error, unparseable text.
-    Failed { reason: String },
+    Failed {
+        reason: String,
+        /// None only in version 1 snapshots; see `GateReading::cause`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cause: Option<Cause>,
+    },
     /// Not asked, and why (node NotReady, the overall deadline passed).
-    Skipped { reason: String },
+    Skipped {
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cause: Option<Cause>,
+    },
+}
+
+impl GateReading {
+    pub fn failed(reason: impl Into<String>, cause: Cause) -> Self {
+        GateReading::Failed {
+            reason: reason.into(),
+            cause: Some(cause),
+        }
+    }
+
+    pub fn skipped(reason: impl Into<String>, cause: Cause) -> Self {
+        GateReading::Skipped {
+            reason: reason.into(),
+            cause: Some(cause),
+        }
+    }
+
+    /// Why nothing usable was read; None when something was (a series, or its absence).
+    pub fn cause(&self) -> Option<Cause> {
+        match self {
+            GateReading::Series { .. } | GateReading::NoSeries { .. } => None,
+            GateReading::Forbidden { .. } => Some(Cause::Forbidden),
+            GateReading::Failed { reason, cause } => {
+                Some(cause.unwrap_or_else(|| legacy_cause(reason, Cause::Error)))
+            }
+            GateReading::Skipped { reason, cause } => {
+                Some(cause.unwrap_or_else(|| legacy_cause(reason, Cause::NotAsked)))
+            }
+        }
+    }
+}
+
+/// The cause of a failure recorded by a version 1 snapshot, which kept only its words.
+pub fn legacy_cause(reason: &str, otherwise: Cause) -> Cause {
+    let r = reason.to_ascii_lowercase();
+    if r.contains("forbidden") {
+        Cause::Forbidden
+    } else if r.contains("did not answer")
+        || r.contains("deadline")
+        || r.contains("timed out")
+        || r.contains("throttled")
+    {
+        Cause::Timeout
+    } else if r.contains("connection refused")
+        || r.contains("connect:")
+        || r.contains("http 503")
+        || r.contains("reset")
+    {
+        Cause::Unreachable
+    } else if r.contains("http 5") || r.contains("unreadable") || r.contains("kubelet refused") {
+        Cause::ServerError
+    } else {
+        otherwise
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +143,9 @@ pub struct ControlPlaneFacts {
     /// Why `static_pods` is None.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The cause of `error` (None in version 1 snapshots: inferred from its words).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
 }
 
 /// One kube-apiserver, kube-scheduler or kube-controller-manager pod. Only the flags that

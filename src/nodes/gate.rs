@@ -164,7 +164,7 @@ pub fn from_reading(component: &str, version: Option<KubeVersion>, reading: &Gat
             };
             Gate::inferred(phase, phase.default_on(), reason)
         }
-        GateReading::Failed { reason } | GateReading::Skipped { reason } => {
+        GateReading::Failed { reason, .. } | GateReading::Skipped { reason, .. } => {
             Gate::unknown(reason.clone())
         }
     }
@@ -340,12 +340,8 @@ mod tests {
     #[test]
     fn failures_are_unknown_with_their_reason() {
         for reading in [
-            GateReading::Failed {
-                reason: "no answer within 5s".into(),
-            },
-            GateReading::Skipped {
-                reason: "node is NotReady".into(),
-            },
+            GateReading::failed("no answer within 5s", crate::coverage::Cause::Timeout),
+            GateReading::skipped("node is NotReady", crate::coverage::Cause::NotAsked),
         ] {
             let g = from_reading("kubelet", v("1.33.0"), &reading);
             assert_eq!(g.enabled, None);

@@ -2,10 +2,12 @@
 //! collect (API) -> facts (snapshot) -> report (pure) -> render.
 
 pub mod collect;
+pub mod coverage;
 pub mod facts;
 pub mod gate;
 pub mod kubelets;
 pub mod pools;
+pub mod progress;
 pub mod render;
 pub mod report;
 pub mod staticpods;
@@ -14,6 +16,7 @@ pub mod verdict;
 use std::path::Path;
 use std::time::Instant;
 
+use crate::access::Budget;
 use crate::cli::CheckNodesArgs;
 use crate::context::Context;
 use crate::duration;
@@ -25,9 +28,9 @@ pub async fn run(ctx: Context, args: &CheckNodesArgs) -> Result<i32> {
     let snapshot = match &args.snapshot {
         Some(path) => load(path)?,
         None => {
-            let options = options(args, start, ctx.progress)?;
+            let options = options(args, start, ctx.budget, ctx.progress)?;
             let ctx = ctx.clone().connect().await?;
-            let version = collect::apiserver_version(ctx.cluster(), ctx.request_timeout).await?;
+            let version = collect::apiserver_version(ctx.cluster(), &ctx.budget).await?;
             collect::collect(ctx.cluster(), &options, version).await?
         }
     };
@@ -40,7 +43,12 @@ pub async fn run(ctx: Context, args: &CheckNodesArgs) -> Result<i32> {
     Ok(report::exit_code(&report))
 }
 
-fn options(args: &CheckNodesArgs, start: Instant, progress: bool) -> Result<collect::Options> {
+fn options(
+    args: &CheckNodesArgs,
+    start: Instant,
+    budget: Budget,
+    progress: bool,
+) -> Result<collect::Options> {
     if args.concurrency == 0 {
         return Err(Error::usage("--concurrency must be at least 1"));
     }
@@ -66,6 +74,7 @@ fn options(args: &CheckNodesArgs, start: Instant, progress: bool) -> Result<coll
             node_timeout,
             deadline: collect::deadline_from(start, deadline_len),
             deadline_len,
+            budget,
         },
         progress,
     })

@@ -56,7 +56,7 @@ impl Counts {
             Verdict::Supported => self.supported += 1,
             Verdict::Partial => self.partial += 1,
             Verdict::Unsupported => self.unsupported += 1,
-            Verdict::Unknown => self.unknown += 1,
+            Verdict::Unknown | Verdict::Incomplete => self.unknown += 1,
         }
     }
     pub fn total(&self) -> usize {

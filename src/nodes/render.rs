@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use super::coverage::{NODES, remedy};
 use super::gate::{Gate, Source, stage_word};
 use super::report::Report;
 use super::verdict::Verdict;
@@ -116,7 +117,15 @@ fn text(report: &Report, wide: bool, color: bool) -> String {
         row.push(with_skew(&n.reason, &n.skew));
         t.add_row(row);
     }
-    if report.nodes.is_empty() {
+    let nodes_total = report
+        .coverage
+        .sections
+        .iter()
+        .find(|s| s.section == NODES)
+        .and_then(|s| s.total);
+    if report.nodes.is_empty() && nodes_total.is_none() {
+        out.push_str("(the nodes could not be listed: see COVERAGE)\n");
+    } else if report.nodes.is_empty() {
         out.push_str("(no nodes)\n");
     } else {
         out.push_str(&table_text(&t));
@@ -157,13 +166,15 @@ fn text(report: &Report, wide: bool, color: bool) -> String {
         out.push('\n');
     }
 
+    coverage_block(&mut out, report, color);
+
     let s = &report.summary;
     let _ = writeln!(
         out,
         "{} {} of {} nodes can run native sidecars ({} supported, {} partial, {} unsupported, {} unknown); {} skew problem{}.",
         bold("SUMMARY:", color),
         s.can_run,
-        s.nodes,
+        nodes_total.map_or_else(|| format!("? ({} listed)", s.nodes), |t| t.to_string()),
         s.supported,
         s.partial,
         s.unsupported,
@@ -197,10 +208,32 @@ fn text(report: &Report, wide: bool, color: bool) -> String {
     out
 }
 
+/// One line per section, then what to do about each gap of a deciding section.
+fn coverage_block(out: &mut String, report: &Report, color: bool) {
+    let _ = writeln!(out, "{}", bold("COVERAGE", color));
+    for s in &report.coverage.sections {
+        let _ = writeln!(out, "{}", s.line());
+    }
+    let gaps: Vec<_> = report
+        .coverage
+        .sections
+        .iter()
+        .filter(|s| s.decisive)
+        .flat_map(|s| &s.gaps)
+        .collect();
+    if !gaps.is_empty() {
+        let _ = writeln!(out, "to examine the rest:");
+        for g in gaps {
+            let _ = writeln!(out, "  - {}: {}", g.what, remedy(g));
+        }
+    }
+    out.push('\n');
+}
+
 fn tone(v: Verdict) -> Tone {
     match v {
         Verdict::Supported => Tone::Good,
-        Verdict::Partial | Verdict::Unknown => Tone::Warn,
+        Verdict::Partial | Verdict::Unknown | Verdict::Incomplete => Tone::Warn,
         Verdict::Unsupported => Tone::Bad,
     }
 }

@@ -3,11 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::facts::{Count, GateReading, NodeFacts, Snapshot, StaticPodFacts};
+use super::coverage;
+use super::facts::{Count, NodeFacts, Snapshot, StaticPodFacts};
 use super::gate::{self, Gate};
 use super::pools::{self, Member, Pool, Recommendation};
 use super::staticpods;
 use super::verdict::{Role, Verdict, verdict};
+use crate::coverage::Coverage;
 use crate::skew::{self, Skew};
 use crate::version::{self, KubeVersion};
 
@@ -19,6 +21,9 @@ pub struct Report {
     pub nodes: Vec<NodeReport>,
     pub pools: Vec<Pool>,
     pub summary: Summary,
+    /// What was examined and what could not be, per section (`controlPlane`, `nodes`,
+    /// `apiserverInstances`), with the cause of each gap.
+    pub coverage: Coverage,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,9 +105,12 @@ pub struct Summary {
     pub can_run: usize,
     /// Nodes and control-plane components breaking the skew policy.
     pub skew_broken: usize,
+    /// `incomplete` when nothing examined stands in the way but something deciding was not
+    /// examined; otherwise what was seen decides.
     pub verdict: Verdict,
     pub reason: String,
-    /// True exactly when the exit code is 0.
+    /// True exactly when the exit code is 0: everything deciding was examined, and it all
+    /// supports native sidecars within the skew policy.
     pub ok: bool,
     pub recommendation: Option<Recommendation>,
 }
@@ -164,12 +172,22 @@ pub fn analyse(snapshot: &Snapshot) -> Report {
         .collect();
     let pools = pools::summarize(&members);
     let recommendation = pools::recommend(&members, &pools, snapshot.selector.as_deref());
+    let coverage = Coverage {
+        sections: vec![
+            coverage::control_plane(snapshot, &apiserver, &control_plane, oldest_api),
+            coverage::nodes(snapshot, &nodes),
+            coverage::instances(snapshot),
+        ],
+    };
+    let findings = definite_findings(snapshot, &apiserver, &control_plane, &nodes);
     let summary = summarize(
         &apiserver,
         &control_plane,
         &nodes,
-        snapshot.selector.as_deref(),
+        snapshot,
         recommendation,
+        &coverage,
+        findings,
     );
     Report {
         apiserver,
@@ -177,7 +195,37 @@ pub fn analyse(snapshot: &Snapshot) -> Report {
         nodes,
         pools,
         summary,
+        coverage,
     }
+}
+
+/// Whether something that was examined already stands in the way, whatever the gaps hide: an
+/// examined component or node without (full) support, a broken skew rule, or no node at all.
+/// Verdicts inferred from a version default that may have been changed do not count.
+fn definite_findings(
+    snapshot: &Snapshot,
+    api: &ApiServerReport,
+    cp: &ControlPlaneReport,
+    nodes: &[NodeReport],
+) -> bool {
+    let api_blocks = api.verdict == Verdict::Unsupported
+        && coverage::decided(&api.gate, version::parse(&api.git_version), api.verdict);
+    // A static pod's verdict comes from its whole command line: always examined.
+    let component_blocks = [&cp.scheduler, &cp.controller_manager]
+        .iter()
+        .any(|c| c.visible && c.verdict == Verdict::Unsupported);
+    let node_blocks = nodes.iter().any(|n| {
+        matches!(n.verdict, Verdict::Unsupported | Verdict::Partial)
+            && coverage::decided(&n.gate, version::parse(&n.kubelet_version), n.verdict)
+    });
+    let skew = nodes.iter().any(|n| n.skew.is_broken())
+        || api.skew.is_broken()
+        || [&cp.scheduler, &cp.controller_manager]
+            .iter()
+            .flat_map(|c| &c.instances)
+            .any(|i| i.skew.is_broken());
+    let no_nodes = snapshot.nodes_gap.is_none() && nodes.is_empty();
+    api_blocks || component_blocks || node_blocks || skew || no_nodes
 }
 
 fn apiserver_report(
@@ -201,7 +249,7 @@ fn apiserver_report(
                 "{count} instances: the gate was read from whichever one answered /metrics"
             ),
         ),
-        Count::Unknown { reason } => (None, format!("instances unknown: {reason}")),
+        Count::Unknown { reason, .. } => (None, format!("instances unknown: {reason}")),
     };
     ApiServerReport {
         version: version.map(|v| v.to_string()),
@@ -324,9 +372,12 @@ fn summarize(
     apiserver: &ApiServerReport,
     cp: &ControlPlaneReport,
     nodes: &[NodeReport],
-    selector: Option<&str>,
+    snapshot: &Snapshot,
     recommendation: Option<Recommendation>,
+    coverage: &Coverage,
+    findings: bool,
 ) -> Summary {
+    let selector = snapshot.selector.as_deref();
     let mut counts = pools::Counts::default();
     for n in nodes {
         counts.add(n.verdict);
@@ -357,6 +408,8 @@ fn summarize(
             Verdict::Unsupported,
             format!("{}: {}", c.component, c.reason),
         )
+    } else if total == 0 && snapshot.nodes_gap.is_some() {
+        (Verdict::Unknown, "no node could be listed".to_string())
     } else if total == 0 {
         let which = match selector {
             Some(s) => format!("no nodes match -l {s}"),
@@ -402,6 +455,15 @@ fn summarize(
             format!("none of the {total} nodes can run native sidecars"),
         )
     };
+    // Over a gap, only what was seen to stand in the way may speak; else the run is incomplete.
+    let (verdict, reason) = match coverage.reason() {
+        None => (verdict, reason),
+        Some(missing) if findings => (verdict, format!("{reason}; {missing}")),
+        Some(missing) => (
+            Verdict::Incomplete,
+            format!("nothing examined stands in the way, but {missing}"),
+        ),
+    };
     Summary {
         nodes: total,
         supported: counts.supported,
@@ -410,27 +472,23 @@ fn summarize(
         unknown: counts.unknown,
         can_run,
         skew_broken,
-        ok: verdict == Verdict::Supported && skew_broken == 0,
+        ok: verdict == Verdict::Supported && skew_broken == 0 && coverage.complete(),
         verdict,
         reason,
         recommendation,
     }
 }
 
-/// 0 when every node and the control plane support native sidecars and no skew rule is
-/// broken, 1 otherwise.
+/// 0 when everything deciding was examined and supports native sidecars with no skew rule
+/// broken; 4 when nothing examined stands in the way but something deciding was not examined;
+/// 1 otherwise (a definite finding beats a gap).
 pub fn exit_code(report: &Report) -> i32 {
     if report.summary.ok {
         crate::error::EXIT_OK
+    } else if report.summary.verdict == Verdict::Incomplete {
+        crate::error::EXIT_INCOMPLETE
     } else {
         crate::error::EXIT_FINDINGS
-    }
-}
-
-/// A reading that is there only to say why nothing was read (used by collection and tests).
-pub fn skipped(reason: impl Into<String>) -> GateReading {
-    GateReading::Skipped {
-        reason: reason.into(),
     }
 }
 
@@ -638,7 +696,12 @@ mod tests {
                 .reason
                 .starts_with("node is NotReady (KubeletNotReady)")
         );
-        assert_eq!(r.summary.verdict, Verdict::Partial);
+        // Nothing seen stands in the way, but a node was not examined.
+        assert_eq!(r.summary.verdict, Verdict::Incomplete);
+        assert_eq!(exit_code(&r), 4);
+        let nodes = &r.coverage.sections[1];
+        assert_eq!((nodes.examined, nodes.total), (2, Some(3)));
+        assert_eq!(nodes.gaps[0].cause, crate::coverage::Cause::NotAsked);
     }
 
     #[test]
@@ -684,5 +747,287 @@ mod tests {
         let text = serde_json::to_string(&snap).unwrap();
         let back: Snapshot = serde_json::from_str(&text).unwrap();
         assert_eq!(back, snap);
+    }
+
+    // ---- coverage, verdict and exit code ----
+
+    use crate::coverage::Cause;
+
+    /// A 3-node cluster where the apiserver and every kubelet run `minor` and answer `reading`.
+    fn cluster(minor: u32, api: GateReading, kubelet: GateReading) -> Snapshot {
+        let mut snap = fixture("all-supported.json");
+        snap.apiserver.git_version = format!("v1.{minor}.4");
+        snap.apiserver.metrics = api;
+        for n in &mut snap.nodes {
+            n.kubelet_version = format!("v1.{minor}.4");
+            n.metrics = kubelet.clone();
+        }
+        snap
+    }
+
+    /// What a component of this minor really reports with the gate at its default.
+    fn series(minor: u32) -> GateReading {
+        match minor {
+            28 => GateReading::Series {
+                stage: "ALPHA".into(),
+                enabled: true,
+            },
+            29..=32 => GateReading::Series {
+                stage: "BETA".into(),
+                enabled: true,
+            },
+            33..=36 => GateReading::Series {
+                stage: String::new(),
+                enabled: true,
+            },
+            _ => GateReading::NoSeries { family: true },
+        }
+    }
+
+    fn forbidden(permission: &str) -> GateReading {
+        GateReading::Forbidden {
+            permission: permission.into(),
+            message: "forbidden".into(),
+        }
+    }
+
+    fn section<'a>(r: &'a Report, name: &str) -> &'a crate::coverage::SectionCoverage {
+        r.coverage
+            .sections
+            .iter()
+            .find(|s| s.section == name)
+            .unwrap_or_else(|| panic!("no section {name}"))
+    }
+
+    #[test]
+    fn kubelet_metrics_forbidden_is_examined_only_where_the_version_decides() {
+        // (minor, nodes examined, exit code): 1.27 has no feature (a definite no), 1.28-1.32
+        // could have the gate either way, 1.33+ is locked on or always on.
+        let table = [
+            (27, 3, 1),
+            (28, 0, 4),
+            (29, 0, 4),
+            (30, 0, 4),
+            (32, 0, 4),
+            (33, 3, 0),
+            (36, 3, 0),
+            (37, 3, 0),
+        ];
+        for (minor, examined, code) in table {
+            let r = analyse(&cluster(minor, series(minor), forbidden("get nodes/proxy")));
+            let nodes = section(&r, "nodes");
+            assert_eq!(nodes.examined, examined, "1.{minor}: {:?}", nodes.gaps);
+            assert_eq!(nodes.total, Some(3));
+            assert_eq!(exit_code(&r), code, "1.{minor}: {}", r.summary.reason);
+            if examined == 0 {
+                assert_eq!(nodes.gaps.len(), 1, "one gap for the three nodes");
+                assert_eq!(nodes.gaps[0].cause, Cause::Forbidden);
+                assert_eq!(nodes.gaps[0].permission.as_deref(), Some("get nodes/proxy"));
+                assert_eq!(r.summary.verdict, Verdict::Incomplete, "1.{minor}");
+                assert!(!r.summary.ok);
+            }
+        }
+    }
+
+    #[test]
+    fn apiserver_metrics_forbidden_is_a_gap_only_while_the_gate_can_be_off() {
+        // 1.28 kubelets are partial (termination not ordered): a finding whatever the gaps.
+        for (minor, gap, code) in [
+            (28, true, 1),
+            (29, true, 4),
+            (32, true, 4),
+            (33, false, 0),
+            (37, false, 0),
+        ] {
+            let r = analyse(&cluster(
+                minor,
+                forbidden("get on nonResourceURL /metrics"),
+                series(minor),
+            ));
+            let cp = section(&r, "controlPlane");
+            assert_eq!(!cp.complete(), gap, "1.{minor}: {cp:?}");
+            assert_eq!(exit_code(&r), code, "1.{minor}: {}", r.summary.reason);
+            if gap {
+                assert_eq!(
+                    cp.line(),
+                    "controlPlane: 0 of 1 components examined: apiserver gate (GET /metrics): forbidden (needs get on nonResourceURL /metrics)"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_definite_finding_beats_a_gap() {
+        // One node timed out, one is examined and has the gate off: 1, and the reason says
+        // that the rest was not fully examined.
+        let mut snap = cluster(30, series(30), series(30));
+        snap.nodes[0].metrics = GateReading::failed("no answer within 5s", Cause::Timeout);
+        snap.nodes[1].metrics = GateReading::Series {
+            stage: "BETA".into(),
+            enabled: false,
+        };
+        let r = analyse(&snap);
+        assert_eq!(exit_code(&r), 1);
+        assert_eq!(r.summary.verdict, Verdict::Partial);
+        assert!(
+            r.summary.reason.ends_with("not fully examined: nodes"),
+            "{}",
+            r.summary.reason
+        );
+        // Without the node that is off: nothing seen stands in the way.
+        snap.nodes[1].metrics = series(30);
+        let r = analyse(&snap);
+        assert_eq!(exit_code(&r), 4);
+        assert_eq!(r.summary.verdict, Verdict::Incomplete);
+        assert_eq!(section(&r, "nodes").gaps[0].cause, Cause::Timeout);
+        // A broken skew rule is definite too.
+        snap.nodes[1].kubelet_version = "v1.31.0".into();
+        assert_eq!(exit_code(&analyse(&snap)), 1);
+    }
+
+    #[test]
+    fn an_assumed_off_default_is_no_definite_finding() {
+        // 1.28 kubelets with nodes/proxy forbidden: assumed off (the default), but the gate may
+        // have been turned on: unsupported rows, an incomplete cluster.
+        let r = analyse(&cluster(28, series(28), forbidden("get nodes/proxy")));
+        assert!(r.nodes.iter().all(|n| n.verdict == Verdict::Unsupported));
+        assert_eq!(r.summary.verdict, Verdict::Incomplete);
+        assert_eq!(exit_code(&r), 4);
+    }
+
+    #[test]
+    fn unlisted_nodes_leave_the_control_plane_and_exit_four() {
+        let mut snap = cluster(33, series(33), series(33));
+        snap.nodes.clear();
+        snap.nodes_gap = Some(
+            crate::access::Failure::Forbidden("403 Forbidden".into())
+                .gap("list nodes", crate::nodes::collect::LIST_NODES),
+        );
+        let r = analyse(&snap);
+        assert_eq!(
+            section(&r, "nodes").line(),
+            "nodes: 0 of ? nodes examined: list nodes: forbidden (needs list nodes)"
+        );
+        assert!(section(&r, "controlPlane").complete());
+        assert_eq!(r.summary.verdict, Verdict::Incomplete);
+        assert_eq!(exit_code(&r), 4);
+        // A list that timed out after a page: the nodes of that page are still examined.
+        let mut snap = cluster(33, series(33), series(33));
+        snap.nodes.truncate(2);
+        snap.nodes_gap = Some(
+            crate::access::Failure::Timeout("no answer within 30s".into())
+                .gap("list nodes", crate::nodes::collect::LIST_NODES),
+        );
+        let r = analyse(&snap);
+        assert_eq!(
+            section(&r, "nodes").line(),
+            "nodes: 2 of ? nodes examined: list nodes: timeout"
+        );
+        assert_eq!(exit_code(&r), 4);
+        // The apiserver seen with the gate off decides anyway.
+        snap.apiserver.git_version = "v1.30.1".into();
+        snap.apiserver.metrics = GateReading::Series {
+            stage: "BETA".into(),
+            enabled: false,
+        };
+        let r = analyse(&snap);
+        assert_eq!(r.summary.verdict, Verdict::Unsupported);
+        assert_eq!(exit_code(&r), 1);
+    }
+
+    #[test]
+    fn unreadable_static_pods_are_a_gap_unless_the_skew_policy_decides() {
+        for (minor, gap) in [(30, true), (33, true), (34, false), (37, false)] {
+            let mut snap = cluster(minor, series(minor), series(minor));
+            snap.control_plane.static_pods = None;
+            snap.control_plane.error = Some("cannot list pods in kube-system (forbidden)".into());
+            snap.control_plane.cause = Some(Cause::Forbidden);
+            let r = analyse(&snap);
+            let cp = section(&r, "controlPlane");
+            assert_eq!(cp.total, Some(3), "1.{minor}");
+            assert_eq!(!cp.complete(), gap, "1.{minor}: {cp:?}");
+            assert_eq!(exit_code(&r), if gap { 4 } else { 0 }, "1.{minor}");
+            if gap {
+                assert_eq!(
+                    cp.gaps[0].permission.as_deref(),
+                    Some("list pods in kube-system")
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn leases_only_inform() {
+        let mut snap = cluster(33, series(33), series(33));
+        snap.apiserver.leases = Count::Unknown {
+            reason: "cannot list leases in kube-system (forbidden)".into(),
+            cause: Some(Cause::Forbidden),
+        };
+        let r = analyse(&snap);
+        let leases = section(&r, "apiserverInstances");
+        assert!(!leases.decisive && !leases.complete());
+        assert!(r.coverage.complete());
+        assert_eq!(exit_code(&r), 0);
+    }
+
+    #[test]
+    fn gaps_group_nodes_by_cause_and_name_them() {
+        let mut snap = cluster(33, series(33), series(33));
+        let template = snap.nodes[0].clone();
+        snap.nodes = (0..6)
+            .map(|i| NodeFacts {
+                name: format!("n{i}"),
+                ..template.clone()
+            })
+            .collect();
+        for n in &mut snap.nodes[..4] {
+            n.metrics =
+                GateReading::failed("HTTP 503: connect: connection refused", Cause::Unreachable);
+        }
+        snap.nodes[4].metrics = GateReading::failed(
+            "unreadable metrics: metrics body larger than 16 MiB: stopped reading",
+            Cause::ServerError,
+        );
+        let r = analyse(&snap);
+        let nodes = section(&r, "nodes");
+        assert_eq!((nodes.examined, nodes.total), (1, Some(6)));
+        assert_eq!(nodes.gaps.len(), 2);
+        assert_eq!(nodes.gaps[0].what, "kubelet metrics of n4");
+        assert_eq!(nodes.gaps[0].cause, Cause::ServerError);
+        assert_eq!(
+            nodes.gaps[1].what,
+            "kubelet metrics of 4 nodes (n0, n1, n2, …)"
+        );
+        assert_eq!(nodes.gaps[1].cause, Cause::Unreachable);
+        assert!(
+            nodes.gaps[1].detail.starts_with("n0: HTTP 503"),
+            "{}",
+            nodes.gaps[1].detail
+        );
+        // Refused is no permission problem: the remedy points at the kubelet and names it.
+        let remedy = crate::nodes::coverage::remedy(&nodes.gaps[1]);
+        assert!(
+            !remedy.contains("grant") && remedy.contains("kubelet"),
+            "{remedy}"
+        );
+        let remedy = crate::nodes::coverage::remedy(
+            &section(
+                &analyse(&cluster(30, series(30), forbidden("get nodes/proxy"))),
+                "nodes",
+            )
+            .gaps[0],
+        );
+        assert!(remedy.contains("grant `get nodes/proxy`"), "{remedy}");
+    }
+
+    #[test]
+    fn version_one_snapshots_keep_their_causes() {
+        let r = analyse(&fixture("mixed-fleet.json"));
+        let causes: Vec<Cause> = section(&r, "nodes").gaps.iter().map(|g| g.cause).collect();
+        assert_eq!(
+            causes,
+            [Cause::Timeout, Cause::Unreachable, Cause::NotAsked]
+        );
+        assert_eq!(exit_code(&r), 1);
     }
 }

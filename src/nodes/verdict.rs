@@ -12,6 +12,9 @@ pub enum Verdict {
     Partial,
     Unsupported,
     Unknown,
+    /// The cluster's verdict only: nothing examined stands in the way, but something that
+    /// decides it could not be examined (see the coverage).
+    Incomplete,
 }
 
 impl Verdict {
@@ -21,6 +24,7 @@ impl Verdict {
             Verdict::Partial => "partial",
             Verdict::Unsupported => "unsupported",
             Verdict::Unknown => "unknown",
+            Verdict::Incomplete => "incomplete",
         }
     }
 
@@ -29,7 +33,7 @@ impl Verdict {
         let rank = |v: Verdict| match v {
             Verdict::Supported => 0,
             Verdict::Partial => 1,
-            Verdict::Unknown => 2,
+            Verdict::Unknown | Verdict::Incomplete => 2,
             Verdict::Unsupported => 3,
         };
         verdicts.into_iter().max_by_key(|v| rank(*v))
@@ -172,9 +176,9 @@ mod tests {
             Reading::Absent => GateReading::NoSeries {
                 family: minor >= 26,
             },
-            Reading::Failed => GateReading::Failed {
-                reason: "no answer within 5s".into(),
-            },
+            Reading::Failed => {
+                GateReading::failed("no answer within 5s", crate::coverage::Cause::Timeout)
+            }
         }
     }
 

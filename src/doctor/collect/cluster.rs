@@ -23,25 +23,26 @@ const CONCURRENCY: usize = 16;
 const NODE_TIMEOUT: Duration = Duration::from_secs(5);
 const DEADLINE: Duration = Duration::from_secs(60);
 
-fn limits() -> Limits {
+fn limits(budget: crate::access::Budget) -> Limits {
     Limits {
         concurrency: CONCURRENCY,
         node_timeout: NODE_TIMEOUT,
         deadline: deadline_from(Instant::now(), DEADLINE),
         deadline_len: DEADLINE,
+        budget,
     }
 }
 
 pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) -> Result<()> {
     let cluster = ctx.cluster();
     let client = &cluster.client;
-    let git_version = nodes_collect::apiserver_version(cluster, ctx.request_timeout).await?;
+    let git_version = nodes_collect::apiserver_version(cluster, &ctx.budget).await?;
     let nodes: Api<Node> = Api::all(client.clone());
     let snapshot = match request(ctx, nodes.list(&ListParams::default().limit(1))).await {
         Ok(_) => {
             let options = Options {
                 selector: None,
-                limits: limits(),
+                limits: limits(ctx.budget),
                 progress: ctx.progress,
             };
             match nodes_collect::collect(cluster, &options, git_version.clone()).await {
@@ -69,7 +70,8 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) -> Result<()> {
             );
             // The apiserver's own gate is still worth reading.
             let (metrics, _) =
-                kubelets::fetch_one(client, "/metrics", APISERVER_PERMISSION, limits()).await;
+                kubelets::fetch_one(client, "/metrics", APISERVER_PERMISSION, limits(ctx.budget))
+                    .await;
             Snapshot {
                 kind: SNAPSHOT_KIND.to_string(),
                 version: SNAPSHOT_VERSION,
@@ -79,13 +81,25 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) -> Result<()> {
                     metrics,
                     leases: Count::Unknown {
                         reason: "not counted: nodes are not readable either".into(),
+                        cause: Some(crate::coverage::Cause::NotAsked),
                     },
                 },
                 control_plane: ControlPlaneFacts {
                     static_pods: None,
                     error: Some("not read: nodes could not be listed".into()),
+                    cause: Some(crate::coverage::Cause::NotAsked),
                 },
                 nodes: Vec::new(),
+                nodes_gap: Some(match &failure {
+                    Failure::Forbidden(t) => {
+                        crate::coverage::Gap::forbidden("list nodes", "list nodes", t.clone())
+                    }
+                    other => crate::coverage::Gap::new(
+                        "list nodes",
+                        crate::coverage::Cause::Error,
+                        other.text(),
+                    ),
+                }),
             }
         }
     };
