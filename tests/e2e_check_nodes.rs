@@ -32,6 +32,30 @@ fn json(restricted: bool, extra: &[&str]) -> (Option<i32>, Value, String, Durati
     (status.code(), value, stderr, took)
 }
 
+/// The coverage section `name` of a report.
+fn section<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["coverage"]["sections"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["section"] == name))
+        .unwrap_or_else(|| panic!("no coverage section {name} in {}", report["coverage"]))
+}
+
+/// The cause of the nodes gap that names `node`.
+fn gap_cause(report: &Value, node: &str) -> String {
+    section(report, "nodes")["gaps"]
+        .as_array()
+        .and_then(|gaps| {
+            gaps.iter().find(|g| {
+                g["what"]
+                    .as_str()
+                    .is_some_and(|w| w.split([' ', ',', '(']).any(|word| word == node))
+            })
+        })
+        .and_then(|g| g["cause"].as_str())
+        .unwrap_or_else(|| panic!("no gap names {node}: {}", report["coverage"]))
+        .to_string()
+}
+
 fn node<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["nodes"]
         .as_array()
@@ -159,6 +183,34 @@ fn admin_sees_every_kubelet_as_it_is() {
             .as_array()
             .is_some_and(|c| !c.is_empty())
     );
+    // What could not be examined, each with its cause: the remedy follows the cause.
+    let nodes = section(&report, "nodes");
+    assert_eq!(
+        (nodes["examined"].as_u64(), nodes["total"].as_u64()),
+        (Some(9), Some(13))
+    );
+    for (name, cause) in [
+        ("spot-hang", "timeout"),
+        ("spot-refused", "unreachable"),
+        ("spot-500", "serverError"),
+        ("spot-notready", "notAsked"),
+    ] {
+        assert_eq!(gap_cause(&report, name), cause, "{name}");
+    }
+    assert!(
+        section(&report, "controlPlane")["gaps"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+    // Something examined stands in the way, so the gaps do not make it incomplete.
+    assert!(
+        report["summary"]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("not fully examined: nodes"),
+        "{}",
+        report["summary"]["reason"]
+    );
     // The hung kubelet costs one --node-timeout, not the run.
     assert!(took < Duration::from_secs(30), "took {took:?}");
 }
@@ -215,6 +267,75 @@ fn restricted_user_gets_version_inferred_verdicts_naming_the_permission() {
         api["gate"]
     );
     assert_eq!(api["verdict"], "supported");
+    // 1.28-1.32 kubelets could have the gate either way: not examined, the permission named.
+    // Older and newer ones are decided by their versions; the 1.37 apiserver by its own.
+    let nodes = section(&report, "nodes");
+    assert_eq!(
+        (nodes["examined"].as_u64(), nodes["total"].as_u64()),
+        (Some(8), Some(13))
+    );
+    assert_eq!(gap_cause(&report, "spot-notready"), "notAsked");
+    // One gap for the four, naming the first three (the rows name each).
+    let forbidden = nodes["gaps"]
+        .as_array()
+        .and_then(|g| g.iter().find(|g| g["cause"] == "forbidden"))
+        .expect("a forbidden gap");
+    assert_eq!(forbidden["permission"], "get nodes/proxy");
+    assert_eq!(
+        forbidden["what"],
+        "kubelet metrics of 4 nodes (gen-130, pay-128-off, pay-128-on, …)"
+    );
+    assert!(
+        section(&report, "controlPlane")["gaps"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+    // The 1.25 and 1.27 kubelets are definitely unsupported: exit 1 (above), not 4.
+    assert_eq!(report["summary"]["verdict"], "partial");
+}
+
+/// A supported node and a hung kubelet: nothing seen stands in the way, but a node could not be
+/// examined, so the run is incomplete (exit 4), never "supported"; the same for a NotReady node.
+/// (Beta kubelets under a restricted user cannot show it here: against this 1.37 apiserver they
+/// break the skew policy, a definite finding.)
+#[test]
+fn an_unexamined_node_makes_the_run_incomplete() {
+    let selector = "kubernetes.io/hostname in (gen-137,spot-hang)";
+    let (code, report, stderr, _) = json(false, &["-l", selector, "--node-timeout", "2s"]);
+    assert_eq!(code, Some(4), "stderr: {stderr}");
+    assert_eq!(report["summary"]["verdict"], "incomplete");
+    assert_eq!(report["summary"]["ok"], false);
+    assert_eq!(section(&report, "nodes")["examined"], 1);
+    assert_eq!(gap_cause(&report, "spot-hang"), "timeout");
+    let (status, table, _) =
+        cluster().run(&["check-nodes", "-l", selector, "--node-timeout", "2s"]);
+    assert_eq!(status.code(), Some(4));
+    for needle in [
+        "COVERAGE\n",
+        "nodes: 1 of 2 nodes examined: kubelet metrics of spot-hang: timeout\n",
+        "CLUSTER VERDICT: incomplete: nothing examined stands in the way, but not fully examined: nodes\n",
+        "  - kubelet metrics of spot-hang: the kubelet did not answer in time",
+    ] {
+        assert!(table.contains(needle), "missing {needle:?} in:\n{table}");
+    }
+    // --timeout caps --node-timeout and --deadline: the report still comes, in time.
+    let (code, report, stderr, took) = json(
+        false,
+        &["-l", selector, "--timeout", "4s", "--node-timeout", "30s"],
+    );
+    assert_eq!(code, Some(4), "stderr: {stderr}");
+    let reason = node(&report, "spot-hang")["reason"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(reason.contains("--timeout (4s)"), "{reason}");
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    let (code, report, stderr, _) = json(
+        true,
+        &["-l", "kubernetes.io/hostname in (gen-137,spot-notready)"],
+    );
+    assert_eq!(code, Some(4), "stderr: {stderr}");
+    assert_eq!(gap_cause(&report, "spot-notready"), "notAsked");
 }
 
 #[test]
