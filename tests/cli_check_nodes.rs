@@ -462,3 +462,113 @@ fn a_definite_unsupported_node_beats_the_gaps() {
     );
     assert!(table.contains("nodes: 2 of 5 nodes examined"), "{table}");
 }
+
+/// A stand-in apiserver on loopback (plain HTTP): answers `/version`, then treats `LIST nodes`
+/// as `nodes` says ("stall": never answers; "forbidden": 403), and refuses everything else.
+fn fake_apiserver(nodes: &'static str) -> std::path::PathBuf {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let path = head.split_whitespace().nth(1).unwrap_or("").to_string();
+                let forbidden = r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"forbidden","reason":"Forbidden","code":403}"#;
+                let (status, body) = if path == "/version" {
+                    (
+                        "200 OK",
+                        r#"{"major":"1","minor":"33","gitVersion":"v1.33.1"}"#,
+                    )
+                } else if path.starts_with("/api/v1/nodes") && nodes == "stall" {
+                    std::thread::sleep(Duration::from_secs(60));
+                    return;
+                } else {
+                    ("403 Forbidden", forbidden)
+                };
+                let _ = write!(
+                    conn,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    let dir = tempfile::tempdir().unwrap().keep();
+    let kubeconfig = dir.join("config");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:{port}\nusers:\n- name: u\n  user: {{}}\ncontexts:\n- name: x\n  context: {{cluster: c, user: u}}\ncurrent-context: x\n"
+        ),
+    )
+    .unwrap();
+    kubeconfig
+}
+
+use std::time::{Duration, Instant};
+
+#[test]
+fn a_stalled_list_nodes_is_a_timed_out_gap_not_a_hang() {
+    let kubeconfig = fake_apiserver("stall");
+    let started = Instant::now();
+    let o = bin()
+        .args(["check-nodes", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .args(["--request-timeout", "2s"])
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(4), "{out}\n{}", stderr(&o));
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+    for needle in [
+        "nodes: 0 of ? nodes examined: list nodes: timeout\n",
+        "CLUSTER VERDICT: incomplete",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
+    }
+    // With no per-request limit, the run's --timeout ends it, and the report still comes.
+    let started = Instant::now();
+    let o = bin()
+        .args(["check-nodes", "-o", "json", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .args(["--request-timeout", "0", "--timeout", "3s"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(started.elapsed() < Duration::from_secs(8));
+    let v: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let gap = &section(&v, "nodes")["gaps"][0];
+    assert_eq!(gap["cause"], "timeout");
+    assert!(
+        gap["detail"].as_str().unwrap().contains("--timeout (3s)"),
+        "{gap}"
+    );
+}
+
+#[test]
+fn a_forbidden_list_nodes_still_reports_the_control_plane() {
+    let kubeconfig = fake_apiserver("forbidden");
+    let o = bin()
+        .args(["check-nodes", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(4), "{out}\n{}", stderr(&o));
+    for needle in [
+        "kube-apiserver            1.33.1",
+        "nodes: 0 of ? nodes examined: list nodes: forbidden (needs list nodes)\n",
+        // 1.33 is locked on: the forbidden /metrics decides nothing against it.
+        "controlPlane: 1 of 3 components examined",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
+    }
+}
