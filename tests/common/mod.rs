@@ -626,3 +626,27 @@ pub fn tail(path: &Path, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }
+
+/// The kubectl that end-to-end tests drive: $KSC_KUBECTL if set, else `kubectl` on PATH. One
+/// place for the lookup, so a setup that provides kubectl another way changes only this.
+pub fn kubectl() -> PathBuf {
+    if let Some(path) = std::env::var_os("KSC_KUBECTL").filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        assert!(
+            path.is_file(),
+            "KSC_KUBECTL={} is not a file: point it at a kubectl binary",
+            path.display()
+        );
+        return path;
+    }
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("kubectl"))
+            .find(|candidate| candidate.is_file())
+    });
+    found.unwrap_or_else(|| {
+        panic!(
+            "this test needs kubectl (1.26 or later, for plugin completion): put it on PATH or set KSC_KUBECTL"
+        )
+    })
+}
