@@ -229,8 +229,9 @@ enum Step {
 struct Extract {
     number: usize,
     lines: FamilyLines,
-    /// Lines that look like exposition format (comments or samples).
+    /// Lines that look like exposition format (comments or samples), of `nonempty` lines.
     recognised: usize,
+    nonempty: usize,
     first_line: Option<String>,
     /// Family names from HELP/TYPE lines seen so far, used to know we are past ours.
     last_family: Option<String>,
@@ -247,8 +248,21 @@ impl Extract {
         if line.is_empty() {
             return Step::More;
         }
+        self.nonempty += 1;
         if self.first_line.is_none() {
-            self.first_line = Some(line.chars().take(40).collect());
+            // Shown in messages: bytes that are not printable ASCII become '?'.
+            let shown = line.chars().take(40);
+            self.first_line = Some(
+                shown
+                    .map(|c| {
+                        if c.is_ascii_graphic() || c == ' ' {
+                            c
+                        } else {
+                            '?'
+                        }
+                    })
+                    .collect(),
+            );
         }
         if let Some(comment) = line.strip_prefix('#') {
             self.recognised += 1;
@@ -271,6 +285,7 @@ impl Extract {
 
     fn push_overlong(&mut self) -> Step {
         self.number += 1;
+        self.nonempty += 1;
         if self.first_line.is_none() {
             self.first_line = Some(format!("a line over {MAX_LINE} bytes"));
         }
@@ -303,7 +318,11 @@ impl Extract {
     fn finish(self) -> Result<FamilyLines, MetricsError> {
         match (&self.first_line, self.recognised) {
             (None, _) => Err(MetricsError::Empty),
-            (Some(first), 0) => Err(MetricsError::NotMetrics(first.clone())),
+            // Every line of real metrics text is a comment or a sample; random bytes only
+            // look like one by chance.
+            (Some(first), n) if n == 0 || n * 2 < self.nonempty => {
+                Err(MetricsError::NotMetrics(first.clone()))
+            }
             _ => Ok(FamilyLines {
                 present: self.seen_family,
                 ..self.lines
@@ -818,6 +837,26 @@ mod tests {
         let err = got.unwrap_err();
         assert!(err.is_transport(), "{err:?}");
         assert!(!MetricsError::NotMetrics("x".into()).is_transport());
+    }
+
+    #[test]
+    fn random_bytes_are_not_metrics_even_where_a_line_looks_like_one() {
+        let mut state: u64 = 0x2545f4914f6cdd1d;
+        let mut body: Vec<u8> = (0..256 * 1024)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 24) as u8
+            })
+            .collect();
+        // A few lines that happen to look like exposition format.
+        body.extend_from_slice(b"\n# HELP x y\nabc 1\n");
+        let text = String::from_utf8_lossy(&body);
+        assert!(matches!(
+            feature_gate(&text, GATE),
+            Err(MetricsError::NotMetrics(_))
+        ));
     }
 
     #[test]

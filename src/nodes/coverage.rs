@@ -106,11 +106,16 @@ fn apiserver_gap(reading: &GateReading, api: &ApiServerReport) -> Gap {
             permission,
             message,
         } => Gap::forbidden(what, permission.clone(), message.clone()),
-        other => Gap::new(
-            what,
-            other.cause().unwrap_or(Cause::Error),
-            api.reason.clone(),
-        ),
+        other => Gap::new(what, unusable(other), api.reason.clone()),
+    }
+}
+
+/// The cause for a reading that did not decide: its own, or, for metrics without the series
+/// the component's version must report, the server's (its metrics are unusable).
+fn unusable(reading: &GateReading) -> Cause {
+    match reading {
+        GateReading::NoSeries { .. } => Cause::ServerError,
+        other => other.cause().unwrap_or(Cause::Error),
     }
 }
 
@@ -157,11 +162,7 @@ pub fn nodes(snapshot: &Snapshot, reports: &[NodeReport]) -> SectionCoverage {
                 permission,
                 message,
             } => (Cause::Forbidden, Some(permission.clone()), message.clone()),
-            other => (
-                other.cause().unwrap_or(Cause::Error),
-                None,
-                report.reason.clone(),
-            ),
+            other => (unusable(other), None, report.reason.clone()),
         };
         groups
             .entry((cause, permission))
