@@ -327,6 +327,32 @@ impl<'a> PodAnalysis<'a> {
         }
     }
 
+    /// The webhooks called for this pod, with where they are served and how long they may take.
+    fn called_webhooks(&self) -> String {
+        let named: Vec<String> = self
+            .candidates
+            .iter()
+            .map(|c| {
+                match self
+                    .facts
+                    .webhooks
+                    .items
+                    .iter()
+                    .find(|h| h.name == c.webhook && h.configuration == c.configuration)
+                {
+                    Some(h) => format!(
+                        "{} ({}, timeoutSeconds {})",
+                        h.name,
+                        endpoint(h),
+                        h.timeout_seconds
+                    ),
+                    None => c.webhook.clone(),
+                }
+            })
+            .collect();
+        named.join(", ")
+    }
+
     /// The object could not be compared: say why and what to do, and leave the run incomplete.
     fn not_compared(&mut self, id: &'static str, gap: Gap, message: String) {
         self.finding(id, Severity::Error, None, message);
@@ -343,13 +369,19 @@ impl<'a> PodAnalysis<'a> {
             } else {
                 "dry-run-failed"
             };
-            let message = format!(
+            let mut message = format!(
                 "{} could not be compared: {} ({}); {}",
                 self.name,
                 gap.short(),
                 gap.detail,
                 gap.remedy()
             );
+            if gap.cause == Cause::Timeout && !self.pod.live && !self.candidates.is_empty() {
+                message.push_str(&format!(
+                    "; the apiserver calls these webhooks for it, and a slow one keeps it waiting: {}",
+                    self.called_webhooks()
+                ));
+            }
             self.finding(id, Severity::Error, None, message);
             self.raise(Result_::NotRun, EXIT_INCOMPLETE);
             return;

@@ -180,6 +180,10 @@ fn a_timed_out_dry_run_is_incomplete_with_its_cause_and_remedy() {
     let table = table_output(&a, false, false);
     assert!(table.contains("not-compared (timeout)"), "{table}");
     assert!(
+        table.contains("a slow one keeps it waiting: strip.example.com (service hooks/strip:8443 path /mutate, timeoutSeconds 10)"),
+        "{table}"
+    );
+    assert!(
         table.contains("objects: 0 of 1 objects examined: dry-run create of Deployment/web in namespace ns: timeout"),
         "{table}"
     );
