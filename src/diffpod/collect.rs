@@ -202,10 +202,11 @@ async fn gate_series(
         deadline_len: budget.timeout,
         budget: *budget,
     };
-    match fetch_one(client, "/metrics", APISERVER_PERMISSION, limits)
+    let reading = fetch_one(client, "/metrics", APISERVER_PERMISSION, limits)
         .await
-        .0
-    {
+        .0;
+    let cause = reading.cause().unwrap_or(Cause::Error);
+    match reading {
         GateReading::Series { stage, enabled } => Ok(Some((stage, enabled))),
         GateReading::NoSeries { .. } => Ok(None),
         GateReading::Forbidden { permission, .. } => Err(Gap::forbidden(
@@ -214,16 +215,6 @@ async fn gate_series(
             "reading /metrics is forbidden",
         )),
         GateReading::Failed { reason, .. } | GateReading::Skipped { reason, .. } => {
-            let lower = reason.to_ascii_lowercase();
-            let cause = if lower.contains("no answer")
-                || lower.contains("timed out")
-                || lower.contains("timeout")
-                || lower.contains("deadline")
-            {
-                Cause::Timeout
-            } else {
-                Cause::Error
-            };
             Err(Gap::new(METRICS, cause, one_line(&reason)))
         }
     }
