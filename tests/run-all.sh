@@ -63,6 +63,11 @@ for v in $K8S_VERSIONS; do
   step "kube-apiserver and etcd $v"
   tests/controlplane/build-k8s.sh "$v" >/dev/null
 done
+# krew, its manifest validator and the two kubectl versions that tests/krew_install.rs installs
+# and runs the plugin with; built from their Go modules and cached by version, like the above.
+step "krew and kubectl v1.37.2, v1.34.4"
+tests/release/build-krew.sh >/dev/null
+for v in v1.37.2 v1.34.4; do tests/release/build-kubectl.sh "$v" >/dev/null; done
 step "test harness"
 harness=$(tests/harness/build.sh)/ksc-harness
 # Whatever a failed or interrupted test leaves (processes, netns, veths) goes with the run.
@@ -71,4 +76,6 @@ trap cleanup EXIT
 
 step "end-to-end tests against real kube-apiservers"
 cargo test --features e2e --test 'e2e_*'
+step "krew installs the plugin; kubectl runs it"
+cargo test --features e2e --test krew_install
 step "done"
