@@ -1,7 +1,8 @@
 #![cfg(feature = "e2e")]
 //! What kubectl-sidecar does to a cluster and with what it reads, checked from the outside:
 //! - read-only: a kube-apiserver with an audit log sees only get/list/watch and `dryRun=All`
-//!   pod creates from every command in every mode, each request carrying our User-Agent;
+//!   pod creates from every command in every mode, each request carrying our User-Agent, and
+//!   with exactly the ClusterRole `kubectl-sidecar rbac` prints nothing is refused;
 //! - redaction: secrets planted in env, args, command, annotations, last-applied
 //!   configurations, Secrets, ConfigMaps and namespace labels reach no stdout, stderr or
 //!   snapshot;
@@ -129,14 +130,117 @@ fn audit_scenario() -> (PathBuf, PathBuf) {
 /// requests it made.
 struct Audited {
     user: String,
+    slug: String,
+    rights: Rights,
     blame: bool,
-    /// A user without rights may be refused what decides the answer (exit 3).
-    may_be_refused: bool,
     run: Run,
 }
 
-/// Every command in every mode. `full` users impersonate system:masters, so nothing the tool
-/// wants is refused: what it does not do, it does not try.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rights {
+    /// system:masters: nothing the tool wants is refused, so what it does not do, it does not try.
+    All,
+    /// Exactly the ClusterRole `kubectl-sidecar rbac` prints.
+    Least,
+    /// None beyond what every authenticated user has: every refusal must be met with another
+    /// read, not a write; what decides the answer may be refused (exit 3).
+    Nothing,
+}
+
+/// The group the ClusterRole printed by `kubectl-sidecar rbac` is bound to.
+const LEAST_GROUP: &str = "ksc-audit-least";
+
+/// Creates the ClusterRole and binding that `kubectl-sidecar rbac` prints, for LEAST_GROUP.
+fn grant_least_privilege(kubeconfig: &Path) {
+    use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
+    use kube::api::{Api, PostParams};
+
+    let printed = run(
+        kubeconfig,
+        &strings(&["rbac", "--subject", &format!("Group:{LEAST_GROUP}")]),
+    );
+    assert_eq!(printed.code, Some(0), "rbac: {}", printed.stderr);
+    let mut docs = Vec::new();
+    let mut current = String::new();
+    for line in printed.stdout.lines().chain(std::iter::once("---")) {
+        if line.trim_end() == "---" {
+            if current
+                .lines()
+                .any(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            {
+                let doc: Value = serde_saphyr::from_str(&current).unwrap_or_else(|e| {
+                    panic!("rbac printed YAML that does not parse ({e}):\n{current}")
+                });
+                docs.push(doc);
+            }
+            current.clear();
+        } else {
+            current.push_str(line);
+            current.push('\n');
+        }
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let client = common::client_for(kubeconfig).await;
+        let mut kinds = Vec::new();
+        for doc in docs {
+            let kind = doc["kind"].as_str().unwrap_or("").to_string();
+            match kind.as_str() {
+                "ClusterRole" => {
+                    let role: ClusterRole = serde_json::from_value(doc).expect("a ClusterRole");
+                    Api::<ClusterRole>::all(client.clone())
+                        .create(&PostParams::default(), &role)
+                        .await
+                        .expect("create the printed ClusterRole");
+                }
+                "ClusterRoleBinding" => {
+                    let binding: ClusterRoleBinding =
+                        serde_json::from_value(doc).expect("a ClusterRoleBinding");
+                    Api::<ClusterRoleBinding>::all(client.clone())
+                        .create(&PostParams::default(), &binding)
+                        .await
+                        .expect("create the printed ClusterRoleBinding");
+                }
+                other => panic!("rbac printed a {other:?} without --namespace-scoped"),
+            }
+            kinds.push(kind);
+        }
+        kinds.sort();
+        assert_eq!(
+            kinds,
+            ["ClusterRole", "ClusterRoleBinding"],
+            "what rbac printed"
+        );
+    });
+    // RBAC reaches the authorizer through an informer: wait until the group may list nodes.
+    let started = Instant::now();
+    loop {
+        let probe = run(
+            kubeconfig,
+            &strings(&[
+                "--as",
+                "ksc-audit-least-probe",
+                "--as-group",
+                LEAST_GROUP,
+                "check-nodes",
+                "-o",
+                "json",
+            ]),
+        );
+        if probe.code != Some(3) && !probe.stdout.is_empty() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the printed ClusterRole never took effect: {}",
+            probe.stderr
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// Every command in every mode, with every right and with the rights `rbac` prints; and some
+/// with none.
 fn audited_runs(kubeconfig: &Path, dir: &Path) -> Vec<Audited> {
     let manifest = crate_path(SIDECAR_MANIFEST).to_string_lossy().into_owned();
     let snap = |name: &str| dir.join(name).to_string_lossy().into_owned();
@@ -204,7 +308,6 @@ fn audited_runs(kubeconfig: &Path, dir: &Path) -> Vec<Audited> {
             ],
         ),
     ];
-    // A user with no rights at all: every refusal must be met with another read, not a write.
     let bare: Vec<(&str, Vec<&str>)> = vec![
         ("norights-nodes", vec!["check-nodes", "-o", "json"]),
         ("norights-doctor", vec!["doctor", "-A", "-o", "json"]),
@@ -213,19 +316,30 @@ fn audited_runs(kubeconfig: &Path, dir: &Path) -> Vec<Audited> {
             vec!["diff-pod", "-f", &manifest, "-n", "legacy", "--blame"],
         ),
     ];
+    grant_least_privilege(kubeconfig);
     let mut out = Vec::new();
-    for (masters, list) in [(true, full), (false, bare)] {
+    for (rights, list) in [
+        (Rights::All, full.clone()),
+        (Rights::Least, full),
+        (Rights::Nothing, bare),
+    ] {
         for (slug, args) in list {
-            let user = format!("ksc-audit-{slug}");
+            let user = match rights {
+                Rights::Least => format!("ksc-audit-least-{slug}"),
+                _ => format!("ksc-audit-{slug}"),
+            };
             let mut all = strings(&["--as", &user]);
-            if masters {
-                all.extend(strings(&["--as-group", "system:masters"]));
+            match rights {
+                Rights::All => all.extend(strings(&["--as-group", "system:masters"])),
+                Rights::Least => all.extend(strings(&["--as-group", LEAST_GROUP])),
+                Rights::Nothing => {}
             }
             all.extend(strings(&args));
             out.push(Audited {
                 user,
+                slug: slug.to_string(),
+                rights,
                 blame: args.contains(&"--blame"),
-                may_be_refused: !masters,
                 run: run(kubeconfig, &all),
             });
         }
@@ -338,7 +452,20 @@ fn every_request_is_a_read_or_a_dry_run_and_names_kubectl_sidecar() {
     let mut problems = Vec::new();
     for a in &runs {
         let code = a.run.code;
-        let expected = matches!(code, Some(0 | 1 | 4)) || a.may_be_refused && code == Some(3);
+        let expected =
+            matches!(code, Some(0 | 1 | 4)) || a.rights == Rights::Nothing && code == Some(3);
+        // With the rights `rbac` prints, a run ends as it does with every right.
+        if a.rights == Rights::Least
+            && let Some(all) = runs
+                .iter()
+                .find(|b| b.rights == Rights::All && b.slug == a.slug)
+            && all.run.code != code
+        {
+            problems.push(format!(
+                "{}: exited {code:?} with the printed ClusterRole, {:?} with every right; stderr:\n{}",
+                a.user, all.run.code, a.run.stderr
+            ));
+        }
         if !expected || a.run.stdout.is_empty() && code != Some(3) {
             problems.push(format!(
                 "{}: {:?} exited {code:?} (stdout {} bytes); stderr:\n{}",
@@ -359,6 +486,15 @@ fn every_request_is_a_read_or_a_dry_run_and_names_kubectl_sidecar() {
             ));
         }
         for e in mine {
+            if a.rights == Rights::Least
+                && e.pointer("/responseStatus/code").and_then(Value::as_u64) == Some(403)
+            {
+                problems.push(format!(
+                    "{}: refused with the ClusterRole `rbac` prints: {}",
+                    a.user,
+                    describe(e)
+                ));
+            }
             if field(e, "/userAgent") != ours {
                 problems.push(format!(
                     "{}: a request without User-Agent {ours}: {}",
