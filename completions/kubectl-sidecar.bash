@@ -877,7 +877,7 @@ _kubectl__sidecar() {
             return 0
             ;;
         kubectl__sidecar__subcmd__rbac)
-            opts="-o -n -h --namespace-scoped --subject --omit --name --kubeconfig --context --cluster --user --as --as-group --request-timeout --timeout --output --color --namespace --help"
+            opts="-o -n -h --namespace-scoped --istio --subject --omit --name --kubeconfig --context --cluster --user --as --as-group --request-timeout --timeout --output --color --namespace --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -150,7 +150,8 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l
 always\t''
 never\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -s n -l namespace -d 'The namespace scope for this request' -r -f
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l namespace-scoped -d 'Grant the namespaced reads only in the namespace of -n (plus kube-system and istio-system for the control plane and istiod), instead of in every namespace. Enough for `doctor -n`'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l namespace-scoped -d 'Grant the namespaced reads only in the namespace of -n (plus kube-system for the control plane), instead of in every namespace. Enough for `doctor -n` and `check-nodes`'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l istio -d 'With --namespace-scoped: also let doctor find istiod in istio-system (a Role there, so that namespace must exist)'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l context -d 'The name of the kubeconfig context to use' -r -f

@@ -137,7 +137,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-sidecar' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace scope for this request')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace scope for this request')
-            [CompletionResult]::new('--namespace-scoped', '--namespace-scoped', [CompletionResultType]::ParameterName, 'Grant the namespaced reads only in the namespace of -n (plus kube-system and istio-system for the control plane and istiod), instead of in every namespace. Enough for `doctor -n`')
+            [CompletionResult]::new('--namespace-scoped', '--namespace-scoped', [CompletionResultType]::ParameterName, 'Grant the namespaced reads only in the namespace of -n (plus kube-system for the control plane), instead of in every namespace. Enough for `doctor -n` and `check-nodes`')
+            [CompletionResult]::new('--istio', '--istio', [CompletionResultType]::ParameterName, 'With --namespace-scoped: also let doctor find istiod in istio-system (a Role there, so that namespace must exist)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

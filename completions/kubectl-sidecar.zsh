@@ -135,7 +135,8 @@ _arguments "${_arguments_options[@]}" : \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
 '-n+[The namespace scope for this request]:NAMESPACE:' \
 '--namespace=[The namespace scope for this request]:NAMESPACE:' \
-'--namespace-scoped[Grant the namespaced reads only in the namespace of -n (plus kube-system and istio-system for the control plane and istiod), instead of in every namespace. Enough for \`doctor -n\`]' \
+'--namespace-scoped[Grant the namespaced reads only in the namespace of -n (plus kube-system for the control plane), instead of in every namespace. Enough for \`doctor -n\` and \`check-nodes\`]' \
+'--istio[With --namespace-scoped\: also let doctor find istiod in istio-system (a Role there, so that namespace must exist)]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 && ret=0

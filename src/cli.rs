@@ -139,10 +139,15 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct RbacArgs {
-    /// Grant the namespaced reads only in the namespace of -n (plus kube-system and istio-system
-    /// for the control plane and istiod), instead of in every namespace. Enough for `doctor -n`.
+    /// Grant the namespaced reads only in the namespace of -n (plus kube-system for the control
+    /// plane), instead of in every namespace. Enough for `doctor -n` and `check-nodes`.
     #[arg(long)]
     pub namespace_scoped: bool,
+
+    /// With --namespace-scoped: also let doctor find istiod in istio-system (a Role there, so
+    /// that namespace must exist).
+    #[arg(long, requires = "namespace_scoped")]
+    pub istio: bool,
 
     /// Who to bind it to: `User:NAME`, `Group:NAME` or `ServiceAccount:NAMESPACE:NAME`; repeat
     /// for several.

@@ -257,7 +257,7 @@ Prints, as YAML to apply, a ClusterRole with exactly the rights a full run of ev
 each rule commented with what breaks without it, and a binding for the subjects of --subject. \
 Without a right a run still works: what it could not read is named in its COVERAGE lines and the \
 verdict becomes incomplete. With --namespace-scoped the namespaced reads are granted by Roles in \
-the namespace of -n (and kube-system, istio-system) instead of everywhere. It reads nothing from \
+the namespace of -n (and kube-system; istio-system with --istio) instead of everywhere. It reads nothing from \
 the cluster.";
 
 pub const RBAC_EXAMPLES: &str = concat!(

@@ -194,6 +194,8 @@ pub struct Options {
     pub subjects: Vec<Subject>,
     /// The namespace of -n when --namespace-scoped.
     pub namespace: Option<String>,
+    /// With a namespace: a Role in istio-system too.
+    pub istio: bool,
     pub omit: Vec<String>,
 }
 
@@ -278,6 +280,7 @@ impl Options {
                 .map(|s| Subject::parse(s))
                 .collect::<Result<_>>()?,
             namespace,
+            istio: args.istio,
             omit: args.omit.clone(),
         })
     }
@@ -418,7 +421,12 @@ pub fn manifest(opts: &Options) -> String {
                     .collect()
             };
             docs.push(format!(
-                "{header}# Namespace-scoped: workloads in {target}, the control plane in kube-system, istiod in istio-system.\n{}",
+                "{header}# Namespace-scoped: workloads in {target}, the control plane in kube-system{}.\n{}",
+                if opts.istio {
+                    ", istiod in istio-system"
+                } else {
+                    "; without --istio, doctor cannot look for istiod in istio-system"
+                },
                 role("ClusterRole", &opts.name, None, &at(Place::Cluster))
             ));
             docs.push(binding(
@@ -430,11 +438,17 @@ pub fn manifest(opts: &Options) -> String {
             ));
             // -n kube-system (or istio-system) folds that namespace's own rules into one Role.
             let mut namespaces: Vec<(&str, Vec<Place>)> = Vec::new();
+            // A Role in a namespace that does not exist fails the whole apply: istio-system
+            // only when asked for.
+            let istio = opts.istio.then_some(("istio-system", Place::IstioSystem));
             for (ns, place) in [
-                (target.as_str(), Place::Target),
-                ("kube-system", Place::KubeSystem),
-                ("istio-system", Place::IstioSystem),
-            ] {
+                Some((target.as_str(), Place::Target)),
+                Some(("kube-system", Place::KubeSystem)),
+                istio,
+            ]
+            .into_iter()
+            .flatten()
+            {
                 match namespaces.iter_mut().find(|(n, _)| *n == ns) {
                     Some((_, places)) => places.push(place),
                     None => namespaces.push((ns, vec![place])),
@@ -529,7 +543,7 @@ mod tests {
 
     #[test]
     fn namespace_scoped_puts_namespaced_reads_in_roles() {
-        let (a, ns) = args(&["--namespace-scoped", "-n", "shop"]);
+        let (a, ns) = args(&["--namespace-scoped", "--istio", "-n", "shop"]);
         let text = manifest(&Options::from_args(&a, ns.as_deref()).unwrap());
         let d = docs(&text);
         let kinds: Vec<_> = d
@@ -561,6 +575,11 @@ mod tests {
         assert!(system.contains("leases") && system.contains("\"pods\""));
         let (a, ns) = args(&["--namespace-scoped"]);
         assert!(Options::from_args(&a, ns.as_deref()).is_err());
+        // istio-system may not exist: no Role there unless asked for.
+        let (a, ns) = args(&["--namespace-scoped", "-n", "shop"]);
+        let text = manifest(&Options::from_args(&a, ns.as_deref()).unwrap());
+        assert_eq!(docs(&text).len(), 6);
+        assert!(!text.contains("namespace: \"istio-system\""));
     }
 
     #[test]

@@ -296,3 +296,63 @@ fn the_printed_rbac_gives_full_runs_and_each_rule_is_named_when_left_out() {
     }
     apply_rbac(None);
 }
+
+/// Polls `kubectl auth can-i ARGS --as user` until it answers `allowed`.
+fn wait_can_i(args: &[&str], user: &str, allowed: bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut all = vec!["auth", "can-i"];
+        all.extend_from_slice(args);
+        all.extend(["--as", user]);
+        if kubectl(&all, None).0 == allowed {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "can-i {args:?} for {user} not {allowed} after 30s"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn namespace_scoped_rbac_applies_on_a_cluster_without_istio_and_serves_that_namespace() {
+    const NS_USER: &str = "ksc-rbac-ns-user";
+    let (status, manifest, stderr) = cluster().run(&[
+        "rbac",
+        "--namespace-scoped",
+        "-n",
+        "shop",
+        "--name",
+        "ksc-ns-scoped",
+        "--subject",
+        "User:ksc-rbac-ns-user",
+    ]);
+    assert!(status.success(), "{stderr}");
+    let (ok, out, err) = kubectl(&["apply", "-f", "-"], Some(&manifest));
+    assert!(ok, "apply failed (no istio-system here): {err}\n{out}");
+    wait_can_i(&["list", "pods", "-n", "shop"], NS_USER, true);
+    wait_can_i(&["list", "leases", "-n", "kube-system"], NS_USER, true);
+    // Namespaced reads stay in their namespaces.
+    wait_can_i(&["list", "pods", "-n", "default"], NS_USER, false);
+
+    let as_user = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["-o", "json", "--as", NS_USER]);
+        let (status, stdout, stderr) = cluster().run(&all);
+        let report: Value = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+        assert!(report.is_object(), "{args:?}: {status}: {stderr}");
+        refused(&report)
+    };
+    assert_eq!(as_user(&["check-nodes"]), Vec::<String>::new());
+    assert_eq!(
+        as_user(&["diff-pod", "web-7c9f6d5b8-q2x4z", "-n", "shop"]),
+        Vec::<String>::new()
+    );
+    // Only istiod's namespace is refused (no --istio), and it is named.
+    let refused_doctor = as_user(&["doctor", "-n", "shop"]);
+    assert!(
+        !refused_doctor.is_empty() && refused_doctor.iter().all(|p| p.contains("istio-system")),
+        "{refused_doctor:?}"
+    );
+}
