@@ -143,3 +143,32 @@ fn a_user_who_may_not_list_gets_nothing_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn kubeconfig_given_after_sidecar_is_used_for_names() {
+    // kubectl clears its own global flags before it hands completion to a plugin; the ones
+    // typed after `sidecar` reach us.
+    let path = std::env::join_paths(std::iter::once(plugin_dir().to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    let kubeconfig = cluster().admin_kubeconfig().to_str().unwrap().to_string();
+    let home = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ksc-completion-no-home");
+    let out = Command::new(common::kubectl())
+        .args([
+            "__complete",
+            "sidecar",
+            "--kubeconfig",
+            &kubeconfig,
+            "doctor",
+            "-n",
+            "sh",
+        ])
+        .env("PATH", path)
+        .env("HOME", home)
+        .env_remove("KUBECONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("kubectl runs");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "shop\n:4\n");
+}
