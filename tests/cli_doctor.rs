@@ -1,5 +1,6 @@
 //! Black-box tests of `doctor` that need no cluster: the bundled snapshot of a mixed cluster,
-//! the `-o json|yaml` contract, `--fail-on` exit codes, color rules and bad flags.
+//! snapshots with coverage gaps, the `-o json|yaml` contract, the verdict and exit codes with
+//! `--fail-on` (1 findings, 4 incomplete, 0 ready), color rules and bad flags.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -27,8 +28,12 @@ fn mixed() -> String {
     path(&["tests/fixtures/snapshots/doctor-mixed.json"])
 }
 
+fn snapshot(name: &str) -> String {
+    path(&["tests/fixtures/doctor/snapshots", name])
+}
+
 fn warnings_only() -> String {
-    path(&["tests/fixtures/doctor/snapshots/warnings-only.json"])
+    snapshot("warnings-only.json")
 }
 
 fn run(args: &[&str]) -> Output {
@@ -60,6 +65,7 @@ fn bundled_snapshot_shows_every_section_in_order_and_exits_one() {
         "ADMISSION",
         "INJECTORS",
         "WORKLOADS",
+        "COVERAGE",
         "VERDICT",
     ] {
         let found = out[at..]
@@ -136,6 +142,11 @@ fn json_contract() {
     assert!(r["injectors"]["istiod"].is_array());
     assert!(r["workloads"]["podsSeen"].is_u64());
     assert_eq!(r["nextSteps"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        r["coverage"]["sections"].as_array().map(Vec::len),
+        Some(6),
+        "five deciding sections and events"
+    );
 }
 
 #[test]
@@ -167,16 +178,15 @@ fn fail_on_sets_the_exit_code() {
             stderr(&o)
         );
     }
-    // Warnings and info only: 0 by default, 1 from --fail-on warning down.
+    // A warning, everything examined: 0 by default, 1 from --fail-on warning down.
     let o = run(&["doctor", "--snapshot", &warnings_only(), "-o", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let r = json(&o);
     assert_eq!(r["verdict"], "ready with warnings");
+    assert_eq!(r["reason"], Value::Null);
     assert_eq!(r["summary"]["warning"], 1);
-    assert_eq!(r["summary"]["info"], 1, "the skipped node list is named");
+    assert_eq!(r["summary"]["info"], 0);
     assert_eq!(r["findings"][0]["id"], "sidecar-missing-startup-probe");
-    assert_eq!(r["findings"][1]["id"], "permission-missing");
-    assert_eq!(r["findings"][1]["object"]["name"], "list nodes");
     for (level, code) in [("error", 0), ("warning", 1), ("info", 1)] {
         let o = run(&["doctor", "--snapshot", &warnings_only(), "--fail-on", level]);
         assert_eq!(
@@ -189,11 +199,8 @@ fn fail_on_sets_the_exit_code() {
 }
 
 #[test]
-fn an_empty_snapshot_is_ready() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("empty.json");
-    std::fs::write(&file, r#"{"kind":"DoctorSnapshot","version":1}"#).expect("write");
-    let f = file.to_string_lossy().into_owned();
+fn an_empty_snapshot_that_examined_everything_is_ready() {
+    let f = snapshot("empty-complete.json");
     let o = run(&[
         "doctor",
         "--snapshot",
@@ -207,6 +214,179 @@ fn an_empty_snapshot_is_ready() {
     assert_eq!(json(&o)["verdict"], "ready");
     let table = stdout(&run(&["doctor", "--snapshot", &f]));
     assert!(table.contains("Nothing stands in the way"), "{table}");
+    assert!(
+        table.contains("COVERAGE\n  controlPlane: 3 of 3 sources examined, complete\n"),
+        "{table}"
+    );
+}
+
+#[test]
+fn gaps_alone_make_the_run_incomplete_and_exit_four_whatever_fail_on() {
+    let f = snapshot("gaps-only.json");
+    for level in ["error", "warning", "info"] {
+        let o = run(&["doctor", "--snapshot", &f, "--fail-on", level]);
+        assert_eq!(
+            o.status.code(),
+            Some(4),
+            "--fail-on {level}: {}",
+            stderr(&o)
+        );
+    }
+    let o = run(&["doctor", "--snapshot", &f]);
+    let out = stdout(&o);
+    // One line per section under COVERAGE, before the verdict that names what is missing.
+    let coverage = out.find("\nCOVERAGE\n").expect("COVERAGE heading");
+    let verdict = out.find("\nVERDICT\n").expect("VERDICT heading");
+    assert!(coverage < verdict, "{out}");
+    for line in [
+        "  controlPlane: 3 of 3 sources examined, complete\n",
+        "  nodes: 1 of 3 nodes examined: kubelet gate of 2 node(s): pool-a-1, pool-a-2: unreachable\n",
+        "  workloads: 0 of ? pods examined: list pods in all namespaces: forbidden (needs list pods in all namespaces); list deployments in all namespaces (their templates): timeout\n",
+        "  events: 0 of 3 event reasons examined: list events in all namespaces (reason InitContainerRestartPolicyForbidden): server error (informative)\n",
+        "  incomplete: not fully examined: nodes, workloads; 0 error(s), 0 warning(s), 0 info\n",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
+    assert!(!out.contains("Nothing stands in the way"), "{out}");
+    // The next steps follow the cause: a permission for the refusal, the kubelets for the
+    // refused connection (never a permission), the apiserver's load for the timeout.
+    let steps = &out[verdict..];
+    assert!(
+        steps.contains("1. Grant `list pods in all namespaces` to the user running doctor"),
+        "{steps}"
+    );
+    assert!(
+        steps.contains("2. kubelet gate of 2 node(s): pool-a-1, pool-a-2: the apiserver's node proxy could not reach the kubelet"),
+        "{steps}"
+    );
+    assert!(!steps.contains("nodes/proxy"), "{steps}");
+    assert!(
+        steps.contains("3. list deployments in all namespaces"),
+        "{steps}"
+    );
+    // The same in JSON: `coverage` at the top level, causes as words, the permission only for
+    // a refusal.
+    let r = json(&run(&["doctor", "--snapshot", &f, "-o", "json"]));
+    assert_eq!(r["verdict"], "incomplete");
+    assert_eq!(r["reason"], "not fully examined: nodes, workloads");
+    let sections = r["coverage"]["sections"]
+        .as_array()
+        .expect("coverage.sections");
+    let names: Vec<&str> = sections
+        .iter()
+        .filter_map(|s| s["section"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "controlPlane",
+            "nodes",
+            "admission",
+            "injectors",
+            "workloads",
+            "events"
+        ]
+    );
+    let workloads = &sections[4];
+    assert_eq!(workloads["unit"], "pods");
+    assert_eq!(workloads["examined"], 0);
+    assert_eq!(workloads["total"], Value::Null, "0 of ? is a null total");
+    assert_eq!(workloads["decisive"], true);
+    assert_eq!(workloads["gaps"][0]["cause"], "forbidden");
+    assert_eq!(
+        workloads["gaps"][0]["permission"],
+        "list pods in all namespaces"
+    );
+    assert_eq!(workloads["gaps"][1]["cause"], "timeout");
+    assert!(workloads["gaps"][1].get("permission").is_none());
+    assert_eq!(sections[1]["gaps"][0]["cause"], "unreachable");
+    assert_eq!(sections[5]["decisive"], false);
+    assert_eq!(sections[5]["gaps"][0]["cause"], "serverError");
+    let steps: Vec<&str> = r["nextSteps"]
+        .as_array()
+        .expect("nextSteps")
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert_eq!(steps, ["coverage", "coverage", "coverage"]);
+    let yaml = stdout(&run(&["doctor", "--snapshot", &f, "-o", "yaml"]));
+    assert!(yaml.starts_with("verdict: incomplete\n"), "{yaml}");
+    assert!(yaml.contains("\ncoverage:\n  sections:\n"), "{yaml}");
+}
+
+#[test]
+fn a_warning_over_a_gap_is_incomplete_and_fail_on_warning_makes_it_one() {
+    let f = snapshot("gaps-and-warnings.json");
+    for (level, code) in [("error", 4), ("warning", 1), ("info", 1)] {
+        let o = run(&["doctor", "--snapshot", &f, "--fail-on", level, "-o", "json"]);
+        assert_eq!(
+            o.status.code(),
+            Some(code),
+            "--fail-on {level}: {}",
+            stderr(&o)
+        );
+        let r = json(&o);
+        assert_eq!(r["verdict"], "incomplete", "never 'ready' over a gap");
+        assert_eq!(r["reason"], "not fully examined: nodes");
+    }
+    let out = stdout(&run(&["doctor", "--snapshot", &f]));
+    assert!(
+        out.contains("  nodes: 0 of ? nodes examined: list nodes: forbidden (needs list nodes)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1. Grant `list nodes` to the user running doctor"),
+        "{out}"
+    );
+    assert!(out.contains("2. Add a startupProbe"), "{out}");
+}
+
+#[test]
+fn an_error_stays_not_ready_over_a_gap_and_the_gap_is_still_listed() {
+    let o = run(&["doctor", "--snapshot", &mixed(), "-o", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let r = json(&o);
+    assert_eq!(r["verdict"], "not ready");
+    assert_eq!(r["reason"], "not fully examined: admission");
+    let admission = &r["coverage"]["sections"][2];
+    assert_eq!(admission["section"], "admission");
+    assert_eq!(admission["examined"], 3);
+    assert_eq!(admission["total"], 4);
+    assert_eq!(admission["gaps"][0]["cause"], "notAsked");
+    let out = stdout(&run(&["doctor", "--snapshot", &mixed()]));
+    assert!(
+        out.contains("  admission: 3 of 4 canary namespaces examined: dry-run canary in namespace(s) audited: not asked\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  not ready: not fully examined: admission; "),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_snapshot_from_before_coverage_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("v1.json");
+    std::fs::write(
+        &file,
+        r#"{"kind":"DoctorSnapshot","version":1,"skipped":[]}"#,
+    )
+    .expect("write");
+    let o = run(&["doctor", "--snapshot", &file.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(
+        err.contains("snapshot version 1") && err.contains("version 2"),
+        "{err}"
+    );
+    assert!(stdout(&o).is_empty());
+    // A version 2 snapshot that does not say what it examined cannot back a verdict either.
+    std::fs::write(&file, r#"{"kind":"DoctorSnapshot","version":2}"#).expect("write");
+    let o = run(&["doctor", "--snapshot", &file.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("coverage"), "{}", stderr(&o));
 }
 
 #[test]
@@ -222,12 +402,24 @@ fn snapshot_flags_are_exclusive_and_the_bundled_snapshot_holds_no_raw_annotation
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(!copy.exists(), "nothing written on a usage error");
-    // Facts are reduced when collected: neither env values nor last-applied annotations (which
-    // may carry them) reach a snapshot.
+    // Facts are reduced when collected: no env values, command lines, last-applied annotations
+    // (which may carry them), annotations other than injector switches, or event text beyond
+    // the sidecar signature reach a snapshot.
     let text = std::fs::read_to_string(mixed()).expect("read");
     assert!(text.contains("\"kind\": \"DoctorSnapshot\""));
-    assert!(!text.contains("last-applied-configuration"));
-    assert!(!text.contains("\"env\""));
+    assert!(text.contains("\"version\": 2"));
+    for absent in [
+        "last-applied-configuration",
+        "\"env\"",
+        "\"entrypoint\"",
+        "\"command\"",
+        "\"args\"",
+        "sidecar.istio.io/status",
+        "linkerd.io/inject",
+        "is invalid: [",
+    ] {
+        assert!(!text.contains(absent), "{absent} in the bundled snapshot");
+    }
 }
 
 #[test]

@@ -390,30 +390,11 @@ pub const CATALOG: &[Check] = &[
         "Add a startupProbe if later containers depend on the sidecar being ready.",
         SIDECAR_DOC
     ),
-    // Reporting on the run itself (added).
-    check!(
-        added "permission-missing",
-        Info,
-        Workloads,
-        "Part of the check skipped: permission missing",
-        "The user running doctor lacks a permission, so part of a section was skipped or inferred. The finding names the permission and what was skipped; its section is where the skip happened.",
-        "Grant the permission named (a read-only ClusterRole is enough, plus `create pods` for the admission canary, which only dry-runs), or accept the reduced report.",
-        RBAC
-    ),
-    check!(
-        added "collect-incomplete",
-        Info,
-        Workloads,
-        "Part of the check could not be collected",
-        "A request failed or timed out for a reason other than permissions, so part of a section is missing from the report.",
-        "Re-run with a longer --request-timeout, or check the apiserver's health; the evidence has the error.",
-        "https://kubernetes.io/docs/reference/using-api/api-concepts/"
-    ),
 ];
 
-/// Ids about the run itself: they appear in whichever section lacks what they name.
+/// Ids retired in favour of the report's coverage block: never reused.
 #[cfg(test)]
-pub const RUN_IDS: &[&str] = &["permission-missing", "collect-incomplete"];
+pub const RETIRED_IDS: &[&str] = &["permission-missing", "collect-incomplete"];
 
 pub fn get(id: &str) -> Option<&'static Check> {
     CATALOG.iter().find(|c| c.id == id)
@@ -439,8 +420,8 @@ pub fn markdown() -> String {
 contract: scripts may match on them, so an id is never renamed or reused; new checks get new \
 ids. Severities: **error** stands in the way of native sidecars (doctor's verdict is \
 \"not ready\"), **warning** works but will bite (\"ready with warnings\"), **info** is what \
-doctor could not verify. `--fail-on error|warning|info` picks the severity that makes doctor \
-exit 1.\n\n",
+doctor could not verify on one object. `--fail-on error|warning|info` picks the severity that \
+makes doctor exit 1.\n\n",
     );
     out.push_str(
         "Within a severity, the report lists findings in the order below: causes before \
@@ -448,24 +429,26 @@ symptoms, the control plane before nodes, admission, injectors and workloads.\n\
     );
     out.push_str(
         "Ids marked *added* are not in the original list of the doctor issue; they cover real \
-signatures found while building it (Istio's misspelled annotation) or report on the run itself \
-(permissions, failed requests).\n\n",
+signatures found while building it (Istio's misspelled annotation).\n\n",
     );
+    out.push_str(&format!(
+        "What doctor could not examine (a permission refused, a request that failed or timed \
+out) is not a finding: the report's coverage block names it per section, with its cause, and \
+the verdict is then `incomplete` (exit 4) unless an error already makes it `not ready`. The ids \
+that reported it before, {}, are retired and will not be reused.\n\n",
+        RETIRED_IDS
+            .iter()
+            .map(|id| format!("`{id}`"))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    ));
     out.push_str(
         "This file is generated from `src/doctor/catalog.rs` and checked by its unit tests; edit \
 the catalog, then run `UPDATE_CHECKS_MD=1 cargo test catalog` to rewrite it.\n",
     );
-    let about_the_run = |c: &&Check| RUN_IDS.contains(&c.id);
-    let groups = Section::ALL.iter().map(|s| (s.title(), *s, false)).chain([(
-        "Any section: what doctor could not check",
-        Section::Workloads,
-        true,
-    )]);
-    for (title, section, run) in groups {
-        let _ = write!(out, "\n## {title}\n");
-        let checks = CATALOG
-            .iter()
-            .filter(|c| about_the_run(c) == run && (run || c.section == section));
+    for section in Section::ALL {
+        let _ = write!(out, "\n## {}\n", section.title());
+        let checks = CATALOG.iter().filter(|c| c.section == section);
         for check in checks {
             let added = if check.added { " (added)" } else { "" };
             let _ = write!(
@@ -570,6 +553,7 @@ mod tests {
         let mut seen = BTreeSet::new();
         for check in CATALOG {
             assert!(seen.insert(check.id), "duplicate id {}", check.id);
+            assert!(!RETIRED_IDS.contains(&check.id), "{} is retired", check.id);
             assert!(
                 check
                     .id

@@ -5,15 +5,51 @@
 use super::facts::{
     ApiserverFacts, ClusterFacts, ComponentFacts, DoctorFacts, NodeFacts, PoolFacts, Recommendation,
 };
+use crate::coverage::Gap;
+use crate::nodes::facts::{GateReading, Snapshot};
 use crate::nodes::gate::{Gate, Source};
 use crate::nodes::pools::NO_POOL;
 use crate::nodes::report::{self, ComponentReport, Report};
 
 pub fn view(facts: &DoctorFacts) -> ClusterFacts {
     match facts.cluster.as_ref() {
-        Some(snapshot) => from_report(&report::analyse(snapshot)),
+        Some(snapshot) => {
+            let mut view = from_report(&report::analyse(snapshot));
+            name_unread_gates(snapshot, &mut view);
+            view
+        }
         None => ClusterFacts::default(),
     }
+}
+
+/// Why each gate that was not read was not: the fix follows the cause (a refused kubelet needs
+/// no permission).
+fn name_unread_gates(snapshot: &Snapshot, view: &mut ClusterFacts) {
+    if let Some(api) = view.apiserver.as_mut() {
+        api.gate_gap = unread(
+            "the apiserver's gate (GET /metrics)",
+            &snapshot.apiserver.metrics,
+        );
+    }
+    for n in view.nodes.iter_mut() {
+        if let Some(facts) = snapshot.nodes.iter().find(|f| f.name == n.name) {
+            n.gate_gap = unread(&format!("kubelet metrics of {}", n.name), &facts.metrics);
+        }
+    }
+}
+
+fn unread(what: &str, reading: &GateReading) -> Option<Gap> {
+    let cause = reading.cause()?;
+    Some(match reading {
+        GateReading::Forbidden {
+            permission,
+            message,
+        } => Gap::forbidden(what, permission.clone(), message.clone()),
+        GateReading::Failed { reason, .. } | GateReading::Skipped { reason, .. } => {
+            Gap::new(what, cause, reason.clone())
+        }
+        GateReading::Series { .. } | GateReading::NoSeries { .. } => return None,
+    })
 }
 
 fn source_word(gate: &Gate) -> &'static str {
@@ -79,6 +115,7 @@ pub fn from_report(r: &Report) -> ClusterFacts {
             gate_source: source_word(&api.gate).to_string(),
             gate_reason: Some(api.gate.reason.clone()),
             instances: api.instances,
+            gate_gap: None,
         }),
         components: comps,
         nodes: r
@@ -95,6 +132,7 @@ pub fn from_report(r: &Report) -> ClusterFacts {
                 skew_ok: n.skew.ok,
                 skew_reason: Some(n.skew.reason.clone()),
                 ready: n.ready,
+                gate_gap: None,
             })
             .collect(),
         pools: r

@@ -1,6 +1,9 @@
 //! Kubernetes objects reduced to doctor facts, one object at a time, so that a page of pods can
 //! be dropped as soon as it is read. Only fields some check reads survive: no env, no volumes,
-//! no arguments (they may carry secrets), no raw last-applied annotation.
+//! no command or arguments (they may carry secrets), no raw last-applied annotation (only the
+//! pod spec facts derived from it), no annotation but the injectors' native-sidecar switches
+//! (and near misses of them), whose values are kept only when they are plain words, and no
+//! event text but the sidecar signature it carries.
 
 use std::collections::BTreeMap;
 
@@ -244,29 +247,37 @@ fn state_of(
     ("unknown".into(), None, None, None)
 }
 
-/// Keeps the annotations the injector checks read: Istio's and Linkerd's, and anything that
-/// looks like a misspelling of a native-sidecar switch.
+/// Keeps the annotations the injector checks read: the native-sidecar switches of Istio and
+/// Linkerd and what looks like a misspelling of one, each value reduced by `switch_value`.
 pub fn interesting_annotations(all: Option<&BTreeMap<String, String>>) -> BTreeMap<String, String> {
     let Some(all) = all else {
         return BTreeMap::new();
     };
     all.iter()
-        .filter(|(k, _)| k.as_str() != LAST_APPLIED && interesting_key(k))
-        .map(|(k, v)| (k.clone(), v.chars().take(256).collect()))
+        .filter(|(k, _)| k.as_str() != LAST_APPLIED && is_switch(k))
+        .map(|(k, v)| (k.clone(), switch_value(v)))
         .collect()
 }
 
-fn interesting_key(key: &str) -> bool {
-    let lower = key.to_lowercase();
-    let squashed: String = lower
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect();
-    lower.contains("istio")
-        || lower.contains("linkerd")
-        || lower.contains("l5d")
-        || squashed.contains("nativesidecar")
-        || squashed.contains("native") && squashed.contains("sidecar")
+/// A native-sidecar switch or a near miss of one: the keys the injector checks judge.
+fn is_switch(key: &str) -> bool {
+    // Any value that is not a boolean makes the checks speak about a real switch key, and near
+    // misses are reported whatever their value: asking with "" covers both.
+    crate::doctor::checks::injectors::annotation_problem(key, "").is_some()
+}
+
+/// A switch's value as stored: short plain words as written (`true`, `enabled`, `yes`), since
+/// the checks quote them; anything else is withheld, as an annotation may carry anything.
+pub fn switch_value(value: &str) -> String {
+    let plain = value.len() <= 32
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if plain {
+        value.to_string()
+    } else {
+        format!("(withheld: {} characters)", value.chars().count())
+    }
 }
 
 /// The pod spec in a last-applied-configuration annotation, for a Pod or any kind that holds a
@@ -327,13 +338,10 @@ pub fn event(e: &Event) -> EventFacts {
         kind: e.involved_object.kind.clone().unwrap_or_default(),
         name: e.involved_object.name.clone().unwrap_or_default(),
         reason: e.reason.clone().unwrap_or_default(),
-        message: e
-            .message
-            .as_deref()
-            .unwrap_or_default()
-            .chars()
-            .take(1024)
-            .collect(),
+        message: event_message(
+            e.reason.as_deref().unwrap_or_default(),
+            e.message.as_deref().unwrap_or_default(),
+        ),
         type_: e.type_.clone(),
         count: e
             .series
@@ -343,6 +351,35 @@ pub fn event(e: &Event) -> EventFacts {
             .unwrap_or(1),
         last_seen,
     }
+}
+
+/// An event's message as kept. A FailedCreate message quotes the apiserver's validation errors,
+/// which may quote any field of the pod (an env value among them): only the forbidden-probe
+/// errors it carries are kept, with their field paths. Kubelet and scheduler messages name
+/// containers and nodes only.
+pub fn event_message(reason: &str, message: &str) -> String {
+    if reason != "FailedCreate" {
+        return message.chars().take(1024).collect();
+    }
+    let mut parts = message.split(PROBE_FORBIDDEN);
+    let Some(mut before) = parts.next() else {
+        return String::new();
+    };
+    let mut fields: Vec<String> = Vec::new();
+    for after in parts {
+        // `...[spec.initContainers[0].startupProbe: Forbidden: ` -> the field path.
+        let head = before.trim_end().trim_end_matches("Forbidden:").trim_end();
+        let head = head.trim_end_matches(':');
+        if let Some(at) = head.rfind("spec.") {
+            fields.push(format!("{}: Forbidden: {PROBE_FORBIDDEN}", &head[at..]));
+        }
+        before = after;
+    }
+    if fields.is_empty() {
+        return "(withheld: not a sidecar signature)".to_string();
+    }
+    let fields: Vec<String> = fields.into_iter().take(16).collect();
+    format!("Error creating: the pod is invalid: {}", fields.join(", "))
 }
 
 /// Whether an event is one of the sidecar signatures doctor reads.
@@ -405,6 +442,58 @@ mod tests {
         for secret in ["hunter2", "s3cret", "PASSWORD", "--token"] {
             assert!(!text.contains(secret), "{secret} leaked into the facts");
         }
+    }
+
+    #[test]
+    fn only_switch_annotations_survive_and_odd_values_are_withheld() {
+        let all: BTreeMap<String, String> = [
+            ("sidecar.istio.io/nativeSidecar", "true"),
+            (
+                "config.linkerd.io/proxy-enable-native-sidecars",
+                "yes please: token=abc",
+            ),
+            (
+                "sidecar.istio.io/status",
+                "{\"containers\":[\"istio-proxy\"]}",
+            ),
+            (
+                "proxy.istio.io/config",
+                "{\"proxyMetadata\":{\"TOKEN\":\"s3cret\"}}",
+            ),
+            ("linkerd.io/inject", "enabled"),
+            (LAST_APPLIED, "{\"kind\":\"Pod\"}"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let kept = interesting_annotations(Some(&all));
+        assert_eq!(kept.len(), 2, "{kept:?}");
+        assert_eq!(kept["sidecar.istio.io/nativeSidecar"], "true");
+        assert_eq!(
+            kept["config.linkerd.io/proxy-enable-native-sidecars"],
+            "(withheld: 21 characters)"
+        );
+    }
+
+    #[test]
+    fn failed_create_events_keep_only_the_sidecar_signature() {
+        let message = "Error creating: Pod \"db-migrate-6c9d8-x\" is invalid: [spec.containers[0].env[0].value: Invalid value: \"hunter2\": too long, spec.initContainers[1].startupProbe: Forbidden: may not be set for init containers without restartPolicy=Always]";
+        let kept = event_message("FailedCreate", message);
+        assert_eq!(
+            kept,
+            "Error creating: the pod is invalid: spec.initContainers[1].startupProbe: Forbidden: may not be set for init containers without restartPolicy=Always"
+        );
+        assert!(!kept.contains("hunter2"));
+        assert!(event_relevant(&EventFacts {
+            reason: "FailedCreate".into(),
+            message: kept,
+            ..Default::default()
+        }));
+        assert!(event_message("FailedCreate", "quota exceeded: secret").starts_with("(withheld"));
+        assert_eq!(
+            event_message("FailedScheduling", "0/3 nodes are available"),
+            "0/3 nodes are available"
+        );
     }
 
     #[test]

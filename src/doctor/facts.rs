@@ -2,15 +2,21 @@
 //! `--snapshot` reads back. Checks read only this, so a snapshot reproduces a report offline.
 //!
 //! Pods are reduced when collected (see `extract`): only what a check reads is kept, never
-//! environment values or the raw last-applied annotation, so a snapshot carries no secrets.
+//! environment values, command lines, the raw last-applied annotation or annotation values
+//! other than the injector switches, so a snapshot carries no secrets.
+//!
+//! Version 2 replaced version 1's `skipped` list by `coverage` (what each section examined and
+//! why the rest was not); a version 1 snapshot is refused with one line naming the versions.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::coverage::Coverage;
+
 /// Written in every snapshot; a file without it is not a doctor snapshot.
 pub const SNAPSHOT_KIND: &str = "DoctorSnapshot";
-pub const SNAPSHOT_VERSION: u32 = 1;
+pub const SNAPSHOT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -31,9 +37,10 @@ pub struct DoctorFacts {
     pub injectors: InjectorFacts,
     #[serde(default)]
     pub workloads: WorkloadFacts,
-    /// Parts that could not be collected (permissions, timeouts), each named.
-    #[serde(default)]
-    pub skipped: Vec<Skipped>,
+    /// What each section examined, and each gap with its cause (and, when RBAC refused, the
+    /// permission). The verdict is never "ready" over a gap in a deciding section, so it is
+    /// required: a snapshot that does not say what was examined cannot back a verdict.
+    pub coverage: Coverage,
 }
 
 impl Default for DoctorFacts {
@@ -47,7 +54,7 @@ impl Default for DoctorFacts {
             admission: AdmissionFacts::default(),
             injectors: InjectorFacts::default(),
             workloads: WorkloadFacts::default(),
-            skipped: Vec::new(),
+            coverage: Coverage::default(),
         }
     }
 }
@@ -61,20 +68,8 @@ pub struct Scope {
     pub selector: Option<String>,
 }
 
-/// Which section a skip or a finding belongs to, as plain data in the snapshot.
+/// Which section a finding belongs to, as plain data in the snapshot.
 pub use super::catalog::Section;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Skipped {
-    pub section: Section,
-    /// `list pods in namespace shop`, `get /metrics`, ...
-    pub permission: Option<String>,
-    /// What the report lacks because of it.
-    pub what: String,
-    /// The error as returned, one line.
-    pub error: String,
-}
 
 // ---------------------------------------------------------------------------------------------
 // Control plane and nodes, as doctor's checks see them: the check-nodes engine's verdicts,
@@ -126,6 +121,9 @@ pub struct ApiserverFacts {
     pub gate_source: String,
     pub gate_reason: Option<String>,
     pub instances: Option<u32>,
+    /// Why the gate could not be read, when it could not (its cause decides the fix).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate_gap: Option<crate::coverage::Gap>,
 }
 
 /// kube-scheduler / kube-controller-manager as seen from their static pods.
@@ -156,6 +154,9 @@ pub struct NodeFacts {
     pub skew_reason: Option<String>,
     #[serde(default)]
     pub ready: Option<bool>,
+    /// Why the kubelet's gate could not be read, when it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate_gap: Option<crate::coverage::Gap>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,7 +241,9 @@ pub struct IstiodFacts {
     pub name: String,
     pub revision: Option<String>,
     pub image: Option<String>,
-    /// The `ENABLE_NATIVE_SIDECARS` env value as set (None when unset).
+    /// What istiod makes of its `ENABLE_NATIVE_SIDECARS` env var, never the raw value: `true`
+    /// or `false` (as Go's ParseBool reads it), `(from a reference)` when it comes from a
+    /// ConfigMap or Secret, `(not true or false)` otherwise; None when unset.
     pub enable_native_sidecars: Option<String>,
 }
 
@@ -282,7 +285,8 @@ pub struct PodFacts {
     pub owner: Option<OwnerKey>,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
-    /// Only annotations a check reads (injector switches and their misspellings).
+    /// Only annotations a check reads (injector switches and their misspellings), values
+    /// reduced by `extract::switch_value`.
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
     /// The pod spec from its own last-applied-configuration annotation (bare pods).

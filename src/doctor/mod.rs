@@ -1,11 +1,13 @@
 //! `kubectl sidecar doctor`: collect everything (or read a snapshot), run every check, print one
-//! report with a verdict and the next steps. Exit 0 when no finding reaches `--fail-on`, 1 when
-//! one does, 2+ when the run could not complete.
+//! report with a verdict, its coverage and the next steps. Exit 1 when a finding reaches
+//! `--fail-on`, else 4 when a deciding section could not be fully examined, else 0; 2 and 3 when
+//! the run could not start (bad input, unusable cluster).
 
 pub mod catalog;
 pub mod checks;
 pub mod cluster;
 pub mod collect;
+pub mod coverage;
 pub mod extract;
 pub mod facts;
 pub mod findings;
@@ -17,7 +19,7 @@ use std::path::Path;
 
 use crate::cli::{DoctorArgs, FailOn, OutputFormat};
 use crate::context::Context;
-use crate::error::{EXIT_FINDINGS, EXIT_OK, Error, Result};
+use crate::error::{Error, Result};
 use facts::{DoctorFacts, SNAPSHOT_KIND, SNAPSHOT_VERSION, Scope};
 use findings::Severity;
 
@@ -55,11 +57,11 @@ pub async fn run(ctx: Context, args: &DoctorArgs) -> Result<i32> {
         FailOn::Warning => Severity::Warning,
         FailOn::Info => Severity::Info,
     };
-    Ok(if verdict::fails(&report.summary, threshold) {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    })
+    Ok(verdict::exit_code(
+        &report.summary,
+        report.coverage,
+        threshold,
+    ))
 }
 
 pub fn load_snapshot(path: &Path) -> Result<DoctorFacts> {
@@ -92,9 +94,19 @@ pub fn parse_snapshot(text: &str) -> std::result::Result<DoctorFacts, String> {
     }
     match value.get("version").and_then(|v| v.as_u64()) {
         Some(v) if v == u64::from(SNAPSHOT_VERSION) => {}
-        other => {
+        Some(v) if v < u64::from(SNAPSHOT_VERSION) => {
             return Err(format!(
-                "snapshot version {other:?} is not supported (this build reads version {SNAPSHOT_VERSION})"
+                "snapshot version {v} predates coverage and cannot back a verdict (this build reads version {SNAPSHOT_VERSION}); collect it again with --save-snapshot"
+            ));
+        }
+        Some(v) => {
+            return Err(format!(
+                "snapshot version {v} is not supported (this build reads version {SNAPSHOT_VERSION})"
+            ));
+        }
+        None => {
+            return Err(format!(
+                "no \"version\": not a doctor snapshot this build reads (version {SNAPSHOT_VERSION})"
             ));
         }
     }
@@ -131,8 +143,13 @@ mod tests {
                 .unwrap_err()
                 .contains("not supported")
         );
+        let old = parse_snapshot(r#"{"kind":"DoctorSnapshot","version":1}"#).unwrap_err();
         assert!(
-            parse_snapshot(r#"{"kind":"DoctorSnapshot","version":1,"workloads":{"podsSeen":"x"}}"#)
+            old.contains("version 1") && old.contains("version 2"),
+            "{old}"
+        );
+        assert!(
+            parse_snapshot(r#"{"kind":"DoctorSnapshot","version":2,"workloads":{"podsSeen":"x"}}"#)
                 .unwrap_err()
                 .contains("malformed")
         );

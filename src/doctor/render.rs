@@ -22,7 +22,7 @@ fn severity_tone(s: Severity) -> Tone {
 fn verdict_tone(v: Verdict) -> Tone {
     match v {
         Verdict::Ready => Tone::Good,
-        Verdict::ReadyWithWarnings => Tone::Warn,
+        Verdict::ReadyWithWarnings | Verdict::Incomplete => Tone::Warn,
         Verdict::NotReady => Tone::Bad,
     }
 }
@@ -89,17 +89,24 @@ pub fn table_report(report: &Report<'_>, wide: bool, color: bool) -> String {
         let findings = sections.get(&section).unwrap_or(&empty);
         out.push_str(&findings_block(findings, wide, color));
     }
+    heading(&mut out, "Coverage", color);
+    out.push_str(&coverage_block(report, wide, color));
     heading(&mut out, "Verdict", color);
     let s = &report.summary;
+    let missing = report
+        .reason
+        .as_deref()
+        .map(|r| format!("{r}; "))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "  {}: {} error(s), {} warning(s), {} info",
+        "  {}: {missing}{} error(s), {} warning(s), {} info",
         paint(report.verdict.as_str(), verdict_tone(report.verdict), color),
         s.error,
         s.warning,
         s.info
     );
-    if report.next_steps.is_empty() {
+    if report.next_steps.is_empty() && report.verdict == Verdict::Ready {
         let _ = writeln!(
             out,
             "  Nothing stands in the way of native sidecars in this scope."
@@ -108,6 +115,30 @@ pub fn table_report(report: &Report<'_>, wide: bool, color: bool) -> String {
         let _ = writeln!(out, "  Next steps:");
         for (i, step) in report.next_steps.iter().enumerate() {
             let _ = writeln!(out, "  {}. {}", i + 1, step.action);
+        }
+    }
+    out
+}
+
+/// One line per section (`SectionCoverage::line()`); `wide` adds each gap's detail and remedy.
+fn coverage_block(report: &Report<'_>, wide: bool, color: bool) -> String {
+    let mut out = String::new();
+    if report.coverage.sections.is_empty() {
+        return indent(&paint("not recorded", Tone::Muted, color));
+    }
+    for s in &report.coverage.sections {
+        let tone = match (s.complete(), s.decisive) {
+            (true, _) => Tone::Good,
+            (false, true) => Tone::Warn,
+            (false, false) => Tone::Muted,
+        };
+        let informative = if s.decisive { "" } else { " (informative)" };
+        let _ = writeln!(out, "  {}{informative}", paint(&s.line(), tone, color));
+        if wide {
+            for g in &s.gaps {
+                let _ = writeln!(out, "      {}: {}", g.what, g.detail);
+                let _ = writeln!(out, "      fix: {}", super::coverage::remedy(g));
+            }
         }
     }
     out

@@ -6,15 +6,19 @@ use serde::Serialize;
 use super::checks::{self, Input};
 use super::facts::{
     AdmissionFacts, ApiserverFacts, ComponentFacts, DoctorFacts, InjectorFacts, NodeFacts,
-    PoolFacts, Scope, Skipped,
+    PoolFacts, Scope,
 };
 use super::findings::Finding;
 use super::verdict::{self, NextStep, Summary, Verdict};
+use crate::coverage::Coverage;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report<'a> {
     pub verdict: Verdict,
+    /// What was not fully examined (`not fully examined: workloads, nodes`), whatever the
+    /// verdict; None when every deciding section was.
+    pub reason: Option<String>,
     pub summary: Summary,
     pub next_steps: Vec<NextStep>,
     pub findings: Vec<Finding>,
@@ -25,7 +29,8 @@ pub struct Report<'a> {
     pub admission: &'a AdmissionFacts,
     pub injectors: &'a InjectorFacts,
     pub workloads: Workloads,
-    pub skipped: &'a [Skipped],
+    /// Per section: what was examined, and every gap with its cause.
+    pub coverage: &'a Coverage,
 }
 
 #[derive(Debug, Serialize)]
@@ -67,8 +72,9 @@ pub fn analyse(facts: &DoctorFacts) -> Report<'_> {
     let count = |word: &str| cluster.nodes.iter().filter(|n| n.verdict == word).count();
     let w = &facts.workloads;
     Report {
-        verdict: verdict::verdict(&summary),
-        next_steps: verdict::next_steps(&findings),
+        verdict: verdict::verdict(&summary, &facts.coverage),
+        reason: facts.coverage.reason(),
+        next_steps: verdict::next_steps(&findings, &facts.coverage),
         summary,
         findings,
         scope: &facts.scope,
@@ -95,6 +101,6 @@ pub fn analyse(facts: &DoctorFacts) -> Report<'_> {
             events: w.events.len(),
             namespaces: w.namespaces.len(),
         },
-        skipped: &facts.skipped,
+        coverage: &facts.coverage,
     }
 }

@@ -2,6 +2,7 @@
 //! catalog ids.
 
 use super::Input;
+use crate::doctor::coverage::remedy;
 use crate::doctor::findings::{Finding, ObjectRef};
 
 pub fn check(input: &Input<'_>) -> Vec<Finding> {
@@ -58,16 +59,22 @@ pub fn check(input: &Input<'_>) -> Vec<Finding> {
                     && !v.at_least(1, 33)
                     && api.gate_enabled != Some(false)
                 {
-                    out.push(
-                        Finding::new(
-                            "apiserver-gate-unverified",
-                            object.clone(),
-                            format!(
-                                "the gate on kube-apiserver {v} could not be read; it is assumed from the version"
-                            ),
-                        )
-                        .evidence(evidence.clone()),
-                    );
+                    let mut f = Finding::new(
+                        "apiserver-gate-unverified",
+                        object.clone(),
+                        format!(
+                            "the gate on kube-apiserver {v} could not be read; it is assumed from the version"
+                        ),
+                    )
+                    .evidence(evidence.clone());
+                    // The catalog's fix asks for a permission; any other cause needs another.
+                    if let Some(gap) = api.gate_gap.as_ref().filter(|g| g.permission.is_none()) {
+                        f = f.evidence(gap.short()).fix(format!(
+                            "{}; or verify the apiserver's --feature-gates yourself.",
+                            remedy(gap)
+                        ));
+                    }
+                    out.push(f);
                 }
             }
             None => {}

@@ -6,7 +6,6 @@ pub mod control_plane;
 pub mod injectors;
 pub mod looks;
 pub mod nodes;
-pub mod permissions;
 pub mod workloads;
 
 #[cfg(test)]
@@ -210,7 +209,6 @@ pub fn run_with(input: &Input<'_>) -> Vec<Finding> {
     findings.extend(admission::check(input));
     findings.extend(injectors::check(input));
     findings.extend(workloads::check(input));
-    findings.extend(permissions::check(input));
     findings
 }
 

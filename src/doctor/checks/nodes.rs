@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::{Input, list_some};
+use crate::coverage::Gap;
+use crate::doctor::coverage::remedy;
 use crate::doctor::facts::{NodeFacts, Recommendation};
 use crate::doctor::findings::{Finding, ObjectRef};
 use crate::nodes::pools::{SUPPORT_LABEL_KEY, SUPPORT_LABEL_VALUE};
@@ -70,6 +72,25 @@ struct NodeHit<'a> {
     node: &'a NodeFacts,
     message: String,
     evidence: Vec<String>,
+}
+
+/// The fix for unverified nodes, following why their gates were not read: a permission only
+/// when RBAC refused; the kubelets, the network or the node's state otherwise.
+fn unread_fix(hits: &[NodeHit<'_>]) -> Option<String> {
+    let gaps: Vec<&Gap> = hits
+        .iter()
+        .filter_map(|h| h.node.gate_gap.as_ref())
+        .collect();
+    let first = *gaps.first()?;
+    if gaps.len() != hits.len() || gaps.iter().any(|g| g.cause != first.cause) {
+        return None;
+    }
+    let names: Vec<&str> = hits.iter().map(|h| h.node.name.as_str()).collect();
+    let gap = Gap {
+        what: format!("kubelet of node(s) {}", list_some(&names, 8)),
+        ..first.clone()
+    };
+    Some(format!("{}.", remedy(&gap)))
 }
 
 fn node_line(n: &NodeFacts) -> String {
@@ -209,21 +230,31 @@ fn group_by_pool(hits: Vec<NodeHit<'_>>) -> Vec<Finding> {
                     .collect();
                 evidence.dedup();
                 evidence.push(format!("{} nodes: {}", names.len(), list_some(&names, 8)));
-                out.push(
-                    Finding::new(
-                        id,
-                        ObjectRef::cluster("NodePool", &pool),
-                        pooled_message(id, names.len(), &pool),
-                    )
-                    .evidence_all(evidence),
-                );
+                let mut f = Finding::new(
+                    id,
+                    ObjectRef::cluster("NodePool", &pool),
+                    pooled_message(id, names.len(), &pool),
+                )
+                .evidence_all(evidence);
+                if id == "node-gate-unknown"
+                    && let Some(fix) = unread_fix(&hits)
+                {
+                    f = f.fix(fix);
+                }
+                out.push(f);
             }
             _ => {
                 for hit in hits {
-                    out.push(
+                    let fix = (id == "node-gate-unknown")
+                        .then(|| unread_fix(std::slice::from_ref(&hit)))
+                        .flatten();
+                    let mut f =
                         Finding::new(id, ObjectRef::cluster("Node", &hit.node.name), hit.message)
-                            .evidence_all(hit.evidence),
-                    );
+                            .evidence_all(hit.evidence);
+                    if let Some(fix) = fix {
+                        f = f.fix(fix);
+                    }
+                    out.push(f);
                 }
             }
         }
@@ -458,5 +489,37 @@ mod tests {
         let mut n = node("y", None, "v1.34.2", "supported");
         n.gate_source = "version".into();
         assert!(!run(vec![n]).iter().any(|f| f.id == "node-gate-unknown"));
+    }
+
+    #[test]
+    fn a_refused_kubelet_is_not_answered_with_a_permission() {
+        use crate::coverage::Cause;
+        let refused = |name: &str| {
+            let mut n = node(name, None, "v1.30.2", "unknown");
+            n.gate_source = "unknown".into();
+            n.gate_gap = Some(Gap::new(
+                format!("kubelet gate of node {name}"),
+                Cause::Unreachable,
+                "HTTP 503: dial tcp 10.0.0.2:10250: connect: connection refused",
+            ));
+            n
+        };
+        let found = run(vec![refused("a")]);
+        let f = found.iter().find(|f| f.id == "node-gate-unknown").unwrap();
+        assert!(!f.fix.contains("Grant"), "{}", f.fix);
+        assert!(
+            f.fix.contains("node(s) a") && f.fix.contains("connection refused"),
+            "{}",
+            f.fix
+        );
+        let mut forbidden = node("b", None, "v1.30.2", "unknown");
+        forbidden.gate_gap = Some(Gap::forbidden(
+            "kubelet gate of node b",
+            "get nodes/proxy",
+            "403",
+        ));
+        let found = run(vec![forbidden]);
+        let f = found.iter().find(|f| f.id == "node-gate-unknown").unwrap();
+        assert!(f.fix.contains("Grant `get nodes/proxy`"), "{}", f.fix);
     }
 }

@@ -1,22 +1,27 @@
 //! Admission: the mutating webhooks that intercept pod creation, and one canary per namespace
 //! that runs or declares sidecar workloads: a `dryRun=All` create (persists nothing) of a
 //! minimal pod with a native sidecar, labelled like that namespace's workloads so webhooks'
-//! objectSelectors match, to see whether `restartPolicy: Always` survives. The webhook list,
-//! matching and dry run are the diff-pod engine's.
+//! objectSelectors match, to see whether `restartPolicy: Always` survives. The webhook parsing,
+//! matching and dry run are the diff-pod engine's; every request runs within the run's budget.
+//! Coverage counts canary namespaces: a namespace is examined when its canary came back, kept or
+//! stripped; the webhook list is a gap of its own when it cannot be read.
 
 use std::collections::BTreeMap;
 
 use futures::{StreamExt, stream};
+use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
+use kube::api::{Api, ListParams};
 use serde_json::{Value, json};
 
-use super::{Failure, skip};
+use super::{PAGE, Progress, fail, how_far};
 use crate::access::Budget;
 use crate::context::Context;
+use crate::coverage::{Cause, Gap, SectionCoverage};
 use crate::diffpod::collect as diffpod;
 use crate::diffpod::facts::Outcome;
 use crate::diffpod::strippers::known_stripper;
-use crate::diffpod::webhooks::{ClientConfig, Webhook, pod_create};
-use crate::doctor::catalog::Section;
+use crate::diffpod::webhooks::{ClientConfig, Webhook, parse_configurations, pod_create};
+use crate::doctor::coverage::{self, ADMISSION, gap_from_text};
 use crate::doctor::facts::{CanaryFacts, CanaryOutcome, DoctorFacts, PodSpecFacts, WebhookFacts};
 use crate::selector::{Labels, Selector};
 
@@ -40,42 +45,29 @@ const CONTROLLER_LABELS: &[&str] = &[
     "job-name",
 ];
 
-pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) {
+pub async fn collect(ctx: &Context, facts: &mut DoctorFacts, progress: &Progress) {
     let client = ctx.cluster().client.clone();
-    let wait = ctx.budget;
-    let w = diffpod::webhooks(&client, &wait).await;
-    if let Some(gap) = w.error {
-        let failure = if gap.cause == crate::coverage::Cause::Forbidden {
-            Failure::Forbidden(gap.detail)
-        } else {
-            Failure::Other(gap.detail)
-        };
-        skip(
-            facts,
-            Section::Admission,
-            "list mutatingwebhookconfigurations",
-            "the mutating webhooks (candidates for stripping cannot be named)",
-            &failure,
-        );
-    }
-    let hooks = w.items;
+    progress.say("admission: listing mutating webhook configurations");
+    let hooks = list_webhooks(ctx, facts).await;
     facts.admission.webhooks = hooks
         .iter()
         .filter(|h| covers_pod_create(h))
         .map(webhook_facts)
         .collect();
     let targets = canary_targets(facts);
-    if targets.len() > MAX_CANARIES {
-        let failure = Failure::Other(format!(
-            "{} namespaces run sidecar workloads",
-            targets.len()
-        ));
-        skip(
+    let wanted = targets.len();
+    if wanted > MAX_CANARIES {
+        super::gap(
             facts,
-            Section::Admission,
-            "",
-            format!("canaries beyond the first {MAX_CANARIES} namespaces"),
-            &failure,
+            ADMISSION,
+            Gap::new(
+                format!(
+                    "canaries in {} namespaces beyond the first {MAX_CANARIES}",
+                    wanted - MAX_CANARIES
+                ),
+                Cause::NotAsked,
+                format!("{wanted} namespaces run sidecar workloads; narrow the run with -n"),
+            ),
         );
     }
     let namespace_labels: BTreeMap<String, Labels> = facts
@@ -84,19 +76,112 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) {
         .iter()
         .map(|n| (n.name.clone(), n.labels.clone()))
         .collect();
+    progress.say(&format!(
+        "admission: dry-run canaries in {} namespace(s)",
+        wanted.min(MAX_CANARIES)
+    ));
+    let budget = ctx.budget;
     let results: Vec<CanaryFacts> = stream::iter(targets.into_iter().take(MAX_CANARIES))
         .map(|(namespace, (labels, like))| {
             let client = client.clone();
             let hooks = &hooks;
             let ns_labels = namespace_labels.get(&namespace);
-            async move { canary(&client, wait, hooks, namespace, ns_labels, labels, like).await }
+            async move { canary(&client, budget, hooks, namespace, ns_labels, labels, like).await }
         })
         .buffer_unordered(CANARY_CONCURRENCY)
         .collect()
         .await;
     let mut results = results;
     results.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+    let section = coverage::section(&mut facts.coverage, ADMISSION);
+    canary_coverage(&results, wanted, section);
     facts.admission.canaries = results;
+}
+
+/// Every MutatingWebhookConfiguration, page by page, parsed by the diff-pod engine. A failure
+/// leaves a gap: stripping can then not be attributed, and no candidate named.
+async fn list_webhooks(ctx: &Context, facts: &mut DoctorFacts) -> Vec<Webhook> {
+    let api: Api<MutatingWebhookConfiguration> = Api::all(ctx.cluster().client.clone());
+    let base = ListParams::default().limit(PAGE);
+    let mut items: Vec<Value> = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let lp = match token.as_deref() {
+            Some(t) => base.clone().continue_token(t),
+            None => base.clone(),
+        };
+        match ctx.budget.run(api.list(&lp)).await {
+            Ok(page) => {
+                items.extend(
+                    page.items
+                        .iter()
+                        .filter_map(|c| serde_json::to_value(c).ok()),
+                );
+                token = page.metadata.continue_.filter(|t| !t.is_empty());
+                if token.is_none() {
+                    return parse_configurations(&items);
+                }
+            }
+            Err(failure) => {
+                let permission = "list mutatingwebhookconfigurations";
+                fail(
+                    facts,
+                    ADMISSION,
+                    how_far(permission, items.len() as u64),
+                    permission,
+                    &failure,
+                );
+                return parse_configurations(&items);
+            }
+        }
+    }
+}
+
+/// Canary namespaces: examined when the canary came back (kept or stripped); the others make
+/// one gap per cause, naming their namespaces.
+pub fn canary_coverage(canaries: &[CanaryFacts], wanted: usize, section: &mut SectionCoverage) {
+    section.total = Some(wanted as u64);
+    section.examined = canaries
+        .iter()
+        .filter(|c| matches!(c.outcome, CanaryOutcome::Kept | CanaryOutcome::Stripped))
+        .count() as u64;
+    let mut groups: Vec<(Gap, Vec<&str>)> = Vec::new();
+    for c in canaries {
+        let detail = c.detail.clone().unwrap_or_default();
+        let permission = format!("create pods in namespace {}", c.namespace);
+        let gap = match c.outcome {
+            CanaryOutcome::Kept | CanaryOutcome::Stripped => continue,
+            CanaryOutcome::Forbidden => Gap::forbidden("", permission, detail),
+            CanaryOutcome::DryRunUnsupported => Gap::new(
+                "",
+                Cause::NotAsked,
+                format!(
+                    "webhook {} does not support dry run, so the canary cannot pass it",
+                    c.webhook.as_deref().unwrap_or("(unnamed)")
+                ),
+            ),
+            CanaryOutcome::Rejected | CanaryOutcome::Failed => {
+                gap_from_text("", &permission, &detail)
+            }
+        };
+        match groups.iter_mut().find(|(g, _)| {
+            g.cause == gap.cause && g.detail == gap.detail
+                || g.cause == Cause::Forbidden && gap.cause == Cause::Forbidden
+        }) {
+            Some((_, names)) => names.push(&c.namespace),
+            None => groups.push((gap, vec![&c.namespace])),
+        }
+    }
+    for (mut gap, names) in groups {
+        if gap.cause == Cause::Forbidden && names.len() > 1 {
+            gap.permission = Some("create pods".into());
+        }
+        gap.what = format!(
+            "dry-run canary in namespace(s) {}",
+            crate::doctor::checks::list_some(&names, 5)
+        );
+        section.gap(gap);
+    }
 }
 
 /// Whether a webhook's rules cover CREATE of core v1 pods (its selectors aside).
@@ -150,7 +235,7 @@ fn webhook_facts(h: &Webhook) -> WebhookFacts {
         namespace_selector: selector_text(&h.namespace_selector),
         object_selector: selector_text(&h.object_selector),
         target: match &h.client {
-            ClientConfig::Url { url } => Some(url.clone()),
+            ClientConfig::Url { url } => Some(url_without_secrets(url)),
             ClientConfig::Service {
                 namespace,
                 name,
@@ -164,6 +249,22 @@ fn webhook_facts(h: &Webhook) -> WebhookFacts {
         },
         known_stripper: known_stripper(&h.configuration, &h.name)
             .map(|k| format!("{} ({})", k.project, k.report)),
+    }
+}
+
+/// A webhook URL without what may be a credential: user info and the query.
+fn url_without_secrets(url: &str) -> String {
+    let url = url.split(['?', '#']).next().unwrap_or("");
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = match rest.find('/') {
+                Some(at) => rest.split_at(at),
+                None => (rest, ""),
+            };
+            let host = authority.rsplit('@').next().unwrap_or(authority);
+            format!("{scheme}://{host}{path}")
+        }
+        None => url.to_string(),
     }
 }
 
@@ -287,7 +388,7 @@ pub fn dry_run_refuser(message: &str) -> Option<String> {
 
 async fn canary(
     client: &kube::Client,
-    wait: Budget,
+    budget: Budget,
     hooks: &[Webhook],
     namespace: String,
     namespace_labels: Option<&Labels>,
@@ -301,7 +402,14 @@ async fn canary(
         .map(|h| h.name.clone())
         .collect();
     let pod = canary_pod(&namespace, &labels);
-    let (outcome, webhook, detail) = match diffpod::dry_run(client, &namespace, &pod, &wait).await {
+    let asked = if budget.expired() {
+        Ok(Outcome::NotRun {
+            why: budget.deadline_passed().text().to_string(),
+        })
+    } else {
+        diffpod::dry_run(client, &namespace, &pod, &budget).await
+    };
+    let (outcome, webhook, detail) = match asked {
         Ok(Outcome::Admitted { pod, warnings }) => {
             let (outcome, mut detail) = judge_admitted(&pod);
             if !warnings.is_empty() {
@@ -321,12 +429,19 @@ async fn canary(
             let text = format!("{code} {reason}: {message}");
             match dry_run_refuser(&message) {
                 Some(name) => (CanaryOutcome::DryRunUnsupported, Some(name), Some(text)),
-                None if code == 403 => (CanaryOutcome::Forbidden, None, Some(text)),
+                // RBAC's refusal; a webhook that denies the pod may answer 403 too.
+                None if code == 403 && !message.contains("admission webhook") => {
+                    (CanaryOutcome::Forbidden, None, Some(text))
+                }
                 None => (CanaryOutcome::Rejected, None, Some(text)),
             }
         }
         Ok(Outcome::NotRun { why }) => (CanaryOutcome::Failed, None, Some(why)),
-        Err(e) => (CanaryOutcome::Failed, None, Some(e.text().to_string())),
+        Err(e) => (
+            CanaryOutcome::Failed,
+            None,
+            Some(crate::access::one_line(e.text())),
+        ),
     };
     CanaryFacts {
         namespace,
@@ -431,6 +546,68 @@ mod tests {
         assert!(detail.unwrap().contains("unset"));
         let gone = json!({"spec": {"containers": []}});
         assert_eq!(judge_admitted(&gone).0, CanaryOutcome::Stripped);
+    }
+
+    #[test]
+    fn webhook_urls_lose_credentials() {
+        assert_eq!(
+            url_without_secrets("https://user:pw@hooks.example.com:8443/mutate?token=abc#x"),
+            "https://hooks.example.com:8443/mutate"
+        );
+        assert_eq!(
+            url_without_secrets("https://127.0.0.1:42515/mutate"),
+            "https://127.0.0.1:42515/mutate"
+        );
+    }
+
+    fn canary(ns: &str, outcome: CanaryOutcome, detail: &str) -> CanaryFacts {
+        CanaryFacts {
+            namespace: ns.into(),
+            labels: Labels::new(),
+            labelled_like: None,
+            outcome,
+            candidates: vec![],
+            webhook: Some("audit.example.com".into()),
+            detail: Some(detail.into()),
+        }
+    }
+
+    #[test]
+    fn canaries_that_did_not_come_back_are_gaps_by_cause() {
+        let canaries = [
+            canary("a", CanaryOutcome::Kept, ""),
+            canary("b", CanaryOutcome::Stripped, ""),
+            canary(
+                "c",
+                CanaryOutcome::Forbidden,
+                "403 Forbidden: pods is forbidden in c",
+            ),
+            canary(
+                "d",
+                CanaryOutcome::Forbidden,
+                "403 Forbidden: pods is forbidden in d",
+            ),
+            canary("e", CanaryOutcome::DryRunUnsupported, "400"),
+            canary(
+                "f",
+                CanaryOutcome::Failed,
+                "dry-run create of a pod in namespace f: no answer within 30s",
+            ),
+        ];
+        let mut s = SectionCoverage::new(ADMISSION, "canary namespaces");
+        canary_coverage(&canaries, 7, &mut s);
+        assert_eq!((s.examined, s.total), (2, Some(7)));
+        let causes: Vec<Cause> = s.gaps.iter().map(|g| g.cause).collect();
+        assert_eq!(causes, [Cause::Forbidden, Cause::NotAsked, Cause::Timeout]);
+        assert_eq!(s.gaps[0].what, "dry-run canary in namespace(s) c, d");
+        assert!(
+            s.gaps[0]
+                .permission
+                .as_deref()
+                .unwrap()
+                .starts_with("create pods")
+        );
+        assert!(s.gaps[1].detail.contains("audit.example.com"));
     }
 
     #[test]

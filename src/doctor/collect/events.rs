@@ -1,14 +1,15 @@
 //! Events that carry sidecar signatures: the kubelet's InitContainerRestartPolicyForbidden, the
 //! scheduler's FailedScheduling with the gate-off message, and controllers' FailedCreate when a
 //! pod with probes lost its restartPolicy. Listed by reason (a server-side field selector), so
-//! the rest of the event stream is never read.
+//! the rest of the event stream is never read. Events only inform (see `coverage::EVENTS`):
+//! a failed list is recorded in the events section, which never makes a run incomplete.
 
 use k8s_openapi::api::core::v1::Event;
 use kube::api::{Api, ListParams};
 
-use super::{PAGE, request, skip};
+use super::{PAGE, fail, how_far};
 use crate::context::Context;
-use crate::doctor::catalog::Section;
+use crate::doctor::coverage::{self, EVENTS};
 use crate::doctor::extract::{self, KUBELET_REJECTED};
 use crate::doctor::facts::DoctorFacts;
 use crate::selector::Selector;
@@ -26,7 +27,9 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) {
         }
         _ => (Api::all(client), "in all namespaces".to_string()),
     };
-    for reason in [KUBELET_REJECTED, "FailedScheduling", "FailedCreate"] {
+    let reasons = [KUBELET_REJECTED, "FailedScheduling", "FailedCreate"];
+    let mut examined = 0;
+    'reasons: for reason in reasons {
         let base = ListParams::default()
             .limit(PAGE)
             .fields(&format!("reason={reason}"));
@@ -36,17 +39,19 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) {
                 Some(t) => base.clone().continue_token(t),
                 None => base.clone(),
             };
-            let page = match request(ctx, api.list(&lp)).await {
+            let page = match ctx.budget.run(api.list(&lp)).await {
                 Ok(page) => page,
                 Err(failure) => {
-                    skip(
+                    let permission = format!("list events {where_}");
+                    let read = facts.workloads.events.len() as u64;
+                    fail(
                         facts,
-                        Section::Workloads,
-                        &format!("list events {where_}"),
-                        "events (scheduler and kubelet rejections, failed pod creations)",
+                        EVENTS,
+                        how_far(&format!("{permission} (reason {reason})"), read),
+                        &permission,
                         &failure,
                     );
-                    return;
+                    break 'reasons;
                 }
             };
             for e in &page.items {
@@ -57,10 +62,14 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) {
             }
             token = page.metadata.continue_.filter(|t| !t.is_empty());
             if token.is_none() {
+                examined += 1;
                 break;
             }
         }
     }
+    let section = coverage::section(&mut facts.coverage, EVENTS);
+    section.examined = examined;
+    section.total = Some(reasons.len() as u64);
 }
 
 /// With `-l`, only events about the pods the selector let in, or about controllers whose pod

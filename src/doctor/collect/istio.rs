@@ -1,13 +1,15 @@
 //! istiod's native-sidecar switch: the `ENABLE_NATIVE_SIDECARS` env of its Deployments (label
-//! app=istiod, every revision). Read cluster-wide, falling back to istio-system when the user may
-//! not list Deployments everywhere.
+//! app=istiod, every revision), reduced to what istiod makes of it. Read cluster-wide, falling
+//! back to istio-system when the user may not list Deployments everywhere. One of the
+//! injectors section's two sources.
 
 use k8s_openapi::api::apps::v1::Deployment;
 use kube::api::{Api, ListParams};
 
-use super::{Failure, request, skip};
+use super::fail;
+use crate::access::Failure;
 use crate::context::Context;
-use crate::doctor::catalog::Section;
+use crate::doctor::coverage::{self, INJECTORS};
 use crate::doctor::facts::{DoctorFacts, IstiodFacts};
 
 const ISTIOD_SELECTOR: &str = "app=istiod";
@@ -38,46 +40,69 @@ pub fn istiod(d: &Deployment) -> IstiodFacts {
         enable_native_sidecars: main
             .and_then(|c| c.env.as_ref())
             .and_then(|env| env.iter().find(|e| e.name == "ENABLE_NATIVE_SIDECARS"))
-            .map(|e| {
-                e.value
-                    .clone()
-                    .unwrap_or_else(|| "(from a reference)".into())
-            }),
+            .map(|e| switch(e.value.as_deref())),
     }
+}
+
+/// What istiod makes of the env value (Go's strconv.ParseBool), never the value itself.
+fn switch(value: Option<&str>) -> String {
+    match value {
+        None => "(from a reference)",
+        Some("1" | "t" | "T" | "true" | "TRUE" | "True") => "true",
+        Some("0" | "f" | "F" | "false" | "FALSE" | "False") => "false",
+        Some(_) => "(not true or false)",
+    }
+    .to_string()
 }
 
 pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) {
     let client = ctx.cluster().client.clone();
     let lp = ListParams::default().labels(ISTIOD_SELECTOR).limit(100);
     let all: Api<Deployment> = Api::all(client.clone());
-    let found = match request(ctx, all.list(&lp)).await {
-        Ok(list) => list.items,
+    let found = match ctx.budget.run(all.list(&lp)).await {
+        Ok(list) => Some(list.items),
         Err(Failure::Forbidden(_)) => {
             let ns: Api<Deployment> = Api::namespaced(client, ISTIO_NAMESPACE);
-            match request(ctx, ns.list(&lp)).await {
-                Ok(list) => list.items,
+            match ctx.budget.run(ns.list(&lp)).await {
+                Ok(list) => Some(list.items),
                 Err(failure) => {
-                    skip(
+                    fail(
                         facts,
-                        Section::Injectors,
+                        INJECTORS,
+                        "istiod deployments (ENABLE_NATIVE_SIDECARS)",
                         &format!("list deployments in namespace {ISTIO_NAMESPACE}"),
-                        "istiod's ENABLE_NATIVE_SIDECARS setting",
                         &failure,
                     );
-                    return;
+                    None
                 }
             }
         }
         Err(failure) => {
-            skip(
+            fail(
                 facts,
-                Section::Injectors,
+                INJECTORS,
+                "istiod deployments (ENABLE_NATIVE_SIDECARS)",
                 "list deployments in all namespaces",
-                "istiod's ENABLE_NATIVE_SIDECARS setting",
                 &failure,
             );
-            return;
+            None
         }
     };
-    facts.injectors.istiod = found.iter().map(istiod).collect();
+    let section = coverage::section(&mut facts.coverage, INJECTORS);
+    section.total = Some(section.total.unwrap_or(0) + 1);
+    section.examined += u64::from(found.is_some());
+    facts.injectors.istiod = found.unwrap_or_default().iter().map(istiod).collect();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_switch_is_kept_as_istiod_reads_it_never_as_written() {
+        assert_eq!(switch(Some("1")), "true");
+        assert_eq!(switch(Some("False")), "false");
+        assert_eq!(switch(Some("s3cret-ish")), "(not true or false)");
+        assert_eq!(switch(None), "(from a reference)");
+    }
 }

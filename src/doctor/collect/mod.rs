@@ -1,6 +1,8 @@
 //! All API access of doctor: every request is a GET or LIST (plus the admission canary's
-//! `dryRun=All` create), bounded by a timeout; lists are paginated. A refused or failed request
-//! degrades the report (a `Skipped` entry naming the permission) instead of failing the run.
+//! `dryRun=All` create), and each goes through the run's budget (`crate::access::Budget`): a
+//! per-request timeout inside the whole run's `--timeout`. Lists are paginated and stop when the
+//! budget runs out. A refused, failed or timed-out request degrades the report (a coverage gap
+//! naming its cause and, when RBAC refused it, the permission) instead of failing the run.
 
 pub mod admission;
 pub mod cluster;
@@ -9,87 +11,41 @@ pub mod istio;
 pub mod namespaces;
 pub mod workloads;
 
-use std::future::Future;
-use std::time::Duration;
-
 use k8s_openapi::jiff::Timestamp;
 
-use super::catalog::Section;
-use super::facts::{DoctorFacts, Scope, Skipped};
+use super::coverage;
+use super::facts::{DoctorFacts, Scope};
+use crate::access::Failure;
 use crate::context::Context;
-use crate::error::{Result, flatten};
+use crate::coverage::Gap;
+use crate::error::Result;
 
-/// Default per-request limit when `--request-timeout` is not given: doctor must never hang on
-/// one slow list.
-const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// Page size for every list, as the issue asks (and kubectl uses).
-pub const PAGE: u32 = 500;
+pub use crate::access::PAGE;
 
-/// A request's failure, sorted into "not allowed" and "did not work".
-#[derive(Debug)]
-pub enum Failure {
-    Forbidden(String),
-    NotFound(String),
-    Other(String),
+/// Records a gap in a section of the facts' coverage.
+pub fn gap(facts: &mut DoctorFacts, section: &str, gap: Gap) {
+    coverage::section(&mut facts.coverage, section).gap(gap);
 }
 
-impl Failure {
-    pub fn text(&self) -> &str {
-        match self {
-            Failure::Forbidden(t) | Failure::NotFound(t) | Failure::Other(t) => t,
-        }
-    }
-}
-
-pub fn classify(err: &kube::Error) -> Failure {
-    match err {
-        kube::Error::Api(status) if status.code == 403 || status.code == 401 => Failure::Forbidden(
-            format!("{} {}: {}", status.code, status.reason, status.message),
-        ),
-        kube::Error::Api(status) if status.code == 404 => Failure::NotFound(format!(
-            "{} {}: {}",
-            status.code, status.reason, status.message
-        )),
-        kube::Error::Api(status) => Failure::Other(format!(
-            "{} {}: {}",
-            status.code, status.reason, status.message
-        )),
-        other => Failure::Other(flatten(other)),
-    }
-}
-
-/// Runs one request with the run's timeout.
-pub async fn request<T, F>(ctx: &Context, fut: F) -> std::result::Result<T, Failure>
-where
-    F: Future<Output = std::result::Result<T, kube::Error>>,
-{
-    let limit = ctx.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
-    match tokio::time::timeout(limit, fut).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(classify(&e)),
-        Err(_) => Err(Failure::Other(format!(
-            "no answer within {}s",
-            limit.as_secs_f32()
-        ))),
-    }
-}
-
-/// Records what a failed request cost the report.
-pub fn skip(
+/// Records what a failed request cost the report: `what` was not examined, `permission` is the
+/// RBAC rule that would allow it (named only when the cause is a refusal).
+pub fn fail(
     facts: &mut DoctorFacts,
-    section: Section,
-    permission: &str,
+    section: &str,
     what: impl Into<String>,
+    permission: &str,
     failure: &Failure,
 ) {
-    let entry = Skipped {
-        section,
-        permission: matches!(failure, Failure::Forbidden(_)).then(|| permission.to_string()),
-        what: what.into(),
-        error: failure.text().to_string(),
-    };
-    if !facts.skipped.contains(&entry) {
-        facts.skipped.push(entry);
+    gap(facts, section, failure.gap(what, permission));
+}
+
+/// Where a paginated list stopped: `list pods in all namespaces` or, after some pages, `list pods
+/// in all namespaces (stopped after 1000)`.
+pub fn how_far(what: &str, read: u64) -> String {
+    if read == 0 {
+        what.to_string()
+    } else {
+        format!("{what} (stopped after {read})")
     }
 }
 
@@ -127,28 +83,30 @@ fn now() -> Option<String> {
 }
 
 /// Collects every section's facts. Only connection-level failures (before anything could be
-/// read) stop the run; everything else is recorded as skipped.
+/// read) stop the run; everything else becomes a coverage gap.
 pub async fn collect(ctx: &Context, scope: Scope) -> Result<DoctorFacts> {
     let progress = Progress::new(ctx);
     let mut facts = DoctorFacts {
         collected_at: now(),
         scope,
+        coverage: coverage::empty(),
         ..Default::default()
     };
-    progress.say("control plane and nodes");
+    progress.say("control plane and nodes: /version, /metrics, nodes, kubelet gates");
     cluster::collect(ctx, &mut facts).await?;
     progress.say("namespaces");
     namespaces::collect(ctx, &mut facts).await;
     workloads::collect(ctx, &mut facts, &progress).await;
-    progress.say("events");
+    progress.say("events (sidecar signatures)");
     events::collect(ctx, &mut facts).await;
     let listed = events::owner_keys(&facts);
+    progress.say("controllers named by events");
     workloads::fetch_event_owners(ctx, &mut facts).await;
     events::scope_to_selector(&mut facts, &listed);
-    progress.say("injectors");
+    progress.say("injectors: istiod deployments");
     istio::collect(ctx, &mut facts).await;
-    progress.say("admission");
-    admission::collect(ctx, &mut facts).await;
+    progress.say("admission: mutating webhooks and dry-run canaries");
+    admission::collect(ctx, &mut facts, &progress).await;
     progress.done();
     Ok(facts)
 }

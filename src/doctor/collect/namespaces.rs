@@ -1,32 +1,45 @@
 //! The namespaces in scope: their labels (for the admission canary's namespaceSelector
 //! matching) and injector annotations (Linkerd reads its config annotations from namespaces).
+//! One of the injectors section's two sources.
 
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, ListParams};
 
-use super::{PAGE, request, skip};
+use super::{PAGE, fail, how_far};
 use crate::context::Context;
-use crate::doctor::catalog::Section;
+use crate::doctor::coverage::{self, INJECTORS};
 use crate::doctor::extract;
 use crate::doctor::facts::DoctorFacts;
 
 pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) {
     let api: Api<Namespace> = Api::all(ctx.cluster().client.clone());
-    if let (Some(ns), false) = (facts.scope.namespace.clone(), facts.scope.all_namespaces) {
-        match request(ctx, api.get(&ns)).await {
-            Ok(n) => facts.workloads.namespaces.push(extract::namespace(&n)),
-            Err(failure) => skip(
-                facts,
-                Section::Injectors,
-                &format!("get namespace {ns}"),
-                format!(
-                    "namespace {ns}'s labels and annotations (injector annotations, canary selectors)"
-                ),
-                &failure,
-            ),
-        }
-        return;
-    }
+    let read =
+        if let (Some(ns), false) = (facts.scope.namespace.clone(), facts.scope.all_namespaces) {
+            match ctx.budget.run(api.get(&ns)).await {
+                Ok(n) => {
+                    facts.workloads.namespaces.push(extract::namespace(&n));
+                    true
+                }
+                Err(failure) => {
+                    fail(
+                        facts,
+                        INJECTORS,
+                        format!("get namespace {ns} (injector annotations, canary selectors)"),
+                        &format!("get namespaces/{ns}"),
+                        &failure,
+                    );
+                    false
+                }
+            }
+        } else {
+            list_all(ctx, &api, facts).await
+        };
+    let section = coverage::section(&mut facts.coverage, INJECTORS);
+    section.total = Some(section.total.unwrap_or(0) + 1);
+    section.examined += u64::from(read);
+}
+
+async fn list_all(ctx: &Context, api: &Api<Namespace>, facts: &mut DoctorFacts) -> bool {
     let base = ListParams::default().limit(PAGE);
     let mut token: Option<String> = None;
     loop {
@@ -34,7 +47,7 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) {
             Some(t) => base.clone().continue_token(t),
             None => base.clone(),
         };
-        match request(ctx, api.list(&lp)).await {
+        match ctx.budget.run(api.list(&lp)).await {
             Ok(page) => {
                 facts
                     .workloads
@@ -42,18 +55,22 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) {
                     .extend(page.items.iter().map(extract::namespace));
                 token = page.metadata.continue_.filter(|t| !t.is_empty());
                 if token.is_none() {
-                    return;
+                    return true;
                 }
             }
             Err(failure) => {
-                skip(
+                let read = facts.workloads.namespaces.len() as u64;
+                fail(
                     facts,
-                    Section::Injectors,
+                    INJECTORS,
+                    how_far(
+                        "list namespaces (injector annotations, canary selectors)",
+                        read,
+                    ),
                     "list namespaces",
-                    "namespace labels and annotations (injector annotations, canary selectors)",
                     &failure,
                 );
-                return;
+                return false;
             }
         }
     }

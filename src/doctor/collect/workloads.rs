@@ -1,7 +1,8 @@
 //! Pods, page by page (limit 500): each page is reduced to facts and dropped before the next is
 //! read; pods of one owner in the same state fold into one record. Each owner is fetched once
 //! (a cache across pages), then its own owner, up to the top-level controller. CronJobs are
-//! listed too: their templates matter even when no Job is running.
+//! listed too: their templates matter even when no Job is running. Coverage counts pods: those
+//! reduced and checked, of those the list returned ("of ?" when the list stopped early).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -11,9 +12,11 @@ use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 
-use super::{Failure, PAGE, Progress, request, skip};
+use super::{PAGE, Progress, fail, how_far};
+use crate::access::Failure;
 use crate::context::Context;
-use crate::doctor::catalog::Section;
+use crate::coverage::{Cause, Gap};
+use crate::doctor::coverage::{self, WORKLOADS};
 use crate::doctor::extract;
 use crate::doctor::facts::{DoctorFacts, OwnerFacts, OwnerKey, PodFacts};
 
@@ -80,31 +83,25 @@ fn keep(pod: PodFacts, folded: &mut HashMap<String, usize>, pods: &mut Vec<PodFa
 
 pub async fn collect(ctx: &Context, facts: &mut DoctorFacts, progress: &Progress) {
     let mut owners = OwnerCache::default();
-    progress.say("workload templates");
-    list_declared(ctx, facts, &mut owners).await;
+    list_declared(ctx, facts, &mut owners, progress).await;
     let pods_api: Api<Pod> = api(ctx, facts);
     let base = list_params(facts);
     let mut folded: HashMap<String, usize> = HashMap::new();
     let mut token: Option<String> = None;
     let mut dropped = 0u64;
+    let mut complete = false;
+    progress.say(&format!("listing pods {}", where_(facts)));
     loop {
         let lp = match token.as_deref() {
             Some(t) => base.clone().continue_token(t),
             None => base.clone(),
         };
-        let page = match request(ctx, pods_api.list(&lp)).await {
+        let page = match ctx.budget.run(pods_api.list(&lp)).await {
             Ok(page) => page,
             Err(failure) => {
-                let what = if facts.workloads.pods_seen == 0 {
-                    "pods: the Workloads section has no live pods".to_string()
-                } else {
-                    format!(
-                        "pods after the first {}: the Workloads section is partial",
-                        facts.workloads.pods_seen
-                    )
-                };
                 let permission = format!("list pods {}", where_(facts));
-                skip(facts, Section::Workloads, &permission, what, &failure);
+                let what = how_far(&permission, facts.workloads.pods_seen);
+                fail(facts, WORKLOADS, what, &permission, &failure);
                 break;
             }
         };
@@ -124,26 +121,33 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts, progress: &Progress
         }
         drop(page.items);
         owners.fetch(ctx, wanted, facts).await;
+        token = page.metadata.continue_.filter(|t| !t.is_empty());
+        if token.is_none() {
+            complete = true;
+            break;
+        }
         progress.say(&format!(
-            "{} pods read, {} with sidecar-relevant specs",
+            "listing pods {}: {} read, {} with sidecar-relevant specs, waiting for the next page",
+            where_(facts),
             facts.workloads.pods_seen,
             facts.workloads.pods.len()
         ));
-        token = page.metadata.continue_.filter(|t| !t.is_empty());
-        if token.is_none() {
-            break;
-        }
     }
     if dropped > 0 {
-        let failure = Failure::Other(format!("more than {MAX_KEPT} distinct pod states"));
-        skip(
+        super::gap(
             facts,
-            Section::Workloads,
-            "",
-            format!("{dropped} pods were only counted, not checked"),
-            &failure,
+            WORKLOADS,
+            Gap::new(
+                format!("{dropped} pods only counted, not checked"),
+                Cause::NotAsked,
+                format!("more than {MAX_KEPT} distinct pod states; narrow the run with -n or -l"),
+            ),
         );
     }
+    let seen = facts.workloads.pods_seen;
+    let section = coverage::section(&mut facts.coverage, WORKLOADS);
+    section.examined = seen - dropped;
+    section.total = complete.then_some(seen);
     facts.workloads.owners = owners.into_owners();
 }
 
@@ -186,13 +190,16 @@ where
     let list: Api<K> = api(ctx, facts);
     let base = list_params(facts);
     let mut token: Option<String> = None;
+    let mut read = 0u64;
+    let plural = K::plural(&Default::default()).into_owned();
     loop {
         let lp = match token.as_deref() {
             Some(t) => base.clone().continue_token(t),
             None => base.clone(),
         };
-        match request(ctx, list.list(&lp)).await {
+        match ctx.budget.run(list.list(&lp)).await {
             Ok(page) => {
+                read += page.items.len() as u64;
                 for item in &page.items {
                     let o = reduce(item);
                     owners.cache.insert(
@@ -206,13 +213,12 @@ where
                 }
             }
             Err(failure) => {
-                let plural = K::plural(&Default::default()).into_owned();
                 let permission = format!("list {plural} {}", where_(facts));
-                skip(
+                fail(
                     facts,
-                    Section::Workloads,
+                    WORKLOADS,
+                    how_far(&format!("{permission} (their templates)"), read),
                     &permission,
-                    format!("{plural} templates (declared workloads without running pods)"),
                     &failure,
                 );
                 return;
@@ -224,7 +230,16 @@ where
 /// Every workload that declares pods, running or not: its template is what the static checks
 /// and the admission canary read. ReplicaSets are fetched only as owners of live pods (old
 /// ones, scaled to zero, would only repeat their Deployment).
-async fn list_declared(ctx: &Context, facts: &mut DoctorFacts, owners: &mut OwnerCache) {
+async fn list_declared(
+    ctx: &Context,
+    facts: &mut DoctorFacts,
+    owners: &mut OwnerCache,
+    progress: &Progress,
+) {
+    progress.say(&format!(
+        "listing deployments, statefulsets, daemonsets, jobs and cronjobs {}",
+        where_(facts)
+    ));
     list_kind::<Deployment, _>(ctx, facts, owners, |o| {
         extract::owner("Deployment", &o.metadata, Some(&o.spec.template))
     })
@@ -317,15 +332,15 @@ impl OwnerCache {
                         if let (Failure::Forbidden(_), Some(p)) = (&failure, plural(&key.kind)) {
                             self.refused.insert((p.to_string(), ns.clone()));
                         }
+                        // An owner deleted since its pods were listed is nothing to examine.
                         if !matches!(failure, Failure::NotFound(_)) {
                             let p = plural(&key.kind).unwrap_or("owners");
-                            skip(
+                            let permission = format!("get {p} in namespace {ns}");
+                            fail(
                                 facts,
-                                Section::Workloads,
-                                &format!("get {p} in namespace {ns}"),
-                                format!(
-                                    "{p} templates in namespace {ns} (stripping and template checks there)"
-                                ),
+                                WORKLOADS,
+                                format!("{permission} (the templates of running pods)"),
+                                &permission,
                                 &failure,
                             );
                         }
@@ -359,29 +374,46 @@ async fn get_owner(ctx: &Context, ns: &str, key: &OwnerKey) -> Result<Option<Own
     let name = key.name.as_str();
     Ok(Some(match key.kind.as_str() {
         "ReplicaSet" => {
-            let o = request(ctx, Api::<ReplicaSet>::namespaced(client, ns).get(name)).await?;
+            let o = ctx
+                .budget
+                .run(Api::<ReplicaSet>::namespaced(client, ns).get(name))
+                .await?;
             let t = o.spec.template.as_ref();
             extract::owner("ReplicaSet", &o.metadata, t)
         }
         "Deployment" => {
-            let o = request(ctx, Api::<Deployment>::namespaced(client, ns).get(name)).await?;
+            let o = ctx
+                .budget
+                .run(Api::<Deployment>::namespaced(client, ns).get(name))
+                .await?;
             extract::owner("Deployment", &o.metadata, Some(&o.spec.template))
         }
         "StatefulSet" => {
-            let o = request(ctx, Api::<StatefulSet>::namespaced(client, ns).get(name)).await?;
+            let o = ctx
+                .budget
+                .run(Api::<StatefulSet>::namespaced(client, ns).get(name))
+                .await?;
             extract::owner("StatefulSet", &o.metadata, Some(&o.spec.template))
         }
         "DaemonSet" => {
-            let o = request(ctx, Api::<DaemonSet>::namespaced(client, ns).get(name)).await?;
+            let o = ctx
+                .budget
+                .run(Api::<DaemonSet>::namespaced(client, ns).get(name))
+                .await?;
             extract::owner("DaemonSet", &o.metadata, Some(&o.spec.template))
         }
         "Job" => {
-            let o = request(ctx, Api::<Job>::namespaced(client, ns).get(name)).await?;
+            let o = ctx
+                .budget
+                .run(Api::<Job>::namespaced(client, ns).get(name))
+                .await?;
             extract::owner("Job", &o.metadata, o.spec.as_ref().map(|s| &s.template))
         }
-        "CronJob" => {
-            cronjob(&request(ctx, Api::<CronJob>::namespaced(client, ns).get(name)).await?)
-        }
+        "CronJob" => cronjob(
+            &ctx.budget
+                .run(Api::<CronJob>::namespaced(client, ns).get(name))
+                .await?,
+        ),
         _ => return Ok(None),
     }))
 }
