@@ -2,9 +2,10 @@
 //! doctor against a real kube-apiserver (tests/scenarios/doctor-*.yaml): one scenario per
 //! workload signature, with pod statuses and events written through the API as a kubelet,
 //! scheduler or controller writes them, each finding asserted by id and object from `-o json`;
-//! a clean cluster is "ready" and exits 0; the mixed cluster lists its findings in the order a
-//! person should act on them, and the same run as the restricted user completes with every
-//! skipped part named.
+//! a clean cluster is "ready" and exits 0, and "incomplete" (exit 4) for a user who may not
+//! dry-run its canary; the mixed cluster lists its findings in the order a person should act on
+//! them, and the same run as the restricted user stays "not ready" with every gap named in its
+//! coverage, with the permission that would close it.
 //!
 //! Each scenario gets its own control plane, one at a time (they start in seconds; running them
 //! all at once would only load a shared two-core machine).
@@ -118,9 +119,27 @@ fn assert_shape(report: &Value) {
         "admission",
         "injectors",
         "workloads",
+        "coverage",
     ] {
         assert!(report.get(key).is_some(), "no top-level {key}");
     }
+    let sections: Vec<&str> = report["coverage"]["sections"]
+        .as_array()
+        .expect("coverage.sections")
+        .iter()
+        .filter_map(|s| s["section"].as_str())
+        .collect();
+    assert_eq!(
+        sections,
+        [
+            "controlPlane",
+            "nodes",
+            "admission",
+            "injectors",
+            "workloads",
+            "events"
+        ]
+    );
     for key in ["error", "warning", "info"] {
         assert!(report["summary"][key].is_u64(), "summary.{key}");
     }
@@ -140,8 +159,28 @@ fn assert_shape(report: &Value) {
     }
 }
 
+/// The gaps of every deciding section, as `section: gap`, for messages.
+fn gaps(report: &Value) -> Vec<String> {
+    report["coverage"]["sections"]
+        .as_array()
+        .map(|ss| {
+            ss.iter()
+                .filter(|s| s["decisive"] == true)
+                .flat_map(|s| {
+                    s["gaps"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(move |g| format!("{}: {}", s["section"], g))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Runs `doctor -A -o json` on a signature's scenario and returns the report, after checking
-/// the exit code for the worst severity found.
+/// the exit code for the worst severity found and that the admin saw everything.
 fn signature(scenario: &str, id: &str, on: &str) -> Value {
     let up = up(scenario);
     let run = up.doctor(&["-A", "-o", "json"]);
@@ -149,6 +188,11 @@ fn signature(scenario: &str, id: &str, on: &str) -> Value {
     assert_shape(&report);
     let f = find(&report, id, on);
     let failing = report["summary"]["error"].as_u64().unwrap_or(0) > 0;
+    assert_eq!(
+        gaps(&report),
+        Vec::<String>::new(),
+        "the admin sees everything"
+    );
     assert_eq!(
         run.code,
         Some(if failing { 1 } else { 0 }),
@@ -201,6 +245,48 @@ fn clean_cluster_is_ready_and_exits_0() {
     assert!(
         !table.stdout.contains('\u{1b}'),
         "no color when not a terminal"
+    );
+    assert!(
+        table
+            .stdout
+            .contains("  admission: 1 of 1 canary namespaces examined, complete\n"),
+        "{}",
+        table.stdout
+    );
+
+    // The restricted user may not create pods, so the canary cannot run: nothing found, but
+    // admission was not examined. Not "ready": incomplete, exit 4, and the permission named.
+    // (Its kubelets and apiserver are 1.34: their versions decide, unread gates are no gap.)
+    let restricted = up.restricted(&["-A", "-o", "json"]);
+    let report = restricted.json();
+    assert_shape(&report);
+    assert_eq!(restricted.code, Some(4), "{}", restricted.stderr);
+    assert_eq!(report["verdict"], "incomplete");
+    assert_eq!(report["reason"], "not fully examined: admission");
+    let admission = &report["coverage"]["sections"][2];
+    assert_eq!(admission["examined"], 0);
+    assert_eq!(admission["total"], 1);
+    assert_eq!(admission["gaps"][0]["cause"], "forbidden");
+    assert_eq!(
+        admission["gaps"][0]["permission"],
+        "create pods in namespace shop"
+    );
+    assert_eq!(report["coverage"]["sections"][1]["examined"], 2);
+    assert!(
+        report["nextSteps"][0]["action"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("Grant `create pods in namespace shop`")),
+        "{}",
+        report["nextSteps"]
+    );
+    let strict = up.restricted(&["-A", "--fail-on", "info"]);
+    assert_eq!(strict.code, Some(4), "no finding at all: still incomplete");
+    assert!(
+        strict
+            .stdout
+            .contains("  incomplete: not fully examined: admission; 0 error(s)"),
+        "{}",
+        strict.stdout
     );
 }
 
@@ -455,6 +541,15 @@ fn mixed_cluster_in_action_order_as_admin_and_as_restricted_user() {
     let report = run.json();
     assert_shape(&report);
     assert_eq!(report["verdict"], "not ready");
+    // audit-sink.example.com cannot dry-run, so the canary in `audited` cannot pass it: a gap,
+    // listed beside the errors that decide the verdict.
+    assert_eq!(report["reason"], "not fully examined: admission");
+    assert_eq!(
+        gaps(&report).len(),
+        1,
+        "only the audited canary: {:#?}",
+        gaps(&report)
+    );
     let want: Vec<(String, String)> = MIXED_ORDER
         .iter()
         .map(|(id, o)| (id.to_string(), o.to_string()))
@@ -505,29 +600,40 @@ fn mixed_cluster_in_action_order_as_admin_and_as_restricted_user() {
         listed(&api)
     );
 
-    // The restricted user: no nodes/proxy, no /metrics, no create pods. The run completes and
-    // names what it skipped.
+    // The restricted user: no nodes/proxy, no /metrics, no create pods. The run completes, is
+    // still not ready (errors decide), and its coverage names every gap with the permission
+    // that would close it. The 1.34 apiserver's gate is locked on: its unread /metrics is no gap.
     let restricted = up.restricted(&["-A", "-o", "json"]);
     assert_eq!(restricted.code, Some(1), "{}", restricted.stderr);
     let report = restricted.json();
     assert_shape(&report);
-    let permissions: Vec<String> = report["findings"]
+    assert_eq!(report["verdict"], "not ready");
+    assert_eq!(report["reason"], "not fully examined: nodes, admission");
+    let permissions: Vec<String> = report["coverage"]["sections"]
         .as_array()
-        .expect("findings")
+        .expect("sections")
         .iter()
-        .filter(|f| f["id"] == "permission-missing")
-        .map(|f| f["object"]["name"].as_str().unwrap_or("").to_string())
+        .flat_map(|s| s["gaps"].as_array().cloned().unwrap_or_default())
+        .filter_map(|g| g["permission"].as_str().map(str::to_string))
         .collect();
-    for p in [
-        "get nodes/proxy",
-        "get on nonResourceURL /metrics",
-        "create pods",
-    ] {
-        assert!(
-            permissions.iter().any(|x| x == p),
-            "{p} not named in {permissions:?}"
-        );
-    }
+    assert_eq!(
+        permissions,
+        ["get nodes/proxy", "create pods"],
+        "{:#?}",
+        gaps(&report)
+    );
+    let nodes = &report["coverage"]["sections"][1];
+    assert_eq!(nodes["total"], 5);
+    assert_eq!(
+        nodes["examined"], 3,
+        "1.33+ and 1.27 kubelets are decided by their versions"
+    );
+    assert!(
+        nodes["gaps"][0]["what"]
+            .as_str()
+            .is_some_and(|w| w.contains("green-1") && w.contains("green-3")),
+        "{nodes}"
+    );
     for (id, on) in [
         ("sidecar-stripped", "pod/shop/cart [log-shipper]"),
         (
@@ -550,11 +656,17 @@ fn mixed_cluster_in_action_order_as_admin_and_as_restricted_user() {
     );
     let table = up.restricted(&["-A"]);
     assert_eq!(table.code, Some(1));
-    assert!(
-        table.stdout.contains("permission-missing"),
-        "{}",
-        table.stdout
-    );
+    for line in [
+        "  nodes: 3 of 5 nodes examined: kubelet gate of 2 node(s): green-1, green-3: forbidden (needs get nodes/proxy)\n",
+        "  admission: 0 of 4 canary namespaces examined: dry-run canary in namespace(s) analytics, audited, payments, shop: forbidden (needs create pods)\n",
+        "  not ready: not fully examined: nodes, admission; ",
+    ] {
+        assert!(
+            table.stdout.contains(line),
+            "{line:?} missing:\n{}",
+            table.stdout
+        );
+    }
 }
 
 /// Creates `count` pods of ReplicaSet fleet-5c7d9, every `every_old`-th one on the 1.27 node.
@@ -628,6 +740,10 @@ fn pods_are_read_page_by_page_and_folded_by_owner() {
         "three pages of 500 read"
     );
     assert_eq!(report["workloads"]["podsChecked"], PODS as u64);
+    let workloads = &report["coverage"]["sections"][4];
+    assert_eq!(workloads["section"], "workloads");
+    assert_eq!(workloads["examined"], PODS as u64, "every page reduced");
+    assert_eq!(workloads["total"], PODS as u64);
     // 11 pods on the 1.27 node: one finding on the Deployment, naming how many pods.
     let f = find(
         &report,
