@@ -215,7 +215,7 @@ fn an_empty_snapshot_that_examined_everything_is_ready() {
     let table = stdout(&run(&["doctor", "--snapshot", &f]));
     assert!(table.contains("Nothing stands in the way"), "{table}");
     assert!(
-        table.contains("COVERAGE\n  controlPlane: 3 of 3 sources examined, complete\n"),
+        table.contains("COVERAGE\n  controlPlane: 1 of 1 components examined, complete\n"),
         "{table}"
     );
 }
@@ -239,8 +239,8 @@ fn gaps_alone_make_the_run_incomplete_and_exit_four_whatever_fail_on() {
     let verdict = out.find("\nVERDICT\n").expect("VERDICT heading");
     assert!(coverage < verdict, "{out}");
     for line in [
-        "  controlPlane: 3 of 3 sources examined, complete\n",
-        "  nodes: 1 of 3 nodes examined: kubelet gate of 2 node(s): pool-a-1, pool-a-2: unreachable\n",
+        "  controlPlane: 1 of 1 components examined, complete\n",
+        "  nodes: 1 of 3 nodes examined: kubelet metrics of pool-a-1, pool-a-2: unreachable\n",
         "  workloads: 0 of ? pods examined: list pods in all namespaces: forbidden (needs list pods in all namespaces); list deployments in all namespaces (their templates): timeout\n",
         "  events: 0 of 3 event reasons examined: list events in all namespaces (reason InitContainerRestartPolicyForbidden): server error (informative)\n",
         "  incomplete: not fully examined: nodes, workloads; 0 error(s), 0 warning(s), 0 info\n",
@@ -256,7 +256,7 @@ fn gaps_alone_make_the_run_incomplete_and_exit_four_whatever_fail_on() {
         "{steps}"
     );
     assert!(
-        steps.contains("2. kubelet gate of 2 node(s): pool-a-1, pool-a-2: the apiserver's node proxy could not reach the kubelet"),
+        steps.contains("2. kubelet metrics of pool-a-1, pool-a-2: the apiserver's node proxy could not reach the kubelet"),
         "{steps}"
     );
     assert!(!steps.contains("nodes/proxy"), "{steps}");

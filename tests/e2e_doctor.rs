@@ -657,7 +657,7 @@ fn mixed_cluster_in_action_order_as_admin_and_as_restricted_user() {
     let table = up.restricted(&["-A"]);
     assert_eq!(table.code, Some(1));
     for line in [
-        "  nodes: 3 of 5 nodes examined: kubelet gate of 2 node(s): green-1, green-3: forbidden (needs get nodes/proxy)\n",
+        "  nodes: 3 of 5 nodes examined: kubelet metrics of green-1, green-3: forbidden (needs get nodes/proxy)\n",
         "  admission: 0 of 4 canary namespaces examined: dry-run canary in namespace(s) analytics, audited, payments, shop: forbidden (needs create pods)\n",
         "  not ready: not fully examined: nodes, admission; ",
     ] {
