@@ -4,8 +4,8 @@
 //! its download URL, here a loopback server, and requiring the LICENSE among the installed
 //! files); `kubectl krew install --manifest --archive` puts it into a fresh KREW_ROOT; two
 //! kubectl minor versions find it through their own plugin lookup (PATH holding only
-//! $KREW_ROOT/bin and krew) and run it exactly as the binary runs on its own; `kubectl krew
-//! uninstall` removes it and kubectl no longer knows `sidecar`.
+//! $KREW_ROOT/bin and krew) and run `version` and the doctor exactly as the binary runs them;
+//! `kubectl krew uninstall` removes it and kubectl no longer knows `sidecar`.
 //!
 //! krew, its validator and kubectl are built from their Go modules by tests/release/build-*.sh
 //! (cached by version; tests/run-all.sh builds them first). Needs Go, bash, tar and git, which
@@ -372,11 +372,19 @@ fn krew_install() {
             describe(&format!("kubectl {wanted} plugin list"), &out)
         );
 
+        let what = format!("kubectl {wanted} sidecar version -o json");
         let out = succeeds(
-            &mut world.kubectl(kubectl, &["sidecar", "--version"]),
-            "kubectl sidecar --version",
+            &mut world.kubectl(kubectl, &["sidecar", "version", "-o", "json"]),
+            &what,
         );
-        assert_eq!(text(&out.stdout), format!("kubectl-sidecar {version}\n"));
+        let info: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", describe(&what, &out)));
+        assert_eq!(info["version"], version, "{}", describe(&what, &out));
+        let direct = succeeds(
+            world.command(&binary()).args(["version", "-o", "json"]),
+            "kubectl-sidecar version -o json",
+        );
+        assert_eq!(text(&out.stdout), text(&direct.stdout), "{what}");
 
         // Through kubectl, the doctor behaves exactly as the binary run directly: same output
         // and exit code (1: the snapshot's cluster is not ready), flags passed through intact.
@@ -416,7 +424,7 @@ fn krew_install() {
     for (wanted, kubectl) in &kubectls {
         let what = format!("kubectl {wanted} sidecar after uninstall");
         let out = run(
-            &mut world.kubectl(kubectl, &["sidecar", "--version"]),
+            &mut world.kubectl(kubectl, &["sidecar", "version"]),
             &what,
             STEP,
         );
