@@ -80,6 +80,9 @@ pub struct Member<'a> {
     pub version: String,
     pub verdict: Verdict,
     pub skew_broken: bool,
+    /// Whether the verdict rests on what was seen (see `coverage::decided`): only such nodes
+    /// are ever recommended for the support label.
+    pub examined: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,10 +148,10 @@ pub fn recommend(
     pools: &[Pool],
     selector: Option<&str>,
 ) -> Option<Recommendation> {
-    let supported = members
-        .iter()
-        .filter(|m| m.verdict == Verdict::Supported)
-        .count();
+    // A node assumed to support them (its gate unread, its version's default) is not labelled:
+    // the gate may have been turned off, and the label would send sidecar pods there.
+    let labelable = |m: &Member<'_>| m.verdict == Verdict::Supported && m.examined;
+    let supported = members.iter().filter(|m| labelable(m)).count();
     if supported == 0 || supported == members.len() {
         return None;
     }
@@ -161,6 +164,10 @@ pub fn recommend(
         if let Some(key) = pool.label.as_deref()
             && POOL_LABELS.contains(&key)
             && pool.verdicts.supported == pool.nodes
+            && members
+                .iter()
+                .filter(|m| m.pool == pool.name && m.pool_label == Some(key))
+                .all(|m| m.examined)
         {
             let mut sel = format!("{key}={}", pool.name);
             if let Some(extra) = selector.filter(|s| !s.trim().is_empty()) {
@@ -174,7 +181,7 @@ pub fn recommend(
         }
     }
     for m in members {
-        if m.verdict == Verdict::Supported
+        if labelable(m)
             && !m
                 .pool_label
                 .is_some_and(|key| whole_pools.contains(&(m.pool, key)))
@@ -301,6 +308,7 @@ mod tests {
             version: "v1.30.1".into(),
             verdict,
             skew_broken: false,
+            examined: true,
         }
     }
 

@@ -168,6 +168,7 @@ pub fn analyse(snapshot: &Snapshot) -> Report {
             version: n.kubelet_version.clone(),
             verdict: n.verdict,
             skew_broken: n.skew.is_broken(),
+            examined: coverage::decided(&n.gate, version::parse(&n.kubelet_version), n.verdict),
         })
         .collect();
     let pools = pools::summarize(&members);
@@ -1029,5 +1030,32 @@ mod tests {
             [Cause::Timeout, Cause::Unreachable, Cause::NotAsked]
         );
         assert_eq!(exit_code(&r), 1);
+    }
+
+    #[test]
+    fn assumed_support_is_never_recommended_for_the_label() {
+        // Two 1.30 nodes with nodes/proxy forbidden (assumed on) next to an examined 1.33 one.
+        let mut snap = cluster(33, series(33), series(33));
+        for n in &mut snap.nodes[1..] {
+            n.kubelet_version = "v1.30.4".into();
+            n.metrics = forbidden("get nodes/proxy");
+        }
+        snap.apiserver.git_version = "v1.33.4".into();
+        let r = analyse(&snap);
+        assert_eq!(
+            r.nodes[1].verdict,
+            Verdict::Supported,
+            "{}",
+            r.nodes[1].reason
+        );
+        let rec = r.summary.recommendation.clone().expect("a recommendation");
+        assert_eq!(
+            rec.label_commands,
+            [format!(
+                "kubectl label nodes {} native-sidecars=supported --overwrite",
+                r.nodes[0].name
+            )]
+        );
+        assert_eq!(exit_code(&r), 4);
     }
 }
