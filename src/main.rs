@@ -20,8 +20,23 @@ fn main() -> ExitCode {
     }
     let cli = match cli::parse() {
         Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // Help and version are stdout output like any report: clap's own print would
+            // drop a write error (a full disk) and exit 0.
+            use std::io::IsTerminal;
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let text = if color {
+                e.render().ansi().to_string()
+            } else {
+                e.render().to_string()
+            };
+            return match output::print(&text) {
+                Ok(()) => ExitCode::from(e.exit_code().clamp(0, 255) as u8),
+                Err(err) => fail(&err),
+            };
+        }
         Err(e) => {
-            // clap prints help/version itself with exit 0, and usage errors with exit 2.
+            // Usage errors go to stderr with exit 2.
             let _ = e.print();
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }

@@ -40,6 +40,15 @@ fn cases() -> Vec<(Vec<String>, Healthy)> {
     }
     out.push(args(&["completion", "bash"]));
     out.push(args(&["completion", "zsh"]));
+    out.push(args(&["version"]));
+    out.push(args(&["version", "-o", "json"]));
+    out.push(args(&["rbac"]));
+    out.push(args(&["rbac", "--namespace-scoped", "-n", "shop"]));
+    out.push(args(&["man"]));
+    out.push(args(&["--help"]));
+    out.push(args(&["doctor", "--help"]));
+    out.push(args(&["-h"]));
+    out.push(args(&["--version"]));
     out.push(args(&["__complete", "doctor", "--"]));
     out.into_iter()
         .map(|a| {
