@@ -175,7 +175,7 @@ _kubectl__sidecar() {
             return 0
             ;;
         kubectl__sidecar__subcmd__check__subcmd__nodes)
-            opts="-l -n -o -h --selector --concurrency --node-timeout --deadline --snapshot --save-snapshot --namespace --kubeconfig --context --cluster --user --as --as-group --request-timeout --timeout --output --color --help"
+            opts="-l -o -h --selector --concurrency --node-timeout --deadline --snapshot --save-snapshot --kubeconfig --context --cluster --user --as --as-group --request-timeout --timeout --output --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -307,7 +307,7 @@ _kubectl__sidecar() {
             return 0
             ;;
         kubectl__sidecar__subcmd__completion)
-            opts="-n -o -h --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --timeout --output --color --help bash elvish fish powershell zsh"
+            opts="-h --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -773,7 +773,7 @@ _kubectl__sidecar() {
             return 0
             ;;
         kubectl__sidecar__subcmd__man)
-            opts="-n -o -h --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --timeout --output --color --help"
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -877,7 +877,7 @@ _kubectl__sidecar() {
             return 0
             ;;
         kubectl__sidecar__subcmd__rbac)
-            opts="-o -n -h --namespace-scoped --istio --subject --omit --name --kubeconfig --context --cluster --user --as --as-group --request-timeout --timeout --output --color --namespace --help"
+            opts="-n -h --namespace-scoped --istio --subject --omit --name --namespace --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -999,7 +999,7 @@ _kubectl__sidecar() {
             return 0
             ;;
         kubectl__sidecar__subcmd__version)
-            opts="-n -o -h --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --timeout --color --output --help"
+            opts="-o -h --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -26,7 +26,57 @@ pub fn script_text(shell: clap_complete::Shell) -> String {
     // clap_complete's bash generator names a subcommand's state with the bin name's '-' turned
     // into "__" where it sets it, but into "__subcmd__" in the `case` that reads it, so for a bin
     // name with a '-' no subcommand's flags ever complete. One spelling for both.
-    script.replace(&BIN.replace('-', "__subcmd__"), &BIN.replace('-', "__"))
+    let script = script.replace(&BIN.replace('-', "__subcmd__"), &BIN.replace('-', "__"));
+    drop_hidden_from_bash(&script, &cmd)
+}
+
+/// The bash generator offers hidden flags too; drop them from each subcommand's `opts` list.
+fn drop_hidden_from_bash(script: &str, cmd: &Command) -> String {
+    let mut out = String::with_capacity(script.len());
+    let mut hidden: Vec<String> = Vec::new();
+    for line in script.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if let Some(state) = trimmed.strip_suffix(')') {
+            hidden = cmd
+                .get_subcommands()
+                .find(|s| {
+                    state
+                        == format!(
+                            "{}__subcmd__{}",
+                            BIN.replace('-', "__"),
+                            s.get_name().replace('-', "__subcmd__")
+                        )
+                })
+                .map(|s| {
+                    s.get_arguments()
+                        .filter(|a| a.is_hide_set())
+                        .flat_map(|a| {
+                            a.get_long()
+                                .map(|l| format!("--{l}"))
+                                .into_iter()
+                                .chain(a.get_short().map(|c| format!("-{c}")))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
+        match trimmed
+            .strip_prefix("opts=\"")
+            .and_then(|o| o.strip_suffix('"'))
+        {
+            Some(opts) if !hidden.is_empty() => {
+                let indent = &line[..line.len() - line.trim_start().len()];
+                let kept: Vec<&str> = opts
+                    .split(' ')
+                    .filter(|o| !hidden.iter().any(|h| h == o))
+                    .collect();
+                out.push_str(&format!("{indent}opts=\"{}\"\n", kept.join(" ")));
+                hidden.clear();
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out
 }
 
 pub fn script(shell: clap_complete::Shell) -> Result<i32> {

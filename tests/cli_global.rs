@@ -419,6 +419,15 @@ fn bash_script_completes_each_subcommands_own_flags() {
         let got = bash_complete(words);
         assert_eq!(got, [expect], "{words:?}");
     }
+    // Flags a command ignores are not offered.
+    assert_eq!(
+        bash_complete(&["kubectl-sidecar", "check-nodes", "--nam"]),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        bash_complete(&["kubectl-sidecar", "completion", "--k"]),
+        Vec::<String>::new()
+    );
     // Names are never completed as file names.
     let got = bash_complete(&["kubectl-sidecar", "doctor", "--context", "Cargo"]);
     assert!(!got.iter().any(|c| c == "Cargo.toml"), "{got:?}");
