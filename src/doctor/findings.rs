@@ -136,12 +136,6 @@ impl Finding {
         self.fix = fix.into();
         self
     }
-
-    /// For findings whose section depends on where they arose (`permission-missing`).
-    pub fn in_section(mut self, section: Section) -> Self {
-        self.section = section;
-        self
-    }
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use crate::doctor::facts::{DoctorFacts, OwnerFacts, OwnerKey, PodFacts};
 
 /// Owners fetched at once.
 const OWNER_CONCURRENCY: usize = 8;
-/// Distinct pod records kept; beyond this, pods are only counted (and the skip is reported).
+/// Distinct pod records kept; beyond this, pods are only counted (a workloads coverage gap).
 const MAX_KEPT: usize = 20_000;
 /// Nodes remembered per folded record.
 const MAX_SIMILAR_NODES: usize = 256;
