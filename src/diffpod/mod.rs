@@ -17,7 +17,7 @@ mod owner;
 mod redact;
 mod render;
 pub(crate) mod strippers;
-mod template;
+pub mod template;
 #[cfg(test)]
 mod trust_tests;
 mod unified;

@@ -86,17 +86,21 @@ fn load(path: &Path) -> Result<Snapshot> {
         Error::usage(format!("cannot read snapshot {shown}: {e}"))
             .hint("pass a file written by check-nodes --save-snapshot")
     })?;
-    let snapshot: Snapshot = serde_json::from_str(&text).map_err(|e| {
-        Error::usage(format!(
-            "snapshot {shown} is not a check-nodes snapshot: {e}"
-        ))
-        .hint("pass a file written by check-nodes --save-snapshot")
-    })?;
+    parse(&text).map_err(|e| {
+        Error::usage(format!("snapshot {shown} {e}"))
+            .hint("pass a file written by check-nodes --save-snapshot")
+    })
+}
+
+/// A snapshot from its text, apart from the file (the fuzz targets feed it arbitrary bytes).
+pub fn parse(text: &str) -> std::result::Result<Snapshot, String> {
+    let snapshot: Snapshot =
+        serde_json::from_str(text).map_err(|e| format!("is not a check-nodes snapshot: {e}"))?;
     if snapshot.kind != SNAPSHOT_KIND || snapshot.version > SNAPSHOT_VERSION {
-        return Err(Error::usage(format!(
-            "snapshot {shown} is {:?} version {}, this build reads {SNAPSHOT_KIND:?} up to version {SNAPSHOT_VERSION}",
+        return Err(format!(
+            "is {:?} version {}, this build reads {SNAPSHOT_KIND:?} up to version {SNAPSHOT_VERSION}",
             snapshot.kind, snapshot.version
-        )));
+        ));
     }
     Ok(snapshot)
 }
