@@ -1,5 +1,7 @@
 #![no_main]
 
+// Each target uses one function of the shared module.
+#[allow(dead_code)]
 #[path = "../targets.rs"]
 mod targets;
 
