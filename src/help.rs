@@ -176,7 +176,8 @@ Tells a platform team whether their cluster and workloads can use Kubernetes nat
 containers (init containers with `restartPolicy: Always`), and what exactly stands in the way: \
 a SidecarContainers feature gate off on the apiserver or on some kubelets, nodes too old or \
 outside the skew policy, a mutating webhook that strips restartPolicy, a sidecar that still races \
-its app. It only reads (GET, LIST, and server-side dry runs that persist nothing).";
+its app. It only reads (GET, LIST, and server-side dry runs that persist nothing; `diff-pod \
+--blame` also sends webhooks dry-run reviews through the service proxy).";
 
 pub const ROOT_EXAMPLES: &str = concat!(
     "Examples:\n",

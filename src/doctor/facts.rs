@@ -416,7 +416,9 @@ pub struct EventFacts {
 #[serde(rename_all = "camelCase")]
 pub struct NamespaceFacts {
     pub name: String,
-    #[serde(default)]
+    /// Read only while collecting, to match webhook namespaceSelectors for the canary; no check
+    /// reads them afterwards, and a label value can carry anything, so they never reach a snapshot.
+    #[serde(default, skip_serializing)]
     pub labels: BTreeMap<String, String>,
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
