@@ -67,7 +67,11 @@ done
 # and runs the plugin with; built from their Go modules and cached by version, like the above.
 step "krew and kubectl v1.37.2, v1.34.4"
 tests/release/build-krew.sh >/dev/null
-for v in v1.37.2 v1.34.4; do tests/release/build-kubectl.sh "$v" >/dev/null; done
+kubectl_dir=$(tests/release/build-kubectl.sh v1.37.2)
+tests/release/build-kubectl.sh v1.34.4 >/dev/null
+# The e2e tests drive kubectl too (plugin completion, applying the RBAC): the pinned build, so that
+# a machine without kubectl, or with another one on PATH, runs the same tests.
+export KSC_KUBECTL=${KSC_KUBECTL:-$kubectl_dir/kubectl}
 step "test harness"
 harness=$(tests/harness/build.sh)/ksc-harness
 # Whatever a failed or interrupted test leaves (processes, netns, veths) goes with the run.
