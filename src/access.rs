@@ -5,6 +5,9 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use kube::api::{Api, ListParams, ObjectList};
+use serde::de::DeserializeOwned;
+
 use crate::coverage::{Cause, Gap};
 use crate::error::flatten;
 
@@ -88,6 +91,51 @@ impl Budget {
             "not asked: the run's --timeout ({}) had passed",
             seconds(self.timeout)
         ))
+    }
+}
+
+/// A paginated LIST inside the run's budget: each `next` asks for one page (PAGE items, the
+/// continue token carried over) until the list is done or a page fails.
+pub struct Pages<'a, K> {
+    api: &'a Api<K>,
+    base: ListParams,
+    budget: Budget,
+    token: Option<String>,
+    done: bool,
+}
+
+impl<'a, K> Pages<'a, K>
+where
+    K: Clone + DeserializeOwned + std::fmt::Debug,
+{
+    pub fn new(api: &'a Api<K>, base: ListParams, budget: Budget) -> Self {
+        Self {
+            api,
+            base: base.limit(PAGE),
+            budget,
+            token: None,
+            done: false,
+        }
+    }
+
+    /// The next page; `None` once the last page was read or a page failed.
+    pub async fn next(&mut self) -> Option<Result<ObjectList<K>, Failure>> {
+        if self.done {
+            return None;
+        }
+        let lp = match self.token.as_deref() {
+            Some(t) => self.base.clone().continue_token(t),
+            None => self.base.clone(),
+        };
+        let page = self.budget.run(self.api.list(&lp)).await;
+        match &page {
+            Ok(list) => {
+                self.token = list.metadata.continue_.clone().filter(|t| !t.is_empty());
+                self.done = self.token.is_none();
+            }
+            Err(_) => self.done = true,
+        }
+        Some(page)
     }
 }
 

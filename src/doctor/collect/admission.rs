@@ -13,8 +13,8 @@ use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
 use kube::api::{Api, ListParams};
 use serde_json::{Value, json};
 
-use super::{PAGE, Progress, fail, how_far};
-use crate::access::Budget;
+use super::{Progress, fail, how_far};
+use crate::access::{Budget, Pages};
 use crate::context::Context;
 use crate::coverage::{Cause, Gap, SectionCoverage};
 use crate::diffpod::collect as diffpod;
@@ -102,25 +102,16 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts, progress: &Progress
 /// leaves a gap: stripping can then not be attributed, and no candidate named.
 async fn list_webhooks(ctx: &Context, facts: &mut DoctorFacts) -> Vec<Webhook> {
     let api: Api<MutatingWebhookConfiguration> = Api::all(ctx.cluster().client.clone());
-    let base = ListParams::default().limit(PAGE);
     let mut items: Vec<Value> = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let lp = match token.as_deref() {
-            Some(t) => base.clone().continue_token(t),
-            None => base.clone(),
-        };
-        match ctx.budget.run(api.list(&lp)).await {
+    let mut pages = Pages::new(&api, ListParams::default(), ctx.budget);
+    while let Some(page) = pages.next().await {
+        match page {
             Ok(page) => {
                 items.extend(
                     page.items
                         .iter()
                         .filter_map(|c| serde_json::to_value(c).ok()),
                 );
-                token = page.metadata.continue_.filter(|t| !t.is_empty());
-                if token.is_none() {
-                    return parse_configurations(&items);
-                }
             }
             Err(failure) => {
                 let permission = "list mutatingwebhookconfigurations";
@@ -135,6 +126,7 @@ async fn list_webhooks(ctx: &Context, facts: &mut DoctorFacts) -> Vec<Webhook> {
             }
         }
     }
+    parse_configurations(&items)
 }
 
 /// Canary namespaces: examined when the canary came back (kept or stripped); the others make

@@ -7,7 +7,8 @@
 use k8s_openapi::api::core::v1::Event;
 use kube::api::{Api, ListParams};
 
-use super::{PAGE, fail, how_far};
+use super::{fail, how_far};
+use crate::access::Pages;
 use crate::context::Context;
 use crate::doctor::coverage::{self, EVENTS};
 use crate::doctor::extract::{self, KUBELET_REJECTED};
@@ -30,16 +31,10 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) {
     let reasons = [KUBELET_REJECTED, "FailedScheduling", "FailedCreate"];
     let mut examined = 0;
     'reasons: for reason in reasons {
-        let base = ListParams::default()
-            .limit(PAGE)
-            .fields(&format!("reason={reason}"));
-        let mut token: Option<String> = None;
-        loop {
-            let lp = match token.as_deref() {
-                Some(t) => base.clone().continue_token(t),
-                None => base.clone(),
-            };
-            let page = match ctx.budget.run(api.list(&lp)).await {
+        let base = ListParams::default().fields(&format!("reason={reason}"));
+        let mut pages = Pages::new(&api, base, ctx.budget);
+        while let Some(page) = pages.next().await {
+            let page = match page {
                 Ok(page) => page,
                 Err(failure) => {
                     let permission = format!("list events {where_}");
@@ -60,10 +55,8 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) {
                     facts.workloads.events.push(e);
                 }
             }
-            token = page.metadata.continue_.filter(|t| !t.is_empty());
-            if token.is_none() {
+            if page.metadata.continue_.is_none_or(|t| t.is_empty()) {
                 examined += 1;
-                break;
             }
         }
     }

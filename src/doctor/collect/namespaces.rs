@@ -5,7 +5,8 @@
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, ListParams};
 
-use super::{PAGE, fail, how_far};
+use super::{fail, how_far};
+use crate::access::Pages;
 use crate::context::Context;
 use crate::doctor::coverage::{self, INJECTORS};
 use crate::doctor::extract;
@@ -40,23 +41,14 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) {
 }
 
 async fn list_all(ctx: &Context, api: &Api<Namespace>, facts: &mut DoctorFacts) -> bool {
-    let base = ListParams::default().limit(PAGE);
-    let mut token: Option<String> = None;
-    loop {
-        let lp = match token.as_deref() {
-            Some(t) => base.clone().continue_token(t),
-            None => base.clone(),
-        };
-        match ctx.budget.run(api.list(&lp)).await {
+    let mut pages = Pages::new(api, ListParams::default(), ctx.budget);
+    while let Some(page) = pages.next().await {
+        match page {
             Ok(page) => {
                 facts
                     .workloads
                     .namespaces
                     .extend(page.items.iter().map(extract::namespace));
-                token = page.metadata.continue_.filter(|t| !t.is_empty());
-                if token.is_none() {
-                    return true;
-                }
             }
             Err(failure) => {
                 let read = facts.workloads.namespaces.len() as u64;
@@ -74,4 +66,5 @@ async fn list_all(ctx: &Context, api: &Api<Namespace>, facts: &mut DoctorFacts) 
             }
         }
     }
+    true
 }

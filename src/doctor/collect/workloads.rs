@@ -12,8 +12,8 @@ use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 
-use super::{PAGE, Progress, fail, how_far};
-use crate::access::Failure;
+use super::{Progress, fail, how_far};
+use crate::access::{Failure, Pages};
 use crate::context::Context;
 use crate::coverage::{Cause, Gap};
 use crate::doctor::coverage::{self, WORKLOADS};
@@ -28,7 +28,7 @@ const MAX_KEPT: usize = 20_000;
 const MAX_SIMILAR_NODES: usize = 256;
 
 fn list_params(facts: &DoctorFacts) -> ListParams {
-    let mut lp = ListParams::default().limit(PAGE);
+    let mut lp = ListParams::default();
     if let Some(sel) = facts.scope.selector.as_deref() {
         lp = lp.labels(sel);
     }
@@ -85,18 +85,13 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts, progress: &Progress
     let mut owners = OwnerCache::default();
     list_declared(ctx, facts, &mut owners, progress).await;
     let pods_api: Api<Pod> = api(ctx, facts);
-    let base = list_params(facts);
+    let mut pages = Pages::new(&pods_api, list_params(facts), ctx.budget);
     let mut folded: HashMap<String, usize> = HashMap::new();
-    let mut token: Option<String> = None;
     let mut dropped = 0u64;
     let mut complete = false;
     progress.say(&format!("listing pods {}", where_(facts)));
-    loop {
-        let lp = match token.as_deref() {
-            Some(t) => base.clone().continue_token(t),
-            None => base.clone(),
-        };
-        let page = match ctx.budget.run(pods_api.list(&lp)).await {
+    while let Some(page) = pages.next().await {
+        let page = match page {
             Ok(page) => page,
             Err(failure) => {
                 let permission = format!("list pods {}", where_(facts));
@@ -121,8 +116,7 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts, progress: &Progress
         }
         drop(page.items);
         owners.fetch(ctx, wanted, facts).await;
-        token = page.metadata.continue_.filter(|t| !t.is_empty());
-        if token.is_none() {
+        if page.metadata.continue_.is_none_or(|t| t.is_empty()) {
             complete = true;
             break;
         }
@@ -188,16 +182,11 @@ where
     F: Fn(&K) -> OwnerFacts,
 {
     let list: Api<K> = api(ctx, facts);
-    let base = list_params(facts);
-    let mut token: Option<String> = None;
+    let mut pages = Pages::new(&list, list_params(facts), ctx.budget);
     let mut read = 0u64;
     let plural = K::plural(&Default::default()).into_owned();
-    loop {
-        let lp = match token.as_deref() {
-            Some(t) => base.clone().continue_token(t),
-            None => base.clone(),
-        };
-        match ctx.budget.run(list.list(&lp)).await {
+    while let Some(page) = pages.next().await {
+        match page {
             Ok(page) => {
                 read += page.items.len() as u64;
                 for item in &page.items {
@@ -206,10 +195,6 @@ where
                         (o.namespace.clone(), o.kind.clone(), o.name.clone()),
                         Some(o),
                     );
-                }
-                token = page.metadata.continue_.filter(|t| !t.is_empty());
-                if token.is_none() {
-                    return;
                 }
             }
             Err(failure) => {
