@@ -123,10 +123,13 @@ impl Context {
             http::HeaderValue::from_static(USER_AGENT),
         ));
         // Every socket operation is bounded too, so that no request outlives the run's budget.
+        // A second later than the budget's own limit: the budget must fire first, so that the
+        // timeout is reported with the limit that ran out, not as the client's bare "timed out".
         let socket_limit = self
             .request_timeout
             .unwrap_or(self.budget.timeout)
-            .min(self.budget.timeout);
+            .min(self.budget.timeout)
+            + std::time::Duration::from_secs(1);
         config.connect_timeout = Some(socket_limit);
         config.read_timeout = Some(socket_limit);
         config.write_timeout = Some(socket_limit);
