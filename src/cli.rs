@@ -156,7 +156,7 @@ pub struct RbacArgs {
 
     /// Leave out a rule you will not grant (its id is in the comment above it); the run then
     /// reports what it could not read. Repeat for several.
-    #[arg(long, value_name = "RULE", value_parser = crate::rbac::RULES.iter().map(|r| r.id).collect::<Vec<_>>())]
+    #[arg(long, value_name = "RULE", value_parser = crate::cmd::rbac::RULES.iter().map(|r| r.id).collect::<Vec<_>>())]
     pub omit: Vec<String>,
 
     /// Name of the ClusterRole, Roles and bindings.

@@ -324,7 +324,7 @@ async fn from_cluster(source: Live, global: &crate::cli::GlobalArgs) -> Option<V
         .ok()?;
     let cluster = ctx.cluster();
     let client = cluster.client.clone();
-    let lp = ListParams::default().limit(crate::access::PAGE);
+    let lp = ListParams::default().limit(crate::kube::access::PAGE);
     let list = match source {
         Live::Namespaces => Api::<Namespace>::all(client)
             .list_metadata(&lp)

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
-use crate::access::{Budget, USER_AGENT};
 use crate::cli::{ColorChoice, GlobalArgs, OutputFormat};
 use crate::duration;
 use crate::error::{Error, Result, flatten};
+use crate::kube::access::{Budget, USER_AGENT};
 
 #[derive(Clone)]
 pub struct Context {

@@ -98,8 +98,8 @@ fn short_version() -> &'static str {
     TEXT.get_or_init(|| {
         format!(
             "{} (commit {})",
-            crate::version_cmd::VERSION,
-            crate::version_cmd::COMMIT
+            crate::cmd::version::VERSION,
+            crate::cmd::version::COMMIT
         )
     })
 }
@@ -108,7 +108,7 @@ fn long_version() -> &'static str {
     static TEXT: OnceLock<String> = OnceLock::new();
     // clap prints "kubectl-sidecar " before it; the text is the `version` command's without it.
     TEXT.get_or_init(|| {
-        let full = crate::version_cmd::text();
+        let full = crate::cmd::version::text();
         full.strip_prefix("kubectl-sidecar ")
             .unwrap_or(&full)
             .trim_end()
@@ -124,7 +124,7 @@ pub fn man_page() -> crate::error::Result<String> {
         // The commit changes with every commit: the page would always be stale.
         let cmd = cmd
             .clone()
-            .version(crate::version_cmd::VERSION)
+            .version(crate::cmd::version::VERSION)
             .long_version(None::<&'static str>);
         clap_mangen::Man::new(cmd.clone())
             .title(
@@ -133,7 +133,7 @@ pub fn man_page() -> crate::error::Result<String> {
                     .replace(' ', "-"),
             )
             .section("1")
-            .source(format!("kubectl-sidecar {}", crate::version_cmd::VERSION))
+            .source(format!("kubectl-sidecar {}", crate::cmd::version::VERSION))
             .manual("kubectl plugins")
             .render(out)
     };

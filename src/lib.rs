@@ -1,26 +1,26 @@
 //! kubectl-sidecar as a library: the binary (`main.rs`) is a thin shell over it, and the fuzz
 //! targets and tests reach the same parsers through it.
 //!
-//! Flow: flags (`cli`) -> resolved context (`context`) -> collect (API access, bounded by the
-//! run's deadline) -> facts (serializable, snapshots) -> checks (pure) -> render (`render`,
-//! written through `output`).
+//! Layers, each depending only on the ones above it in this list:
+//! - front: `cli` (raw flags), `context` (the resolved context), `help`, `complete`;
+//! - `kube`: everything that talks to Kubernetes or encodes its rules (requests with paging,
+//!   timeouts and error classification, versions and the one table of version facts, the gate
+//!   reader, metrics, skew, selectors, webhook rules, the strippers list, shared collectors);
+//! - `facts`: the shared facts model (plain serializable data; what snapshots hold);
+//! - `checks`: shared pure analysis (facts in, verdicts out);
+//! - `render`, `output`, `progress`: shared output;
+//! - `cmd`: the commands, side by side; none imports another.
 
-pub mod access;
+pub mod checks;
 pub mod cli;
+pub mod cmd;
 pub mod complete;
 pub mod context;
-pub mod coverage;
-pub mod diffpod;
-pub mod doctor;
 pub mod duration;
 pub mod error;
+pub mod facts;
 pub mod help;
-pub mod metrics;
-pub mod nodes;
+pub mod kube;
 pub mod output;
-pub mod rbac;
+pub mod progress;
 pub mod render;
-pub mod selector;
-pub mod skew;
-pub mod version;
-pub mod version_cmd;

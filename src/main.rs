@@ -3,9 +3,10 @@
 use std::process::ExitCode;
 
 use kubectl_sidecar::cli::{self, Command, OutputFormat};
+use kubectl_sidecar::cmd::{check_nodes, diff_pod, doctor, rbac, version};
 use kubectl_sidecar::context::Context;
 use kubectl_sidecar::error::{self, EXIT_USAGE, Error};
-use kubectl_sidecar::{complete, diffpod, doctor, nodes, output, rbac, version_cmd};
+use kubectl_sidecar::{complete, output};
 
 /// After `--timeout`, commands report what they have; this margin lets them print it before the
 /// last-resort stop below ends a run that still has not returned.
@@ -44,7 +45,7 @@ fn main() -> ExitCode {
     // Commands that never talk to a cluster answer before any runtime or budget matters.
     let offline = match &cli.command {
         Command::Completion { shell } => Some(complete::script(*shell)),
-        Command::Version => Some(version_cmd::run(
+        Command::Version => Some(version::run(
             cli.global.output.unwrap_or(OutputFormat::Table),
         )),
         Command::Rbac(args) => Some(rbac::run(args, cli.global.namespace.as_deref())),
@@ -82,7 +83,7 @@ fn main() -> ExitCode {
             Ok(result) => result,
             Err(_) => Err(Error::incomplete(format!(
                 "the run did not finish within --timeout ({}) and was stopped",
-                kubectl_sidecar::access::seconds(budget.timeout)
+                kubectl_sidecar::kube::access::seconds(budget.timeout)
             ))
             .hint("nothing was reported; raise --timeout, or narrow the run with -n or -l")),
         }
@@ -100,8 +101,8 @@ async fn run(ctx: Context, command: Command) -> error::Result<i32> {
         Command::Completion { .. } | Command::Version | Command::Rbac(_) | Command::Man => {
             unreachable!("answered before the runtime starts")
         }
-        Command::CheckNodes(args) => nodes::run(ctx, &args).await,
-        Command::DiffPod(args) => diffpod::run(ctx, &args).await,
+        Command::CheckNodes(args) => check_nodes::run(ctx, &args).await,
+        Command::DiffPod(args) => diff_pod::run(ctx, &args).await,
         Command::Doctor(args) => doctor::run(ctx, &args).await,
     }
 }

@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::TestCluster;
-use kubectl_sidecar::rbac::{RULES, Rule};
+use kubectl_sidecar::cmd::rbac::{RULES, Rule};
 use serde_json::Value;
 
 const SCENARIO: &str = "tests/scenarios/doctor-clean.yaml";

@@ -2,8 +2,10 @@
 //! (`fuzz_targets/*.rs`) and the corpus replay test (`tests/fuzz_corpus.rs`) so that CI replays
 //! the very code the fuzzer ran. Each function takes arbitrary bytes and panics only on a bug.
 
+use kubectl_sidecar::checks::cluster::report;
 use kubectl_sidecar::cli::OutputFormat;
-use kubectl_sidecar::{diffpod, doctor, metrics, nodes};
+use kubectl_sidecar::cmd::{check_nodes, diff_pod, doctor};
+use kubectl_sidecar::kube::metrics;
 
 const GATE: &str = "SidecarContainers";
 
@@ -30,11 +32,12 @@ pub fn manifest(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(docs) = diffpod::manifest::parse("fuzz", text) else {
+    let Ok(docs) = diff_pod::manifest::parse("fuzz", text) else {
         return;
     };
     for doc in &docs {
-        if let Ok(diffpod::template::Extracted::Pod(submission)) = diffpod::template::extract(doc) {
+        if let Ok(diff_pod::template::Extracted::Pod(submission)) = diff_pod::template::extract(doc)
+        {
             assert_eq!(submission.pod["kind"], "Pod");
         }
     }
@@ -52,15 +55,15 @@ pub fn snapshot(data: &[u8]) {
         let _ = doctor::render::table_report(&report, false, false);
         let _ = kubectl_sidecar::render::machine(&report, OutputFormat::Json);
     }
-    if let Ok(snapshot) = nodes::parse(text) {
-        let report = nodes::report::analyse(&snapshot);
-        let _ = nodes::report::exit_code(&report);
+    if let Ok(snapshot) = check_nodes::parse(text) {
+        let report = report::analyse(&snapshot);
+        let _ = report::exit_code(&report);
         for (format, color) in [
             (OutputFormat::Wide, true),
             (OutputFormat::Table, false),
             (OutputFormat::Json, false),
         ] {
-            let _ = nodes::render::render(&report, format, color);
+            let _ = check_nodes::render::render(&report, format, color);
         }
     }
 }

@@ -1,0 +1,3 @@
+//! Shared pure analysis: facts in, verdicts and findings out. No API access, no rendering.
+
+pub mod cluster;

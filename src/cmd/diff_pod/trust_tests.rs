@@ -1,0 +1,470 @@
+//! The verdict contract end to end over facts: exit codes and their precedence, coverage in
+//! every output format, remedies that follow the cause, and secrets that never reach any output.
+
+use serde_json::{Value, json};
+
+use super::analyze::{Analysis, Result_, analyze};
+use super::facts::{
+    Apiserver, BlameResult, BlameStep, DiffFacts, Gate, Outcome, PodFacts, Source, Webhooks,
+};
+use super::render::table_output;
+use super::template::ObjectRef;
+use crate::cli::OutputFormat;
+use crate::error::{EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE};
+use crate::facts::coverage::{Cause, Gap};
+use crate::kube::access::Failure;
+use crate::kube::webhooks::parse_configurations;
+
+const SECRET: &str = "S3CRET-MARKER-7f3a9";
+
+fn submitted() -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod",
+    "metadata": {"generateName": "web-", "labels": {"app": "web"},
+        "annotations": {"vault.example.com/token": SECRET,
+            "kubectl.kubernetes.io/last-applied-configuration": format!("{{\"env\":\"{SECRET}\"}}")}},
+    "spec": {
+        "initContainers": [{"name": "proxy", "image": "envoy", "restartPolicy": "Always",
+            "command": ["sh", "-c", format!("run --token={SECRET}")]}],
+        "containers": [{"name": "app", "image": "nginx", "args": [SECRET],
+            "env": [{"name": "TOKEN", "value": SECRET}, {"name": "PLAIN", "value": "x"}]}]
+    }})
+}
+
+/// What a stripping webhook makes of it: restartPolicy gone, and the secret-bearing fields
+/// rewritten too, so that each shows up as a change.
+fn stripped() -> Value {
+    let mut p = submitted();
+    p["metadata"]["name"] = json!("web-abcde");
+    p["spec"]["initContainers"][0]
+        .as_object_mut()
+        .map(|c| c.remove("restartPolicy"));
+    p["spec"]["containers"][0]["env"][0]["value"] = json!(format!("{SECRET}-rotated"));
+    p["spec"]["containers"][0]["args"] = json!([format!("{SECRET}-2")]);
+    p["metadata"]["annotations"]["vault.example.com/token"] = json!(format!("{SECRET}-new"));
+    p["metadata"]["annotations"]["injected.example.com/secret"] = json!(SECRET);
+    p
+}
+
+fn unchanged() -> Value {
+    let mut p = submitted();
+    p["metadata"]["name"] = json!("web-abcde");
+    p
+}
+
+fn hooks() -> Vec<crate::kube::webhooks::Webhook> {
+    parse_configurations(&[json!({"metadata": {"name": "legacy"}, "webhooks": [{
+        "name": "strip.example.com",
+        "clientConfig": {"service": {"namespace": "hooks", "name": "strip", "path": "/mutate", "port": 8443}},
+        "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}],
+        "failurePolicy": "Fail", "sideEffects": "None", "admissionReviewVersions": ["v1"]}]})])
+}
+
+fn pod(name: &str, outcome: Outcome) -> PodFacts {
+    PodFacts {
+        object: ObjectRef {
+            kind: "Deployment".into(),
+            name: name.into(),
+            namespace: None,
+        },
+        namespace: "ns".into(),
+        source: "deploy.yaml".into(),
+        live: false,
+        namespace_labels: Some(Default::default()),
+        namespace_error: None,
+        lineage: vec![Source {
+            what: "manifest deploy.yaml".into(),
+            writer: None,
+            pod: submitted(),
+        }],
+        outcome,
+        blame: vec![],
+        notes: vec![],
+        gaps: vec![],
+    }
+}
+
+fn facts(pods: Vec<PodFacts>) -> DiffFacts {
+    DiffFacts {
+        apiserver: Apiserver {
+            version: Some("v1.37.2".into()),
+            gate: Gate::AlwaysOn,
+            metrics_read: false,
+            gap: None,
+        },
+        webhooks: Webhooks {
+            items: hooks(),
+            error: None,
+        },
+        pods,
+    }
+}
+
+fn admitted(p: Value) -> Outcome {
+    Outcome::Admitted {
+        pod: p,
+        warnings: vec![],
+    }
+}
+
+/// A dry run that never answered: what collect records when the budget runs out.
+fn timed_out(name: &str) -> PodFacts {
+    let f = Failure::Timeout("no answer within 30s (--request-timeout)".into());
+    let mut p = pod(
+        name,
+        Outcome::NotRun {
+            why: f.text().into(),
+        },
+    );
+    p.gaps.push(f.gap(
+        format!("dry-run create of Deployment/{name} in namespace ns"),
+        "create pods",
+    ));
+    p
+}
+
+fn rejected(code: u16, reason: &str, message: &str) -> Outcome {
+    Outcome::Rejected {
+        code,
+        reason: reason.into(),
+        message: message.into(),
+    }
+}
+
+/// Every output format of one analysis, as the user would see it.
+fn outputs(a: &Analysis) -> Vec<(&'static str, String)> {
+    vec![
+        ("table", table_output(a, false, false)),
+        ("wide", table_output(a, false, true)),
+        (
+            "json",
+            crate::render::machine(&a.report, OutputFormat::Json).expect("json"),
+        ),
+        (
+            "yaml",
+            crate::render::machine(&a.report, OutputFormat::Yaml).expect("yaml"),
+        ),
+    ]
+}
+
+fn json_of(a: &Analysis) -> Value {
+    serde_json::to_value(&a.report).expect("the report serializes")
+}
+
+#[test]
+fn everything_compared_and_nothing_affected_is_zero() {
+    let a = analyze(&facts(vec![pod("web", admitted(unchanged()))]), false);
+    assert_eq!(a.exit_code(), EXIT_OK);
+    assert!(a.report.coverage.complete());
+    let j = json_of(&a);
+    assert_eq!(j["coverage"]["sections"][1]["section"], "objects");
+    assert_eq!(j["coverage"]["sections"][1]["examined"], 1);
+    assert_eq!(j["coverage"]["sections"][1]["total"], 1);
+    let table = table_output(&a, false, false);
+    assert!(table.contains("COVERAGE\nadmission: 2 of 2 lookups examined, complete\nobjects: 1 of 1 objects examined, complete\n"), "{table}");
+    assert!(!table.contains("incomplete"), "{table}");
+}
+
+#[test]
+fn a_timed_out_dry_run_is_incomplete_with_its_cause_and_remedy() {
+    let a = analyze(&facts(vec![timed_out("web")]), false);
+    assert_eq!(a.exit_code(), EXIT_INCOMPLETE);
+    assert_eq!(a.report.objects[0].result, Result_::NotRun);
+    let j = json_of(&a);
+    assert_eq!(j["objects"][0]["result"], "not-run");
+    assert_eq!(j["findings"][0]["id"], "dry-run-failed");
+    let objects = &j["coverage"]["sections"][1];
+    assert_eq!(objects["decisive"], true);
+    assert_eq!(objects["examined"], 0);
+    assert_eq!(objects["gaps"][0]["cause"], "timeout");
+    assert!(objects["gaps"][0].get("permission").is_none());
+    let table = table_output(&a, false, false);
+    assert!(table.contains("not-compared (timeout)"), "{table}");
+    assert!(
+        table.contains("a slow one keeps it waiting: strip.example.com (service hooks/strip:8443 path /mutate, timeoutSeconds 10)"),
+        "{table}"
+    );
+    assert!(
+        table.contains("objects: 0 of 1 objects examined: dry-run create of Deployment/web in namespace ns: timeout"),
+        "{table}"
+    );
+    assert!(table.contains("--request-timeout / --timeout"), "{table}");
+    assert!(
+        table.ends_with("incomplete: not fully examined: objects\n"),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_definite_finding_wins_over_an_object_not_compared() {
+    let a = analyze(
+        &facts(vec![pod("web", admitted(stripped())), timed_out("late")]),
+        false,
+    );
+    assert_eq!(a.exit_code(), EXIT_FINDINGS);
+    assert!(!a.report.coverage.complete());
+    let table = table_output(&a, false, false);
+    assert!(
+        table.contains("also incomplete: not fully examined: objects"),
+        "{table}"
+    );
+}
+
+#[test]
+fn forbidden_dry_run_names_create_pods() {
+    let a = analyze(
+        &facts(vec![pod(
+            "web",
+            rejected(
+                403,
+                "Forbidden",
+                "pods is forbidden: User \"u\" cannot create resource \"pods\" in API group \"\" in the namespace \"ns\"",
+            ),
+        )]),
+        false,
+    );
+    assert_eq!(a.exit_code(), EXIT_INCOMPLETE);
+    let gap = &json_of(&a)["coverage"]["sections"][1]["gaps"][0];
+    assert_eq!(gap["cause"], "forbidden");
+    assert_eq!(gap["permission"], "create pods");
+    assert!(table_output(&a, false, false).contains("grant `create pods`"));
+}
+
+#[test]
+fn a_webhook_without_dry_run_is_not_asked() {
+    let a = analyze(
+        &facts(vec![pod(
+            "web",
+            rejected(
+                400,
+                "BadRequest",
+                "admission webhook \"audit.example.com\" does not support dry run",
+            ),
+        )]),
+        false,
+    );
+    assert_eq!(a.exit_code(), EXIT_INCOMPLETE);
+    let gap = &json_of(&a)["coverage"]["sections"][1]["gaps"][0];
+    assert_eq!(gap["cause"], "notAsked");
+    assert!(
+        gap["what"]
+            .as_str()
+            .unwrap_or("")
+            .contains("audit.example.com")
+    );
+}
+
+#[test]
+fn a_webhook_the_apiserver_cannot_call_is_named_with_its_service() {
+    for (message, cause) in [
+        (
+            "Internal error occurred: failed calling webhook \"strip.example.com\": failed to call webhook: Post \"https://strip.hooks.svc:8443/mutate?timeout=10s\": dial tcp 10.0.0.9:8443: connect: connection refused",
+            "unreachable",
+        ),
+        (
+            "Internal error occurred: failed calling webhook \"strip.example.com\": failed to call webhook: Post \"https://strip.hooks.svc:8443/mutate?timeout=10s\": context deadline exceeded",
+            "timeout",
+        ),
+    ] {
+        let a = analyze(
+            &facts(vec![pod("web", rejected(500, "InternalError", message))]),
+            false,
+        );
+        assert_eq!(a.exit_code(), EXIT_INCOMPLETE, "{message}");
+        let j = json_of(&a);
+        assert_eq!(j["findings"][0]["id"], "webhook-failed");
+        let text = j["findings"][0]["message"].as_str().unwrap_or("");
+        assert!(text.contains("strip.example.com"), "{text}");
+        assert!(
+            text.contains("service hooks/strip:8443 path /mutate"),
+            "{text}"
+        );
+        assert!(text.contains("failurePolicy Fail"), "{text}");
+        let gap = &j["coverage"]["sections"][1]["gaps"][0];
+        assert_eq!(gap["cause"], cause);
+        assert!(
+            gap["what"]
+                .as_str()
+                .unwrap_or("")
+                .contains("webhook strip.example.com at service hooks/strip:8443"),
+            "{gap}"
+        );
+    }
+}
+
+#[test]
+fn other_failures_of_the_dry_run_follow_their_status() {
+    for (code, cause) in [(500, "serverError"), (504, "timeout"), (404, "notFound")] {
+        let a = analyze(
+            &facts(vec![pod("web", rejected(code, "", "<html>boom</html>"))]),
+            false,
+        );
+        assert_eq!(a.exit_code(), EXIT_INCOMPLETE, "{code}");
+        assert_eq!(
+            json_of(&a)["coverage"]["sections"][1]["gaps"][0]["cause"],
+            cause,
+            "{code}"
+        );
+    }
+}
+
+#[test]
+fn unlisted_webhooks_leave_attribution_open_but_the_comparison_decides() {
+    let gap = Failure::Forbidden("403 Forbidden: nope".into()).gap(
+        "list mutatingwebhookconfigurations",
+        "list mutatingwebhookconfigurations",
+    );
+    let mut f = facts(vec![pod("web", admitted(unchanged()))]);
+    f.webhooks = Webhooks {
+        items: vec![],
+        error: Some(gap),
+    };
+    let a = analyze(&f, false);
+    assert_eq!(a.exit_code(), EXIT_OK, "the comparison itself is complete");
+    let j = json_of(&a);
+    let admission = &j["coverage"]["sections"][0];
+    assert_eq!(admission["decisive"], false);
+    assert_eq!(
+        admission["gaps"][0]["permission"],
+        "list mutatingwebhookconfigurations"
+    );
+    assert!(table_output(&a, false, false).contains(
+        "admission: 1 of 2 lookups examined: list mutatingwebhookconfigurations: forbidden (needs list mutatingwebhookconfigurations)"
+    ));
+
+    f.pods = vec![pod("web", admitted(stripped()))];
+    let a = analyze(&f, false);
+    assert_eq!(a.exit_code(), EXIT_FINDINGS);
+    let finding = &a.report.findings[0];
+    assert_eq!(finding.id, "restart-policy-removed");
+    assert!(
+        finding.message.contains("Who did it is unknown"),
+        "{}",
+        finding.message
+    );
+    assert!(finding.message.contains("forbidden"), "{}", finding.message);
+}
+
+#[test]
+fn a_live_pod_that_cannot_be_read_is_incomplete_not_a_cluster_error() {
+    let mut p = pod("web", Outcome::NotRun { why: "x".into() });
+    p.live = true;
+    p.lineage.clear();
+    p.gaps.push(Gap::forbidden(
+        "get pod web in namespace ns",
+        "get pods",
+        "403 Forbidden",
+    ));
+    let a = analyze(&facts(vec![p]), false);
+    assert_eq!(a.exit_code(), EXIT_INCOMPLETE);
+    assert_eq!(a.report.findings[0].id, "not-compared");
+
+    let mut p = pod(
+        "solo",
+        Outcome::NotRun {
+            why: "no owner".into(),
+        },
+    );
+    p.live = true;
+    p.lineage.clear();
+    let a = analyze(&facts(vec![p]), false);
+    assert_eq!(
+        a.exit_code(),
+        EXIT_USAGE,
+        "no known submission stays bad input"
+    );
+    assert_eq!(
+        a.report.coverage.sections[1].line(),
+        "objects: 0 of 1 objects examined: what was submitted for Deployment/solo: not found"
+    );
+}
+
+#[test]
+fn an_unread_owner_further_up_leaves_a_live_comparison_incomplete() {
+    let mut p = pod("web", admitted(unchanged()));
+    p.live = true;
+    p.gaps.push(Gap::forbidden(
+        "get Deployment/web (owner) in namespace ns",
+        "get deployments",
+        "403",
+    ));
+    let a = analyze(&facts(vec![p]), false);
+    assert_eq!(a.exit_code(), EXIT_INCOMPLETE);
+    assert_eq!(a.report.coverage.sections[1].examined, 1);
+    assert!(
+        a.report.objects[0]
+            .notes
+            .iter()
+            .any(|n| n.contains("get deployments"))
+    );
+}
+
+#[test]
+fn blame_failures_are_admission_gaps_with_the_webhook_endpoint() {
+    let mut p = pod("web", admitted(unchanged()));
+    p.blame = vec![BlameStep {
+        webhook: "strip.example.com".into(),
+        configuration: "legacy".into(),
+        result: BlameResult::Failed {
+            error: "503 ServiceUnavailable: no endpoints".into(),
+            cause: Cause::Unreachable,
+        },
+    }];
+    let a = analyze(&facts(vec![p]), false);
+    assert_eq!(a.exit_code(), EXIT_OK);
+    let admission = &a.report.coverage.sections[0];
+    assert_eq!(admission.total, Some(3));
+    assert_eq!(admission.gaps[0].cause, Cause::Unreachable);
+    assert!(
+        admission.gaps[0].what.contains("service hooks/strip:8443"),
+        "{:?}",
+        admission.gaps
+    );
+}
+
+#[test]
+fn planted_secrets_reach_no_output_format() {
+    let patch = json!([
+        {"op": "replace", "path": "/spec", "value": stripped()["spec"]},
+        {"op": "add", "path": "/metadata/annotations/injected.example.com~1secret", "value": SECRET}
+    ]);
+    let mut affected = pod("web", admitted(stripped()));
+    affected.blame = vec![BlameStep {
+        webhook: "strip.example.com".into(),
+        configuration: "legacy".into(),
+        result: BlameResult::Patched { patch },
+    }];
+    let invalid = pod(
+        "bad",
+        rejected(
+            422,
+            "Invalid",
+            &format!(
+                "Pod \"bad\" is invalid: spec.containers[0].env[0].value: Invalid value: \"{SECRET}\": too long"
+            ),
+        ),
+    );
+    for show_defaults in [false, true] {
+        let a = analyze(
+            &facts(vec![affected.clone(), invalid.clone()]),
+            show_defaults,
+        );
+        assert_eq!(a.exit_code(), EXIT_FINDINGS);
+        for (format, text) in outputs(&a) {
+            assert!(!text.contains(SECRET), "{format} shows the secret:\n{text}");
+        }
+        // What changed still shows, without the values.
+        let table = table_output(&a, false, false);
+        assert!(table.contains("value: (redacted, changed)"), "{table}");
+        assert!(table.contains("(1 item, redacted, changed)"), "{table}");
+        let j = json_of(&a);
+        let env = j["changes"]
+            .as_array()
+            .and_then(|cs| {
+                cs.iter()
+                    .find(|c| c["path"] == "spec.containers[name=app].env[name=TOKEN].value")
+            })
+            .unwrap_or_else(|| panic!("{j:#}"));
+        assert_eq!(env["before"], "(redacted)");
+        assert_eq!(env["after"], "(redacted, changed)");
+    }
+}

@@ -1,0 +1,360 @@
+//! Injector checks: Istio's and Linkerd's native-sidecar switches, compared with what the nodes
+//! support, and misspellings of those switches (which the injectors silently ignore).
+
+use std::collections::BTreeMap;
+
+use super::{Input, list_some};
+use crate::cmd::doctor::facts::{NodeFacts, PodFacts};
+use crate::cmd::doctor::findings::{Finding, ObjectRef};
+use crate::kube::version;
+
+pub const ISTIO_NATIVE: &str = "sidecar.istio.io/nativeSidecar";
+pub const ISTIO_PROXY: &str = "istio-proxy";
+/// Newest first; all three are honoured by some Linkerd release (alpha, then beta, then GA).
+pub const LINKERD_NATIVE: &[&str] = &[
+    "config.linkerd.io/proxy-enable-native-sidecar",
+    "config.beta.linkerd.io/proxy-enable-native-sidecar",
+    "config.alpha.linkerd.io/proxy-enable-native-sidecar",
+];
+
+/// Go's strconv.ParseBool, which both injectors use for these switches.
+fn parse_bool(v: &str) -> Option<bool> {
+    match v {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// What is wrong with an annotation that looks like a native-sidecar switch, and the id.
+pub fn annotation_problem(key: &str, value: &str) -> Option<(&'static str, String)> {
+    if LINKERD_NATIVE.contains(&key) || key == ISTIO_NATIVE {
+        let id = if key == ISTIO_NATIVE {
+            "istio-annotation-typo"
+        } else {
+            "linkerd-annotation-typo"
+        };
+        return parse_bool(value).is_none().then(|| {
+            (
+                id,
+                format!("{key}: {value:?} is not true or false, so it is ignored"),
+            )
+        });
+    }
+    let (prefix, name) = key.rsplit_once('/').unwrap_or(("", key));
+    let prefix = prefix.to_lowercase();
+    let name = squash(name);
+    let linkerd_like = prefix.contains("linkerd") || prefix.contains("l5d");
+    let near_linkerd = levenshtein(&name, "proxyenablenativesidecar") <= 4;
+    if near_linkerd || (linkerd_like && name.contains("native") && name.contains("sidecar")) {
+        return Some((
+            "linkerd-annotation-typo",
+            format!(
+                "{key} is not an annotation Linkerd knows; did you mean {}?",
+                LINKERD_NATIVE[0]
+            ),
+        ));
+    }
+    let istio_like = prefix.contains("istio");
+    if istio_like && (levenshtein(&name, "nativesidecar") <= 3 || name.contains("nativesidecar")) {
+        return Some((
+            "istio-annotation-typo",
+            format!("{key} is not an annotation Istio knows; did you mean {ISTIO_NATIVE}?"),
+        ));
+    }
+    None
+}
+
+#[derive(Default)]
+struct Collected {
+    order: Vec<(String, ObjectRef)>,
+    by_key: BTreeMap<(String, ObjectRef), Finding>,
+}
+
+impl Collected {
+    fn add(&mut self, f: Finding) {
+        let key = (f.id.clone(), f.object.clone());
+        match self.by_key.get_mut(&key) {
+            Some(existing) => {
+                for line in f.evidence {
+                    if !existing.evidence.contains(&line) && existing.evidence.len() < 10 {
+                        existing.evidence.push(line);
+                    }
+                }
+            }
+            None => {
+                self.order.push(key.clone());
+                self.by_key.insert(key, f);
+            }
+        }
+    }
+
+    fn finish(mut self) -> Vec<Finding> {
+        self.order
+            .iter()
+            .filter_map(|k| self.by_key.remove(k))
+            .collect()
+    }
+}
+
+fn typos(
+    annotations: &BTreeMap<String, String>,
+    object: &ObjectRef,
+    where_: &str,
+    out: &mut Collected,
+) {
+    for (key, value) in annotations {
+        if let Some((id, message)) = annotation_problem(key, value) {
+            out.add(
+                Finding::new(id, object.clone(), message)
+                    .evidence(format!("{where_}: {key}: {value:?}")),
+            );
+        }
+    }
+}
+
+fn istio_asks_native(annotations: &BTreeMap<String, String>) -> Option<bool> {
+    annotations.get(ISTIO_NATIVE).and_then(|v| parse_bool(v))
+}
+
+fn injected_classic(pod: &PodFacts) -> bool {
+    pod.spec.containers.iter().any(|c| c.name == ISTIO_PROXY)
+}
+
+pub fn check(input: &Input<'_>) -> Vec<Finding> {
+    let mut out = Collected::default();
+    let nodes = &input.cluster.nodes;
+    let lacking: Vec<&NodeFacts> = nodes
+        .iter()
+        .filter(|n| n.verdict == "unsupported")
+        .collect();
+    let below_33: Vec<&NodeFacts> = nodes
+        .iter()
+        .filter(|n| {
+            n.kubelet_version
+                .as_deref()
+                .and_then(version::parse)
+                .is_some_and(|v| !v.at_least(1, 33))
+        })
+        .collect();
+    let names = |ns: &[&NodeFacts]| {
+        list_some(
+            &ns.iter()
+                .map(|n| {
+                    format!(
+                        "{} ({})",
+                        n.name,
+                        n.kubelet_version.as_deref().unwrap_or("?")
+                    )
+                })
+                .collect::<Vec<_>>(),
+            6,
+        )
+    };
+    let classic_pods = input
+        .facts
+        .workloads
+        .pods
+        .iter()
+        .filter(|p| injected_classic(p))
+        .map(|p| 1 + p.similar as usize)
+        .sum::<usize>();
+    for istiod in &input.facts.injectors.istiod {
+        let Some(raw) = istiod.enable_native_sidecars.as_deref() else {
+            continue;
+        };
+        if parse_bool(raw) != Some(true) {
+            continue;
+        }
+        let object = ObjectRef::new("Deployment", Some(&istiod.namespace), &istiod.name);
+        let env = format!(
+            "{}/{}: ENABLE_NATIVE_SIDECARS={raw}",
+            istiod.namespace, istiod.name
+        );
+        if !lacking.is_empty() {
+            out.add(
+                Finding::new(
+                    "istio-native-mismatch",
+                    object.clone(),
+                    format!(
+                        "istiod asks for native sidecars but {} node(s) cannot run them",
+                        lacking.len()
+                    ),
+                )
+                .evidence(env.clone())
+                .evidence(format!("nodes that cannot: {}", names(&lacking))),
+            );
+        } else if !below_33.is_empty() {
+            let mut f = Finding::new(
+                "istio-native-mismatch",
+                object.clone(),
+                format!(
+                    "istiod asks for native sidecars, but {} kubelet(s) are older than 1.33: releases with auto-detection (istio#56428) then inject classic sidecars",
+                    below_33.len()
+                ),
+            )
+            .evidence(env.clone())
+            .evidence(format!("kubelets older than 1.33: {}", names(&below_33)));
+            if classic_pods > 0 {
+                f = f.evidence(format!(
+                    "{classic_pods} pod(s) have a classic istio-proxy container"
+                ));
+            }
+            out.add(f);
+        }
+    }
+    for pod in &input.facts.workloads.pods {
+        let object = input.owners.top_object(pod);
+        let template_annotations = pod
+            .owner
+            .as_ref()
+            .and_then(|k| input.owners.get(&pod.namespace, k))
+            .and_then(|o| o.template.as_ref())
+            .map(|t| &t.annotations);
+        let asks = istio_asks_native(&pod.annotations)
+            .or_else(|| template_annotations.and_then(istio_asks_native));
+        if asks == Some(true) && injected_classic(pod) {
+            let mut f = Finding::new(
+                "istio-native-mismatch",
+                object.clone().with_container(ISTIO_PROXY),
+                format!("asks for a native Istio sidecar ({ISTIO_NATIVE}: true) but got a classic istio-proxy container"),
+            )
+            .evidence(format!("pod {}/{}: istio-proxy is in containers, not initContainers", pod.namespace, pod.name));
+            if let Some(node) = pod.node.as_deref().and_then(|n| input.node(n)) {
+                f = f.evidence(format!(
+                    "its node {}: kubelet {}, {}",
+                    node.name,
+                    node.kubelet_version.as_deref().unwrap_or("?"),
+                    node.verdict
+                ));
+            }
+            if !below_33.is_empty() {
+                f = f.evidence(format!(
+                    "{} kubelet(s) are older than 1.33, which makes istiod fall back to classic sidecars",
+                    below_33.len()
+                ));
+            }
+            out.add(f);
+        }
+        typos(
+            &pod.annotations,
+            &object,
+            &format!("pod {}/{}", pod.namespace, pod.name),
+            &mut out,
+        );
+    }
+    for owner in input.owners.tops() {
+        let Some(t) = owner.template.as_ref() else {
+            continue;
+        };
+        let object = ObjectRef::new(&owner.kind, Some(&owner.namespace), &owner.name);
+        let where_ = format!("{}/{} template", owner.kind.to_lowercase(), owner.name);
+        typos(&t.annotations, &object, &where_, &mut out);
+        if istio_asks_native(&t.annotations) == Some(true) && !lacking.is_empty() {
+            out.add(
+                Finding::new(
+                    "istio-native-mismatch",
+                    object,
+                    format!(
+                        "asks for native Istio sidecars, but {} node(s) cannot run them; its pods may land there unless an affinity keeps them off",
+                        lacking.len()
+                    ),
+                )
+                .evidence(format!("{where_}: {ISTIO_NATIVE}: true"))
+                .evidence(format!("nodes that cannot: {}", names(&lacking))),
+            );
+        }
+    }
+    for ns in &input.facts.workloads.namespaces {
+        let object = ObjectRef::cluster("Namespace", &ns.name);
+        typos(
+            &ns.annotations,
+            &object,
+            &format!("namespace {}", ns.name),
+            &mut out,
+        );
+    }
+    out.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linkerd_spellings() {
+        for key in LINKERD_NATIVE {
+            assert_eq!(annotation_problem(key, "true"), None, "{key}");
+            assert_eq!(annotation_problem(key, "false"), None, "{key}");
+        }
+        for typo in [
+            "config.linkerd.io/proxy-enable-native-sidecars",
+            "config.linkerd.io/proxy-enabled-native-sidecar",
+            "config.alpha.linkerd.io/proxy-native-sidecar",
+            "linkerd.io/proxy-enable-native-sidecar",
+            "config.linkerd.io/enable-native-sidecar",
+            "config.aplha.linkerd.io/proxy-enable-native-sidecar",
+            "config.linkerd.io/proxy_enable_native_sidecar",
+        ] {
+            let (id, _) = annotation_problem(typo, "true").unwrap_or_else(|| panic!("{typo}"));
+            assert_eq!(id, "linkerd-annotation-typo", "{typo}");
+        }
+        let (id, message) =
+            annotation_problem("config.linkerd.io/proxy-enable-native-sidecar", "enabled").unwrap();
+        assert_eq!(id, "linkerd-annotation-typo");
+        assert!(message.contains("not true or false"));
+        // Unrelated Linkerd annotations are fine.
+        assert_eq!(annotation_problem("linkerd.io/inject", "enabled"), None);
+        assert_eq!(
+            annotation_problem("config.linkerd.io/proxy-cpu-request", "100m"),
+            None
+        );
+    }
+
+    #[test]
+    fn istio_spellings() {
+        assert_eq!(annotation_problem(ISTIO_NATIVE, "true"), None);
+        assert_eq!(annotation_problem("sidecar.istio.io/inject", "true"), None);
+        for typo in [
+            "sidecar.istio.io/nativeSidecars",
+            "sidecar.istio.io/native-sidecar",
+            "sidecar.istio.io/nativesidecar",
+            "istio.io/nativeSidecar",
+        ] {
+            let (id, _) = annotation_problem(typo, "true").unwrap_or_else(|| panic!("{typo}"));
+            assert_eq!(id, "istio-annotation-typo", "{typo}");
+        }
+        assert_eq!(
+            annotation_problem(ISTIO_NATIVE, "yes").unwrap().0,
+            "istio-annotation-typo"
+        );
+    }
+
+    #[test]
+    fn edit_distance() {
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert_eq!(levenshtein("", "abc"), 3);
+        assert_eq!(levenshtein("same", "same"), 0);
+    }
+}

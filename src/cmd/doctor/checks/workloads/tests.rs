@@ -1,0 +1,184 @@
+use super::*;
+use crate::cmd::doctor::facts::{ConditionFacts, ContainerStatusFacts, DoctorFacts, OwnerKey};
+
+fn container(name: &str) -> ContainerFacts {
+    ContainerFacts {
+        name: name.into(),
+        image: Some(format!("registry.example/{name}:1")),
+        ..Default::default()
+    }
+}
+
+fn status(name: &str, state: &str) -> ContainerStatusFacts {
+    ContainerStatusFacts {
+        name: name.into(),
+        state: state.into(),
+        ..Default::default()
+    }
+}
+
+/// A pod stuck in Init behind `init`, which started at `started_at`.
+fn stuck_pod(started_at: &str) -> PodFacts {
+    let mut running = status("setup", "running");
+    running.started_at = Some(started_at.into());
+    running.started = Some(false);
+    let mut waiting = status("app", "waiting");
+    waiting.reason = Some("PodInitializing".into());
+    PodFacts {
+        namespace: "ns".into(),
+        name: "p".into(),
+        phase: Some("Pending".into()),
+        spec: PodSpecFacts {
+            restart_policy: None,
+            init_containers: vec![container("setup")],
+            containers: vec![container("app")],
+        },
+        init_statuses: vec![running],
+        statuses: vec![waiting],
+        conditions: vec![ConditionFacts {
+            type_: "Initialized".into(),
+            status: "False".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+fn ids(facts: &DoctorFacts) -> Vec<String> {
+    check(&Input::new(facts))
+        .into_iter()
+        .map(|f| f.id)
+        .collect()
+}
+
+#[test]
+fn a_plain_init_container_is_stuck_only_after_ten_minutes() {
+    let mut facts = DoctorFacts {
+        collected_at: Some("2026-03-02T10:30:00Z".into()),
+        ..Default::default()
+    };
+    facts.workloads.pods.push(stuck_pod("2026-03-02T10:25:00Z"));
+    assert!(
+        ids(&facts).is_empty(),
+        "five minutes is a slow init, not a stuck one"
+    );
+    facts.workloads.pods[0] = stuck_pod("2026-03-02T10:00:00Z");
+    let found = check(&Input::new(&facts));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, "sidecar-run-as-init");
+    assert!(
+        found[0]
+            .evidence
+            .iter()
+            .any(|e| e.contains("running for 30 minutes"))
+    );
+    // Without a collection time there is no age, hence no finding.
+    facts.collected_at = None;
+    assert!(ids(&facts).is_empty());
+}
+
+#[test]
+fn an_initialized_pod_is_never_stuck() {
+    let mut facts = DoctorFacts {
+        collected_at: Some("2026-03-02T10:30:00Z".into()),
+        ..Default::default()
+    };
+    let mut pod = stuck_pod("2026-03-02T10:00:00Z");
+    pod.conditions[0].status = "True".into();
+    facts.workloads.pods.push(pod);
+    assert!(ids(&facts).is_empty());
+}
+
+#[test]
+fn folded_pods_count_in_the_evidence_and_every_node_is_checked() {
+    let mut facts = DoctorFacts::default();
+    let mut sidecar = container("proxy");
+    sidecar.restart_policy = Some("Always".into());
+    facts.workloads.pods.push(PodFacts {
+        namespace: "ns".into(),
+        name: "web-1".into(),
+        node: Some("good".into()),
+        similar_nodes: [("bad".to_string(), 3), ("good".to_string(), 1)].into(),
+        similar: 4,
+        owner: Some(OwnerKey {
+            kind: "ReplicaSet".into(),
+            name: "web-abc".into(),
+        }),
+        spec: PodSpecFacts {
+            restart_policy: None,
+            init_containers: vec![sidecar],
+            containers: vec![container("app")],
+        },
+        ..Default::default()
+    });
+    let cluster = crate::cmd::doctor::facts::ClusterFacts {
+        nodes: vec![
+            crate::cmd::doctor::facts::NodeFacts {
+                name: "good".into(),
+                verdict: "supported".into(),
+                ..Default::default()
+            },
+            crate::cmd::doctor::facts::NodeFacts {
+                name: "bad".into(),
+                verdict: "unsupported".into(),
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    };
+    let found = check(&Input::with_cluster(&facts, cluster));
+    let f = found
+        .iter()
+        .find(|f| f.id == "sidecar-on-unsupported-node")
+        .expect("the folded pod on node bad is found");
+    assert!(f.message.contains("bad"));
+    // The ReplicaSet was not fetched: the finding names it, the closest object known.
+    assert_eq!(f.object.to_string(), "replicaset/ns/web-abc [proxy]");
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e == "seen on 3 pods, e.g. ns/web-1"),
+        "only the pods on node bad count: {:?}",
+        f.evidence
+    );
+}
+
+#[test]
+fn a_finished_job_pod_blocks_nothing() {
+    let mut facts = DoctorFacts::default();
+    let mut helper = container("istio-proxy");
+    helper.ports = vec![15090];
+    let mut done = status("work", "terminated");
+    done.exit_code = Some(0);
+    facts.workloads.pods.push(PodFacts {
+        namespace: "ns".into(),
+        name: "job-1".into(),
+        phase: Some("Succeeded".into()),
+        owner: Some(OwnerKey {
+            kind: "Job".into(),
+            name: "job".into(),
+        }),
+        spec: PodSpecFacts {
+            restart_policy: Some("Never".into()),
+            init_containers: vec![],
+            containers: vec![container("work"), helper],
+        },
+        statuses: vec![done.clone(), status("istio-proxy", "running")],
+        ..Default::default()
+    });
+    assert!(!ids(&facts).contains(&"legacy-sidecar-blocks-job".to_string()));
+    facts.workloads.pods[0].phase = Some("Running".into());
+    assert!(ids(&facts).contains(&"legacy-sidecar-blocks-job".to_string()));
+}
+
+#[test]
+fn init_container_indices_from_validation_messages() {
+    assert_eq!(
+        init_indices(
+            "Pod \"x\" is invalid: [spec.initContainers[0].startupProbe: Forbidden: ..., spec.initContainers[2].lifecycle: Forbidden: ..., spec.initContainers[0].readinessProbe: Forbidden]"
+        ),
+        vec![0, 2]
+    );
+    assert!(init_indices("spec.initContainers[x].startupProbe").is_empty());
+    assert!(init_indices("nothing here").is_empty());
+}

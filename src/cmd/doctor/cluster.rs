@@ -1,0 +1,155 @@
+//! The Control plane and Nodes sections reuse the check-nodes engine: its facts are stored in
+//! the doctor snapshot, its verdicts are recomputed at analysis time (`nodes::report::analyse`)
+//! and reduced here to the view doctor's checks map to catalog ids.
+
+use super::facts::{
+    ApiserverFacts, ClusterFacts, ComponentFacts, DoctorFacts, NodeFacts, PoolFacts, Recommendation,
+};
+use crate::checks::cluster::pools::NO_POOL;
+use crate::checks::cluster::report::{self, ComponentReport, Report};
+use crate::facts::cluster::{GateReading, Snapshot};
+use crate::facts::coverage::Gap;
+use crate::kube::gate::{Gate, Source};
+
+pub fn view(facts: &DoctorFacts) -> ClusterFacts {
+    match facts.cluster.as_ref() {
+        Some(snapshot) => {
+            let mut view = from_report(&report::analyse(snapshot));
+            name_unread_gates(snapshot, &mut view);
+            view
+        }
+        None => ClusterFacts::default(),
+    }
+}
+
+/// Why each gate that was not read was not: the fix follows the cause (a refused kubelet needs
+/// no permission).
+fn name_unread_gates(snapshot: &Snapshot, view: &mut ClusterFacts) {
+    if let Some(api) = view.apiserver.as_mut() {
+        api.gate_gap = unread(
+            "the apiserver's gate (GET /metrics)",
+            &snapshot.apiserver.metrics,
+        );
+    }
+    for n in view.nodes.iter_mut() {
+        if let Some(facts) = snapshot.nodes.iter().find(|f| f.name == n.name) {
+            n.gate_gap = unread(&format!("kubelet metrics of {}", n.name), &facts.metrics);
+        }
+    }
+}
+
+fn unread(what: &str, reading: &GateReading) -> Option<Gap> {
+    let cause = reading.cause()?;
+    Some(match reading {
+        GateReading::Forbidden {
+            permission,
+            message,
+        } => Gap::forbidden(what, permission.clone(), message.clone()),
+        GateReading::Failed { reason, .. } | GateReading::Skipped { reason, .. } => {
+            Gap::new(what, cause, reason.clone())
+        }
+        GateReading::Series { .. } | GateReading::NoSeries { .. } => return None,
+    })
+}
+
+fn source_word(gate: &Gate) -> &'static str {
+    match gate.source {
+        Source::Metrics => "metrics",
+        Source::Version => "version",
+        Source::Flag => "flag",
+        Source::Unknown => "unknown",
+    }
+}
+
+fn components(c: &ComponentReport) -> Vec<ComponentFacts> {
+    if !c.visible {
+        return vec![ComponentFacts {
+            name: c.component.clone(),
+            visible: false,
+            reason: Some(c.reason.clone()),
+            ..Default::default()
+        }];
+    }
+    c.instances
+        .iter()
+        .map(|i| {
+            let mut reason = format!("{}: {}", i.pod, i.gate.reason);
+            if i.skew.is_broken() {
+                reason = format!("{}: {}", i.pod, i.skew.reason);
+            }
+            ComponentFacts {
+                name: c.component.clone(),
+                visible: true,
+                version: i.version.clone(),
+                // Only an explicit flag says "off"; a version-inferred default is not evidence.
+                gate_enabled: match i.gate.source {
+                    Source::Flag | Source::Metrics => i.gate.enabled,
+                    _ => None,
+                },
+                skew_ok: i.skew.ok,
+                reason: Some(reason),
+            }
+        })
+        .collect()
+}
+
+pub fn from_report(r: &Report) -> ClusterFacts {
+    let api = &r.apiserver;
+    let mut comps = components(&r.control_plane.scheduler);
+    comps.extend(components(&r.control_plane.controller_manager));
+    if api.skew.is_broken() {
+        comps.push(ComponentFacts {
+            name: "kube-apiserver".into(),
+            visible: true,
+            version: api.version.clone(),
+            gate_enabled: None,
+            skew_ok: Some(false),
+            reason: Some(api.skew.reason.clone()),
+        });
+    }
+    ClusterFacts {
+        apiserver: Some(ApiserverFacts {
+            version: Some(api.git_version.clone()).filter(|v| !v.is_empty()),
+            gate_enabled: api.gate.enabled,
+            gate_stage: api.gate.stage.clone(),
+            gate_source: source_word(&api.gate).to_string(),
+            gate_reason: Some(api.gate.reason.clone()),
+            instances: api.instances,
+            gate_gap: None,
+        }),
+        components: comps,
+        nodes: r
+            .nodes
+            .iter()
+            .map(|n| NodeFacts {
+                name: n.name.clone(),
+                pool: Some(n.pool.clone()).filter(|p| p != NO_POOL),
+                kubelet_version: Some(n.kubelet_version.clone()).filter(|v| !v.is_empty()),
+                verdict: n.verdict.word().to_string(),
+                reason: n.reason.clone(),
+                gate_enabled: n.gate.enabled,
+                gate_source: source_word(&n.gate).to_string(),
+                skew_ok: n.skew.ok,
+                skew_reason: Some(n.skew.reason.clone()),
+                ready: n.ready,
+                gate_gap: None,
+            })
+            .collect(),
+        pools: r
+            .pools
+            .iter()
+            .map(|p| PoolFacts {
+                name: p.name.clone(),
+                nodes: p.nodes,
+                supported: p.verdicts.supported,
+                partial: p.verdicts.partial,
+                unsupported: p.verdicts.unsupported,
+                unknown: p.verdicts.unknown,
+            })
+            .collect(),
+        recommendation: r.summary.recommendation.as_ref().map(|rec| Recommendation {
+            label_commands: rec.label_commands.clone(),
+            node_affinity: rec.node_affinity.clone(),
+        }),
+    }
+}

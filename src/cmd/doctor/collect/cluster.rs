@@ -1,0 +1,82 @@
+//! Control plane and nodes: the check-nodes engine's collection (check-nodes' default limits,
+//! inside the run's budget), stored whole in the doctor snapshot. Coverage for both sections is
+//! check-nodes' own, derived from those facts, so doctor counts nodes exactly as check-nodes does.
+
+use std::time::{Duration, Instant};
+
+use crate::checks::cluster::report;
+use crate::cmd::doctor::coverage::{self, CONTROL_PLANE, NODES};
+use crate::cmd::doctor::facts::DoctorFacts;
+use crate::context::Context;
+use crate::error::Result;
+use crate::facts::cluster::{
+    ApiServerFacts, ControlPlaneFacts, Count, GateReading, SNAPSHOT_KIND, SNAPSHOT_VERSION,
+    Snapshot,
+};
+use crate::facts::coverage::{Cause, Gap};
+use crate::kube::cluster::{self as nodes_collect, Options, deadline_from};
+
+/// check-nodes' defaults (its --concurrency, --node-timeout and --deadline).
+const CONCURRENCY: usize = 16;
+const NODE_TIMEOUT: Duration = Duration::from_secs(5);
+const DEADLINE: Duration = Duration::from_secs(60);
+
+fn options(ctx: &Context) -> Options {
+    Options {
+        selector: None,
+        limits: crate::kube::kubelets::Limits {
+            concurrency: CONCURRENCY,
+            node_timeout: NODE_TIMEOUT,
+            deadline: deadline_from(Instant::now(), DEADLINE),
+            deadline_len: DEADLINE,
+            budget: ctx.budget,
+        },
+        progress: ctx.progress,
+    }
+}
+
+pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) -> Result<()> {
+    let cluster = ctx.cluster();
+    // The one request whose failure means the cluster cannot be used at all (exit 3).
+    let git_version = nodes_collect::apiserver_version(cluster, &ctx.budget).await?;
+    // The engine records every failure (even LIST nodes) in its facts; Err only for a node
+    // selector the apiserver rejects, and doctor passes none.
+    let snapshot = match nodes_collect::collect(cluster, &options(ctx), git_version.clone()).await {
+        Ok(snapshot) => snapshot,
+        Err(e) => unread(git_version, e.to_string()),
+    };
+    let analysed = report::analyse(&snapshot);
+    for s in analysed.coverage.sections {
+        if s.section == CONTROL_PLANE || s.section == NODES {
+            let name = s.section.clone();
+            *coverage::section(&mut facts.coverage, &name) = s;
+        }
+    }
+    facts.cluster = Some(snapshot);
+    Ok(())
+}
+
+/// Facts that say nothing was read, and why: for an engine failure no request could name.
+fn unread(git_version: String, why: String) -> Snapshot {
+    let cause = Cause::Error;
+    Snapshot {
+        kind: SNAPSHOT_KIND.to_string(),
+        version: SNAPSHOT_VERSION,
+        selector: None,
+        apiserver: ApiServerFacts {
+            git_version,
+            metrics: GateReading::skipped(format!("not asked: {why}"), cause),
+            leases: Count::Unknown {
+                reason: why.clone(),
+                cause: Some(cause),
+            },
+        },
+        control_plane: ControlPlaneFacts {
+            static_pods: None,
+            error: Some(why.clone()),
+            cause: Some(cause),
+        },
+        nodes: Vec::new(),
+        nodes_gap: Some(Gap::new("list nodes", cause, why)),
+    }
+}

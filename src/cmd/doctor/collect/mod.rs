@@ -1,0 +1,112 @@
+//! All API access of doctor: every request is a GET or LIST (plus the admission canary's
+//! `dryRun=All` create), and each goes through the run's budget (`crate::kube::access::Budget`): a
+//! per-request timeout inside the whole run's `--timeout`. Lists are paginated and stop when the
+//! budget runs out. A refused, failed or timed-out request degrades the report (a coverage gap
+//! naming its cause and, when RBAC refused it, the permission) instead of failing the run.
+
+pub mod admission;
+pub mod cluster;
+pub mod events;
+pub mod istio;
+pub mod namespaces;
+pub mod workloads;
+
+use k8s_openapi::jiff::Timestamp;
+
+use super::coverage;
+use super::facts::{DoctorFacts, Scope};
+use crate::context::Context;
+use crate::error::Result;
+use crate::facts::coverage::Gap;
+use crate::kube::access::Failure;
+
+pub use crate::kube::access::PAGE;
+
+/// Records a gap in a section of the facts' coverage.
+pub fn gap(facts: &mut DoctorFacts, section: &str, gap: Gap) {
+    coverage::section(&mut facts.coverage, section).gap(gap);
+}
+
+/// Records what a failed request cost the report: `what` was not examined, `permission` is the
+/// RBAC rule that would allow it (named only when the cause is a refusal).
+pub fn fail(
+    facts: &mut DoctorFacts,
+    section: &str,
+    what: impl Into<String>,
+    permission: &str,
+    failure: &Failure,
+) {
+    gap(facts, section, failure.gap(what, permission));
+}
+
+/// Where a paginated list stopped: `list pods in all namespaces` or, after some pages, `list pods
+/// in all namespaces (stopped after 1000)`.
+pub fn how_far(what: &str, read: u64) -> String {
+    if read == 0 {
+        what.to_string()
+    } else {
+        format!("{what} (stopped after {read})")
+    }
+}
+
+/// Progress on stderr, only on a terminal, overwritten in place.
+pub struct Progress {
+    on: bool,
+}
+
+impl Progress {
+    pub fn new(ctx: &Context) -> Self {
+        Self { on: ctx.progress }
+    }
+
+    pub fn say(&self, text: &str) {
+        if self.on {
+            crate::output::note(&format!("\r\x1b[2Kdoctor: {text}"));
+        }
+    }
+
+    pub fn done(&self) {
+        if self.on {
+            crate::output::note("\r\x1b[2K");
+        }
+    }
+}
+
+fn now() -> Option<String> {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    Timestamp::from_second(i64::try_from(secs).ok()?)
+        .ok()
+        .map(|t| t.to_string())
+}
+
+/// Collects every section's facts. Only connection-level failures (before anything could be
+/// read) stop the run; everything else becomes a coverage gap.
+pub async fn collect(ctx: &Context, scope: Scope) -> Result<DoctorFacts> {
+    let progress = Progress::new(ctx);
+    let mut facts = DoctorFacts {
+        collected_at: now(),
+        scope,
+        coverage: coverage::empty(),
+        ..Default::default()
+    };
+    progress.say("control plane and nodes: /version, /metrics, nodes, kubelet gates");
+    cluster::collect(ctx, &mut facts).await?;
+    progress.say("namespaces");
+    namespaces::collect(ctx, &mut facts).await;
+    workloads::collect(ctx, &mut facts, &progress).await;
+    progress.say("events (sidecar signatures)");
+    events::collect(ctx, &mut facts).await;
+    let listed = events::owner_keys(&facts);
+    progress.say("controllers named by events");
+    workloads::fetch_event_owners(ctx, &mut facts).await;
+    events::scope_to_selector(&mut facts, &listed);
+    progress.say("injectors: istiod deployments");
+    istio::collect(ctx, &mut facts).await;
+    progress.say("admission: mutating webhooks and dry-run canaries");
+    admission::collect(ctx, &mut facts, &progress).await;
+    progress.done();
+    Ok(facts)
+}

@@ -1,0 +1,163 @@
+//! What admission would do to a pod, as plain data: the apiserver's version and gate (does it
+//! keep `restartPolicy` on init containers?), the mutating webhooks, and the answer of a dry-run
+//! create. diff-pod and doctor both collect it (`kube::admission`).
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::facts::coverage::Gap;
+use crate::kube::version::KubeVersion;
+use crate::kube::webhooks::Webhook;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Apiserver {
+    /// `/version`'s gitVersion, as reported.
+    pub version: Option<String>,
+    pub gate: Gate,
+    /// Whether the gate had to be read from `/metrics` (1.28-1.32).
+    #[serde(skip)]
+    pub metrics_read: bool,
+    /// Why `/metrics` could not be read, when it had to be.
+    #[serde(skip)]
+    pub gap: Option<Gap>,
+}
+
+/// The apiserver's SidecarContainers gate, decided from its version and `/metrics`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "state")]
+pub enum Gate {
+    /// Older than 1.28: the field does not exist for this apiserver and is dropped.
+    Unsupported,
+    On {
+        stage: String,
+    },
+    Off {
+        stage: String,
+    },
+    /// 1.33+: locked on (GA) or removed (1.37+); it cannot be off.
+    AlwaysOn,
+    Unknown {
+        why: String,
+    },
+}
+
+impl Gate {
+    /// Decides from the version and, for 1.28-1.32, the metric's series.
+    pub fn decide(
+        version: Option<KubeVersion>,
+        series: Result<Option<(String, bool)>, String>,
+    ) -> Gate {
+        let Some(v) = version else {
+            return Gate::Unknown {
+                why: "the apiserver's version could not be read".into(),
+            };
+        };
+        if !v.at_least(1, 28) {
+            return Gate::Unsupported;
+        }
+        if v.at_least(1, 33) {
+            return Gate::AlwaysOn;
+        }
+        match series {
+            Ok(Some((stage, true))) => Gate::On { stage },
+            Ok(Some((stage, false))) => Gate::Off { stage },
+            Ok(None) => Gate::Unknown {
+                why: "its /metrics has no kubernetes_feature_enabled series for SidecarContainers"
+                    .into(),
+            },
+            Err(why) => Gate::Unknown { why },
+        }
+    }
+
+    /// Why the apiserver itself drops `restartPolicy` from init containers, if it does.
+    pub fn strips(&self, version: Option<&str>) -> Option<String> {
+        let v = version.unwrap_or("?");
+        match self {
+            Gate::Unsupported => Some(format!(
+                "the apiserver is {v}, older than 1.28: it does not know restartPolicy on init containers and drops it"
+            )),
+            Gate::Off { .. } => Some(format!(
+                "the apiserver ({v}) runs with the SidecarContainers feature gate off: it drops restartPolicy from init containers"
+            )),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Webhooks {
+    pub items: Vec<Webhook>,
+    /// Why the list could not be read (attribution then stays open).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Gap>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "result")]
+pub enum Outcome {
+    /// The dry run's answer (or the live pod): the pod as stored.
+    Admitted {
+        pod: Value,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        warnings: Vec<String>,
+    },
+    /// The create was refused; `code`, `reason` and `message` from the apiserver's Status.
+    Rejected {
+        code: u16,
+        reason: String,
+        message: String,
+    },
+    /// Nothing to compare with.
+    NotRun { why: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(minor: u32) -> Option<KubeVersion> {
+        Some(KubeVersion::new(1, minor, 0))
+    }
+
+    #[test]
+    fn gate_from_version_and_metric() {
+        assert_eq!(Gate::decide(v(27), Ok(None)), Gate::Unsupported);
+        assert_eq!(
+            Gate::decide(v(30), Ok(Some(("BETA".into(), false)))),
+            Gate::Off {
+                stage: "BETA".into()
+            }
+        );
+        assert_eq!(
+            Gate::decide(v(28), Ok(Some(("ALPHA".into(), true)))),
+            Gate::On {
+                stage: "ALPHA".into()
+            }
+        );
+        assert_eq!(Gate::decide(v(33), Err("forbidden".into())), Gate::AlwaysOn);
+        assert_eq!(Gate::decide(v(37), Ok(None)), Gate::AlwaysOn);
+        assert!(matches!(
+            Gate::decide(v(31), Err("forbidden".into())),
+            Gate::Unknown { .. }
+        ));
+        assert!(matches!(
+            Gate::decide(v(31), Ok(None)),
+            Gate::Unknown { .. }
+        ));
+        assert!(matches!(Gate::decide(None, Ok(None)), Gate::Unknown { .. }));
+    }
+
+    #[test]
+    fn only_old_or_gate_off_apiservers_strip() {
+        assert!(Gate::Unsupported.strips(Some("v1.27.3")).is_some());
+        assert!(
+            Gate::Off {
+                stage: "BETA".into()
+            }
+            .strips(None)
+            .is_some()
+        );
+        assert!(Gate::AlwaysOn.strips(None).is_none());
+        assert!(Gate::Unknown { why: "x".into() }.strips(None).is_none());
+    }
+}
