@@ -1,13 +1,13 @@
 //! `kubectl sidecar version` (and `--version`): the tool's version, the commit it was built from,
 //! and the Kubernetes minors whose SidecarContainers rules it encodes. The ranges are read from
-//! the gate table in `nodes::gate`, so they cannot drift from what the checks decide with.
+//! the version table in `kube::versions`, so they cannot drift from what the checks decide with.
 
 use serde::Serialize;
 
 use crate::cli::OutputFormat;
 use crate::error::Result;
-use crate::kube::gate::Phase;
 use crate::kube::version::KubeVersion;
+use crate::kube::versions::Phase;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Set by build.rs: `KSC_GIT_COMMIT` from the environment, else `git rev-parse`, else "unknown".

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::facts::coverage::Gap;
 use crate::kube::version::KubeVersion;
+use crate::kube::versions;
 use crate::kube::webhooks::Webhook;
 
 #[derive(Debug, Clone, Serialize)]
@@ -52,10 +53,10 @@ impl Gate {
                 why: "the apiserver's version could not be read".into(),
             };
         };
-        if !v.at_least(1, 28) {
+        if !versions::has_sidecars(v) {
             return Gate::Unsupported;
         }
-        if v.at_least(1, 33) {
+        if versions::gate_locked_on(v) {
             return Gate::AlwaysOn;
         }
         match series {

@@ -165,7 +165,7 @@ pub async fn apiserver(
         .and_then(Value::as_str)
         .map(str::to_string);
     let parsed = version.as_deref().and_then(crate::kube::version::parse);
-    let needs_metrics = parsed.is_some_and(|v| v.at_least(1, 28) && !v.at_least(1, 33));
+    let needs_metrics = parsed.is_some_and(crate::kube::versions::gate_may_be_off);
     let (series, gap) = if needs_metrics {
         match gate_series(client, budget).await {
             Ok(s) => (Ok(s), None),

@@ -1,55 +1,14 @@
-//! The SidecarContainers gate per minor (k/k pkg/features/kube_features.go) and how one
-//! component's reading is interpreted with its version. An absent series means "too old",
-//! "removed" or "cannot tell" depending on the version, never anything on its own.
+//! How one component's SidecarContainers reading is interpreted with its version (the phases
+//! per minor are in `kube::versions`). An absent series means "too old", "removed" or "cannot
+//! tell" depending on the version, never anything on its own.
 
 use serde::{Deserialize, Serialize};
 
 use crate::facts::cluster::GateReading;
 use crate::kube::version::KubeVersion;
+use crate::kube::versions::Phase;
 
 pub const GATE: &str = "SidecarContainers";
-
-/// Where the gate stands at a minor, by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// Before 1.28: no gate, no feature.
-    NoFeature,
-    /// 1.28: ALPHA, off by default.
-    Alpha,
-    /// 1.29-1.32: BETA, on by default, can be turned off.
-    Beta,
-    /// 1.33-1.36: GA (stage ""), locked on: setting it false fails start-up.
-    Locked,
-    /// 1.37+: gate removed (k/k#137755), feature always on; naming it fails start-up.
-    Removed,
-}
-
-impl Phase {
-    pub fn of(v: KubeVersion) -> Phase {
-        match v.minor_only() {
-            (m, _) if m < 1 => Phase::NoFeature,
-            (1, n) if n < 28 => Phase::NoFeature,
-            (1, 28) => Phase::Alpha,
-            (1, n) if n <= 32 => Phase::Beta,
-            (1, n) if n <= 36 => Phase::Locked,
-            _ => Phase::Removed,
-        }
-    }
-
-    /// The stage label a component of this phase reports, if it reports the series at all.
-    pub fn stage(self) -> Option<&'static str> {
-        match self {
-            Phase::Alpha => Some("ALPHA"),
-            Phase::Beta => Some("BETA"),
-            Phase::Locked => Some(""),
-            Phase::NoFeature | Phase::Removed => None,
-        }
-    }
-
-    pub fn default_on(self) -> bool {
-        matches!(self, Phase::Beta | Phase::Locked | Phase::Removed)
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -246,25 +205,6 @@ mod tests {
 
     fn v(s: &str) -> Option<KubeVersion> {
         parse(s)
-    }
-
-    #[test]
-    fn phases_per_minor() {
-        let table = [
-            ("1.25", Phase::NoFeature),
-            ("1.27", Phase::NoFeature),
-            ("1.28", Phase::Alpha),
-            ("1.29", Phase::Beta),
-            ("1.32", Phase::Beta),
-            ("1.33", Phase::Locked),
-            ("1.36", Phase::Locked),
-            ("1.37", Phase::Removed),
-            ("1.38", Phase::Removed),
-            ("0.9", Phase::NoFeature),
-        ];
-        for (text, phase) in table {
-            assert_eq!(Phase::of(parse(text).unwrap()), phase, "{text}");
-        }
     }
 
     #[test]

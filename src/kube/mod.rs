@@ -14,4 +14,5 @@ pub mod skew;
 pub mod staticpods;
 pub mod strippers;
 pub mod version;
+pub mod versions;
 pub mod webhooks;

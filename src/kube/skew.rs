@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::kube::version::KubeVersion;
+use crate::kube::versions;
 
 /// One skew verdict: `ok` is None when a version is unknown, so the rule cannot be checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,7 +43,11 @@ impl Skew {
 /// How many minors a kubelet (or kube-proxy) may trail the apiserver: 3, but 2 for a kubelet
 /// older than 1.25 (the window widened in 1.28, and only for kubelets that are 1.25 or newer).
 pub fn kubelet_max_behind(kubelet: KubeVersion) -> i64 {
-    if kubelet.at_least(1, 25) { 3 } else { 2 }
+    if versions::kubelet_wide_skew(kubelet) {
+        3
+    } else {
+        2
+    }
 }
 
 /// kubelet against the (oldest) kube-apiserver: never newer, at most 3 (or 2) minors older.

@@ -12,8 +12,9 @@ use crate::facts::cluster::{Count, GateReading, Snapshot};
 use crate::facts::coverage::{Cause, Gap, SectionCoverage};
 use crate::kube::access::one_line;
 use crate::kube::cluster::{LIST_LEASES, LIST_PODS};
-use crate::kube::gate::{Gate, Phase, Source};
+use crate::kube::gate::{Gate, Source};
 use crate::kube::version::{self, KubeVersion};
+use crate::kube::versions::{self, Phase};
 
 pub const CONTROL_PLANE: &str = "controlPlane";
 pub const NODES: &str = "nodes";
@@ -77,7 +78,7 @@ pub fn control_plane(
             total += 2;
             // The skew policy keeps both within one minor below the apiserver: from 1.34 on
             // they are 1.33+, where the gate is locked on, whatever their flags say.
-            if oldest_api.is_some_and(|v| v.at_least(1, 34)) {
+            if oldest_api.is_some_and(versions::control_plane_locked_by_skew) {
                 examined += 2;
             } else {
                 let error = snapshot.control_plane.error.clone().unwrap_or_default();

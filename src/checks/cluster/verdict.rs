@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::kube::gate::{Gate, Phase, Source, stage_word};
+use crate::kube::gate::{Gate, Source, stage_word};
 use crate::kube::version::KubeVersion;
+use crate::kube::versions::Phase;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

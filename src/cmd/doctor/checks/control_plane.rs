@@ -4,6 +4,7 @@
 use super::Input;
 use crate::cmd::doctor::coverage::remedy;
 use crate::cmd::doctor::findings::{Finding, ObjectRef};
+use crate::kube::versions;
 
 pub fn check(input: &Input<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -24,7 +25,7 @@ pub fn check(input: &Input<'_>) -> Vec<Finding> {
                 .unwrap_or_default()
         );
         match input.apiserver {
-            Some(v) if !v.at_least(1, 28) => out.push(
+            Some(v) if !versions::has_sidecars(v) => out.push(
                 Finding::new(
                     "apiserver-too-old",
                     object.clone(),
@@ -44,7 +45,7 @@ pub fn check(input: &Input<'_>) -> Vec<Finding> {
                         )
                         .evidence(evidence.clone()),
                     );
-                } else if v.minor_only() == (1, 28) && api.gate_enabled == Some(true) {
+                } else if versions::sidecars_alpha(v) && api.gate_enabled == Some(true) {
                     out.push(
                         Finding::new(
                             "apiserver-alpha",
@@ -56,7 +57,7 @@ pub fn check(input: &Input<'_>) -> Vec<Finding> {
                 }
                 // From 1.33 the gate is locked on (and gone in 1.37): nothing left to verify.
                 if api.gate_source != "metrics"
-                    && !v.at_least(1, 33)
+                    && !versions::gate_locked_on(v)
                     && api.gate_enabled != Some(false)
                 {
                     let mut f = Finding::new(

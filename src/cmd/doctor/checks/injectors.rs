@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::{Input, list_some};
 use crate::cmd::doctor::facts::{NodeFacts, PodFacts};
 use crate::cmd::doctor::findings::{Finding, ObjectRef};
-use crate::kube::version;
+use crate::kube::{version, versions};
 
 pub const ISTIO_NATIVE: &str = "sidecar.istio.io/nativeSidecar";
 pub const ISTIO_PROXY: &str = "istio-proxy";
@@ -155,7 +155,7 @@ pub fn check(input: &Input<'_>) -> Vec<Finding> {
             n.kubelet_version
                 .as_deref()
                 .and_then(version::parse)
-                .is_some_and(|v| !v.at_least(1, 33))
+                .is_some_and(|v| !versions::istio_native_kubelet(v))
         })
         .collect();
     let names = |ns: &[&NodeFacts]| {

@@ -20,6 +20,7 @@ use super::facts::{
 };
 use super::findings::{Finding, ObjectRef};
 use crate::kube::version::{self, KubeVersion};
+use crate::kube::versions;
 
 /// Everything a check may read: the facts and indexes over them.
 pub struct Input<'a> {
@@ -78,7 +79,8 @@ impl<'a> Input<'a> {
         let Some(api) = self.cluster.apiserver.as_ref() else {
             return false;
         };
-        api.gate_enabled == Some(false) || self.apiserver.is_some_and(|v| !v.at_least(1, 28))
+        api.gate_enabled == Some(false)
+            || self.apiserver.is_some_and(|v| !versions::has_sidecars(v))
     }
 }
 

@@ -11,6 +11,7 @@ use crate::cmd::doctor::facts::{NodeFacts, Recommendation};
 use crate::cmd::doctor::findings::{Finding, ObjectRef};
 use crate::facts::coverage::Gap;
 use crate::kube::version::{self, KubeVersion};
+use crate::kube::versions;
 
 /// A published kubelet bug in sidecar handling, and the first fixed patch of each affected
 /// minor (None: never fixed on that line). From the Kubernetes CHANGELOGs.
@@ -135,7 +136,7 @@ pub fn check(input: &Input<'_>) -> Vec<Finding> {
         // A supported verdict inferred from the version leaves 1.28-1.32 gates unverified.
         if n.verdict != "unknown"
             && n.gate_source != "metrics"
-            && kubelet.is_some_and(|v| v.at_least(1, 28) && !v.at_least(1, 33))
+            && kubelet.is_some_and(versions::gate_may_be_off)
         {
             hits.push(NodeHit {
                 id: "node-gate-unknown",
