@@ -256,7 +256,7 @@ fn publicly_reported_stripper_is_flagged() {
     // It matches but strips nothing here: a warning, not a damaged sidecar.
     assert_eq!(r.code, Some(0), "{}\n{}", r.stdout, r.stderr);
     let report = r.json();
-    let f = findings(&report, "known-stripper");
+    let f = findings(&report, "webhook-known-stripper");
     assert_eq!(f.len(), 1, "{:?}", ids(&report));
     assert_eq!(f[0]["severity"], "warning");
     assert!(

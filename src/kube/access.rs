@@ -137,6 +137,16 @@ where
         }
         Some(page)
     }
+
+    /// Every item of every page, or the failure of the first page that failed: for lists that
+    /// are judged whole, where a part would be read as all there is.
+    pub async fn all(mut self) -> Result<Vec<K>, Failure> {
+        let mut items = Vec::new();
+        while let Some(page) = self.next().await {
+            items.extend(page?.items);
+        }
+        Ok(items)
+    }
 }
 
 /// A request's failure, sorted by what the user can do about it.

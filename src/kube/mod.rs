@@ -6,6 +6,7 @@
 pub mod access;
 pub mod admission;
 pub mod cluster;
+pub mod controllers;
 pub mod gate;
 pub mod kubelets;
 pub mod metrics;

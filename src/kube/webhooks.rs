@@ -200,17 +200,35 @@ fn parse_webhook(configuration: &str, hook: &Value) -> Webhook {
     }
 }
 
+/// The range the apiserver allows for a webhook's timeoutSeconds (k/k
+/// pkg/apis/admissionregistration/validation: "must be between 1 and 30 seconds").
+const TIMEOUT_SECONDS: std::ops::RangeInclusive<u64> = 1..=30;
+
 impl Webhook {
+    /// How long the apiserver waits for this webhook: its timeoutSeconds, within what the API
+    /// allows (a stored value outside it can only come from a hand-made object).
+    pub fn timeout(&self) -> std::time::Duration {
+        let secs = self
+            .timeout_seconds
+            .clamp(*TIMEOUT_SECONDS.start(), *TIMEOUT_SECONDS.end());
+        std::time::Duration::from_secs(secs)
+    }
+
     /// Whether a dry run may call this webhook: any other sideEffects value makes the apiserver
     /// refuse the whole dry-run request.
     pub fn dry_run_safe(&self) -> bool {
         matches!(self.side_effects.as_str(), "None" | "NoneOnDryRun")
     }
 
+    /// Whether a rule covers the request, selectors and matchConditions aside.
+    pub fn rules_cover(&self, t: &Target) -> bool {
+        self.rules.iter().any(|r| r.matches(t))
+    }
+
     /// Decides like k/k staging/src/k8s.io/apiserver/pkg/admission/plugin/webhook (rules, then
     /// namespace, then object selector, then matchConditions).
     pub fn evaluate(&self, t: &Target) -> Verdict {
-        if !self.rules.iter().any(|r| r.matches(t)) {
+        if !self.rules_cover(t) {
             return Verdict::NoMatch(format!("no rule covers {}", t.describe()));
         }
         if t.namespaced {
@@ -378,7 +396,9 @@ mod tests {
             json!([{"operations": ["*"], "apiGroups": ["*"], "apiVersions": ["*"], "resources": ["pods"], "scope": "Cluster"}]),
             json!([]),
         ] {
-            let v = hook(json!({"rules": rules})).evaluate(&t);
+            let h = hook(json!({"rules": rules}));
+            assert!(!h.rules_cover(&t), "{rules}");
+            let v = h.evaluate(&t);
             assert!(matches!(v, Verdict::NoMatch(_)), "{rules}: {v:?}");
         }
         for rules in [
@@ -386,8 +406,10 @@ mod tests {
             json!([{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods/*"], "scope": "Namespaced"}]),
             json!([{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["*"]}]),
         ] {
-            let v = hook(json!({"rules": rules})).evaluate(&t);
-            assert_eq!(v, Verdict::Matches, "{rules}");
+            let h = hook(json!({"rules": rules}));
+            // Doctor lists the webhooks on pod creation by this, before any selector is known.
+            assert!(h.rules_cover(&pod_create(None, &obj)), "{rules}");
+            assert_eq!(h.evaluate(&t), Verdict::Matches, "{rules}");
         }
     }
 

@@ -442,7 +442,7 @@ impl<'a> PodAnalysis<'a> {
             .collect();
         for (webhook, configuration, known) in hits {
             self.finding(
-                "known-stripper",
+                "webhook-known-stripper",
                 Severity::Warning,
                 None,
                 format!(
@@ -1473,7 +1473,7 @@ mod tests {
         let mut f = facts(Gate::AlwaysOn, admitted(submitted()), &[], vec![]);
         f.pods[0].lineage[0].pod["metadata"]["labels"]["app"] = json!("db");
         let a = analyze(&f, false);
-        assert_eq!(ids(&a), vec!["known-stripper"]);
+        assert_eq!(ids(&a), vec!["webhook-known-stripper"]);
         assert!(a.report.findings[0].message.contains("gtoken"));
     }
 

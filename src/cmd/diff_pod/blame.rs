@@ -17,9 +17,6 @@ use crate::facts::coverage::Cause;
 use crate::kube::access::{Budget, Failure};
 use crate::kube::webhooks::{ClientConfig, Webhook};
 
-/// Longest we wait for one webhook, whatever its timeoutSeconds says.
-const MAX_WAIT: Duration = Duration::from_secs(30);
-
 /// The AdmissionReview the apiserver would send for a dry-run CREATE of `pod`.
 pub fn review(uid: &str, pod: &Value, namespace: &str, version: &str) -> Value {
     let gvk = json!({"group": "", "version": "v1", "kind": "Pod"});
@@ -212,7 +209,8 @@ async fn call(
             };
         }
     };
-    let wait = Duration::from_secs(hook.timeout_seconds.max(1)).min(MAX_WAIT);
+    // The apiserver's own wait for this webhook; the budget's request limit applies as well.
+    let wait = hook.timeout();
     let answer = match &hook.client {
         ClientConfig::Service {
             namespace: ns,

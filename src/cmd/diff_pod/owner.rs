@@ -15,35 +15,10 @@ use crate::error::{Error, Result};
 use crate::facts::coverage::Gap;
 use crate::kube::access::{Budget, Failure};
 use crate::kube::admission::{encode, get_json};
+use crate::kube::controllers::{CONTROLLER_ANNOTATIONS, CONTROLLER_LABELS, DAEMONSET_TOLERATIONS};
 
 /// How far up the ownerReferences we go (CronJob -> Job -> Pod is the longest built-in chain).
 const MAX_DEPTH: usize = 4;
-
-/// Labels and annotations that controllers, not admission, put on the pods they create.
-const CONTROLLER_LABELS: &[&str] = &[
-    "pod-template-hash",
-    "controller-revision-hash",
-    "pod-template-generation",
-    "statefulset.kubernetes.io/pod-name",
-    "apps.kubernetes.io/pod-index",
-    "batch.kubernetes.io/controller-uid",
-    "controller-uid",
-    "batch.kubernetes.io/job-name",
-    "job-name",
-    "batch.kubernetes.io/job-completion-index",
-];
-const CONTROLLER_ANNOTATIONS: &[&str] = &["batch.kubernetes.io/job-completion-index"];
-
-/// Tolerations the DaemonSet controller adds (k/k pkg/controller/daemon/util).
-const DAEMONSET_TOLERATIONS: &[&str] = &[
-    "node.kubernetes.io/not-ready",
-    "node.kubernetes.io/unreachable",
-    "node.kubernetes.io/disk-pressure",
-    "node.kubernetes.io/memory-pressure",
-    "node.kubernetes.io/pid-pressure",
-    "node.kubernetes.io/unschedulable",
-    "node.kubernetes.io/network-unavailable",
-];
 
 pub struct Live {
     pub object: ObjectRef,

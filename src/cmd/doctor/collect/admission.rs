@@ -23,6 +23,7 @@ use crate::facts::admission::Outcome;
 use crate::facts::coverage::{Cause, Gap, SectionCoverage};
 use crate::kube::access::{Budget, Pages};
 use crate::kube::admission as diffpod;
+use crate::kube::controllers::CONTROLLER_LABELS;
 use crate::kube::selector::{Labels, Selector};
 use crate::kube::strippers::known_stripper;
 use crate::kube::webhooks::{ClientConfig, Webhook, parse_configurations, pod_create};
@@ -34,26 +35,15 @@ const CANARY_SIDECAR: &str = "kubectl-sidecar-canary";
 /// A tiny image that every cluster can resolve; nothing runs it (the create is a dry run).
 const CANARY_IMAGE: &str = "registry.k8s.io/pause:3.10";
 
-/// Controller bookkeeping labels: copying them could make a controller adopt the canary (it is
-/// never stored, but webhooks should see what a real workload pod carries, not this).
-const CONTROLLER_LABELS: &[&str] = &[
-    "pod-template-hash",
-    "controller-revision-hash",
-    "statefulset.kubernetes.io/pod-name",
-    "apps.kubernetes.io/pod-index",
-    "batch.kubernetes.io/controller-uid",
-    "controller-uid",
-    "batch.kubernetes.io/job-name",
-    "job-name",
-];
-
 pub async fn collect(ctx: &Context, facts: &mut DoctorFacts, progress: &Progress) {
     let client = ctx.cluster().client.clone();
     progress.say("admission: listing mutating webhook configurations");
     let hooks = list_webhooks(ctx, facts).await;
+    let no_labels = Labels::new();
+    let creating_pods = pod_create(None, &no_labels);
     facts.admission.webhooks = hooks
         .iter()
-        .filter(|h| covers_pod_create(h))
+        .filter(|h| h.rules_cover(&creating_pods))
         .map(webhook_facts)
         .collect();
     let targets = canary_targets(facts);
@@ -176,20 +166,6 @@ pub fn canary_coverage(canaries: &[CanaryFacts], wanted: usize, section: &mut Se
         );
         section.gap(gap);
     }
-}
-
-/// Whether a webhook's rules cover CREATE of core v1 pods (its selectors aside).
-fn covers_pod_create(hook: &Webhook) -> bool {
-    let any = |list: &[String], want: &str| list.iter().any(|v| v == "*" || v == want);
-    hook.rules.iter().any(|r| {
-        r.scope != "Cluster"
-            && any(&r.operations, "CREATE")
-            && any(&r.api_groups, "")
-            && any(&r.api_versions, "v1")
-            && r.resources
-                .iter()
-                .any(|res| matches!(res.as_str(), "pods" | "*" | "*/*" | "pods/*"))
-    })
 }
 
 fn selector_text(v: &Value) -> Option<String> {
@@ -319,6 +295,8 @@ pub fn canary_targets(facts: &DoctorFacts) -> BTreeMap<String, (Labels, String)>
             );
         }
     }
+    // Controller bookkeeping labels could make a controller adopt the canary (it is never
+    // stored, but webhooks should see what a real workload pod carries, not this).
     for (labels, _) in out.values_mut() {
         labels.retain(|k, _| !CONTROLLER_LABELS.contains(&k.as_str()));
     }

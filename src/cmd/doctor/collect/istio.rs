@@ -10,7 +10,7 @@ use super::fail;
 use crate::cmd::doctor::coverage::{self, INJECTORS};
 use crate::cmd::doctor::facts::{DoctorFacts, IstiodFacts};
 use crate::context::Context;
-use crate::kube::access::Failure;
+use crate::kube::access::{Failure, Pages};
 
 const ISTIOD_SELECTOR: &str = "app=istiod";
 const ISTIO_NAMESPACE: &str = "istio-system";
@@ -57,14 +57,14 @@ fn switch(value: Option<&str>) -> String {
 
 pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) {
     let client = ctx.cluster().client.clone();
-    let lp = ListParams::default().labels(ISTIOD_SELECTOR).limit(100);
+    let lp = ListParams::default().labels(ISTIOD_SELECTOR);
     let all: Api<Deployment> = Api::all(client.clone());
-    let found = match ctx.budget.run(all.list(&lp)).await {
-        Ok(list) => Some(list.items),
+    let found = match Pages::new(&all, lp.clone(), ctx.budget).all().await {
+        Ok(items) => Some(items),
         Err(Failure::Forbidden(_)) => {
             let ns: Api<Deployment> = Api::namespaced(client, ISTIO_NAMESPACE);
-            match ctx.budget.run(ns.list(&lp)).await {
-                Ok(list) => Some(list.items),
+            match Pages::new(&ns, lp, ctx.budget).all().await {
+                Ok(items) => Some(items),
                 Err(failure) => {
                     fail(
                         facts,
