@@ -3,24 +3,8 @@
 //! line on stderr naming standard output, exit 2. `print!` would panic (exit 101) in both.
 
 use std::fs::OpenOptions;
-use std::path::PathBuf;
-use std::process::{Command, ExitStatus, Stdio};
 
-fn bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubectl-sidecar"));
-    // Never reach a real cluster from the developer's environment.
-    cmd.env("KUBECONFIG", "/nonexistent/kubeconfig")
-        .env_remove("NO_COLOR")
-        .env("TERM", "xterm")
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn fixture(rel: &str) -> String {
-    let mut p = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    p.push(rel);
-    p.to_string_lossy().into_owned()
-}
+use crate::case::{Case, Run, fixture};
 
 /// A run on a healthy stdout: its exit code and stderr.
 struct Healthy {
@@ -30,8 +14,8 @@ struct Healthy {
 
 /// (args, the same run on a healthy stdout) for every kind of output the tool has.
 fn cases() -> Vec<(Vec<String>, Healthy)> {
-    let doctor = fixture("tests/fixtures/snapshots/doctor-mixed.json");
-    let fleet = fixture("tests/fixtures/snapshots/mixed-fleet.json");
+    let doctor = fixture("snapshots/doctor-mixed.json");
+    let fleet = fixture("snapshots/mixed-fleet.json");
     let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let mut out = Vec::new();
     for format in ["table", "wide", "json", "yaml"] {
@@ -52,22 +36,23 @@ fn cases() -> Vec<(Vec<String>, Healthy)> {
     out.push(args(&["__complete", "doctor", "--"]));
     out.into_iter()
         .map(|a| {
-            let o = bin().args(&a).output().expect("run kubectl-sidecar");
-            let code = o.status.code().expect("exited normally");
+            let o = Case::new(&a).run();
+            let code = o.code().expect("exited normally");
             assert!(
-                !o.stdout.is_empty(),
+                !o.stdout_bytes().is_empty(),
                 "{a:?} printed nothing on a healthy stdout: {}",
-                String::from_utf8_lossy(&o.stderr)
+                o.stderr()
             );
-            let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+            let stderr = o.stderr().to_string();
             (a, Healthy { code, stderr })
         })
         .collect()
 }
 
-fn assert_quiet(what: &str, args: &[String], want: &Healthy, status: ExitStatus, stderr: &str) {
+fn assert_quiet(what: &str, args: &[String], want: &Healthy, run: &Run) {
+    let stderr = run.stderr();
     assert_eq!(
-        status.code(),
+        run.code(),
         Some(want.code),
         "{what}: {args:?} should end with the run's own exit code; stderr:\n{stderr}"
     );
@@ -98,19 +83,8 @@ fn a_reader_that_is_already_gone_ends_the_run_quietly_with_its_exit_code() {
     for (args, want) in cases() {
         let (reader, writer) = std::io::pipe().expect("pipe");
         drop(reader);
-        let o = bin()
-            .args(&args)
-            .stdout(writer)
-            .stderr(Stdio::piped())
-            .output()
-            .expect("run kubectl-sidecar");
-        assert_quiet(
-            "closed pipe",
-            &args,
-            &want,
-            o.status,
-            &String::from_utf8_lossy(&o.stderr),
-        );
+        let o = Case::new(&args).stdout_to(writer).run();
+        assert_quiet("closed pipe", &args, &want, &o);
     }
 }
 
@@ -121,29 +95,20 @@ fn a_full_disk_is_one_line_naming_standard_output_and_exit_2() {
             .write(true)
             .open("/dev/full")
             .expect("open /dev/full");
-        let o = bin()
-            .args(&args)
-            .stdout(full)
-            .stderr(Stdio::piped())
-            .output()
-            .expect("run kubectl-sidecar");
-        let stderr = String::from_utf8_lossy(&o.stderr);
+        let o = Case::new(&args).stdout_to(full).run();
+        let stderr = o.stderr();
         if args[0] == "__complete" {
             // Shell completion runs inside the user's shell: it must never print an error there.
-            assert_eq!(o.status.code(), Some(0), "{args:?}: {stderr}");
+            assert_eq!(o.code(), Some(0), "{args:?}: {stderr}");
             assert!(stderr.is_empty(), "{args:?}: {stderr}");
             continue;
         }
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");
-        let lines: Vec<&str> = stderr.lines().collect();
-        assert_eq!(lines.len(), 1, "{args:?}: not one line:\n{stderr}");
-        assert!(
-            lines[0].contains("standard output"),
-            "{args:?}: does not name standard output: {stderr}"
-        );
-        assert!(
-            lines[0].contains("No space left on device"),
-            "{args:?}: does not say why: {stderr}"
+        o.one_line_error(2, &["standard output", "No space left on device"]);
+        // Not even an empty line after it.
+        assert_eq!(
+            stderr.lines().count(),
+            1,
+            "{args:?}: not one line:\n{stderr}"
         );
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }

@@ -1,63 +1,33 @@
-//! Black-box tests of `doctor` that need no cluster: the bundled snapshot of a mixed cluster,
-//! snapshots with coverage gaps, the `-o json|yaml` contract, the verdict and exit codes with
-//! `--fail-on` (1 findings, 4 incomplete, 0 ready), color rules and bad flags.
-
-use std::path::PathBuf;
-use std::process::{Command, Output};
+//! `doctor` with no cluster: the bundled snapshot of a mixed cluster, snapshots with coverage
+//! gaps, the `-o json|yaml` contract, the verdict and exit codes with `--fail-on` (1 findings,
+//! 4 incomplete, 0 ready), color rules and bad flags.
 
 use serde_json::Value;
 
-fn bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubectl-sidecar"));
-    // Never reach a real cluster from the developer's environment.
-    cmd.env("KUBECONFIG", "/nonexistent/kubeconfig")
-        .env_remove("NO_COLOR")
-        .env("TERM", "xterm");
-    cmd
-}
-
-fn path(parts: &[&str]) -> String {
-    let mut p = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    for part in parts {
-        p.push(part);
-    }
-    p.to_string_lossy().into_owned()
-}
+use crate::case::{Case, Run, fixture};
 
 fn mixed() -> String {
-    path(&["tests/fixtures/snapshots/doctor-mixed.json"])
+    fixture("snapshots/doctor-mixed.json")
 }
 
 fn snapshot(name: &str) -> String {
-    path(&["tests/fixtures/doctor/snapshots", name])
+    fixture(&format!("doctor/snapshots/{name}"))
 }
 
 fn warnings_only() -> String {
     snapshot("warnings-only.json")
 }
 
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run kubectl-sidecar")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", stdout(o), stderr(o)))
+/// doctor on a snapshot file, with more flags.
+fn on(file: &str, flags: &[&str]) -> Run {
+    Case::new(["doctor", "--snapshot", file]).args(flags).run()
 }
 
 #[test]
 fn bundled_snapshot_shows_every_section_in_order_and_exits_one() {
-    let o = run(&["doctor", "--snapshot", &mixed()]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let out = stdout(&o);
+    let o = on(&mixed(), &[]);
+    o.exit(1);
+    let out = o.stdout();
     let mut at = 0;
     for section in [
         "CONTROL PLANE",
@@ -80,25 +50,19 @@ fn bundled_snapshot_shows_every_section_in_order_and_exits_one() {
         "legacy-sidecar-blocks-job",
         "canary in shop: restartPolicy STRIPPED",
     ] {
-        assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
+        o.stdout_has(needle);
     }
-    assert!(!out.contains('\x1b'), "color in a pipe");
-    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    o.stdout_lacks("\x1b").stderr_empty();
     // The table names findings; `-o wide` adds their evidence and fix.
-    assert!(!out.contains("evidence:"));
-    let wide = stdout(&run(&["doctor", "--snapshot", &mixed(), "-o", "wide"]));
-    assert!(
-        wide.contains("evidence: event FailedCreate on replicaset/web-7c9f6d5b8"),
-        "{wide}"
-    );
-    assert!(wide.contains("fix: "));
+    o.stdout_lacks("evidence:");
+    on(&mixed(), &["-o", "wide"])
+        .stdout_has("evidence: event FailedCreate on replicaset/web-7c9f6d5b8")
+        .stdout_has("fix: ");
 }
 
 #[test]
 fn json_contract() {
-    let o = run(&["doctor", "--snapshot", &mixed(), "-o", "json"]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let r = json(&o);
+    let r = on(&mixed(), &["-o", "json"]).exit(1).json();
     assert_eq!(r["verdict"], "not ready");
     let summary = &r["summary"];
     let findings = r["findings"].as_array().expect("findings");
@@ -151,89 +115,51 @@ fn json_contract() {
 
 #[test]
 fn yaml_has_the_same_contract() {
-    let o = run(&["doctor", "--snapshot", &mixed(), "-o", "yaml"]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let out = stdout(&o);
-    assert!(out.starts_with("verdict: not ready"), "{out}");
-    assert!(out.contains("\nfindings:\n"), "{out}");
+    let o = on(&mixed(), &["-o", "yaml"]);
+    o.exit(1).stdout_has("\nfindings:\n");
+    assert!(
+        o.stdout().starts_with("verdict: not ready"),
+        "{}",
+        o.stdout()
+    );
 }
 
 #[test]
 fn fail_on_sets_the_exit_code() {
     // The mixed cluster has errors: 1 at every threshold.
     for level in ["error", "warning", "info"] {
-        let o = run(&[
-            "doctor",
-            "--snapshot",
-            &mixed(),
-            "--fail-on",
-            level,
-            "-o",
-            "json",
-        ]);
-        assert_eq!(
-            o.status.code(),
-            Some(1),
-            "--fail-on {level}: {}",
-            stderr(&o)
-        );
+        on(&mixed(), &["--fail-on", level, "-o", "json"]).exit(1);
     }
     // A warning, everything examined: 0 by default, 1 from --fail-on warning down.
-    let o = run(&["doctor", "--snapshot", &warnings_only(), "-o", "json"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let r = json(&o);
+    let r = on(&warnings_only(), &["-o", "json"]).exit(0).json();
     assert_eq!(r["verdict"], "ready with warnings");
     assert_eq!(r["reason"], Value::Null);
     assert_eq!(r["summary"]["warning"], 1);
     assert_eq!(r["summary"]["info"], 0);
     assert_eq!(r["findings"][0]["id"], "sidecar-missing-startup-probe");
     for (level, code) in [("error", 0), ("warning", 1), ("info", 1)] {
-        let o = run(&["doctor", "--snapshot", &warnings_only(), "--fail-on", level]);
-        assert_eq!(
-            o.status.code(),
-            Some(code),
-            "--fail-on {level}: {}",
-            stderr(&o)
-        );
+        on(&warnings_only(), &["--fail-on", level]).exit(code);
     }
 }
 
 #[test]
 fn an_empty_snapshot_that_examined_everything_is_ready() {
     let f = snapshot("empty-complete.json");
-    let o = run(&[
-        "doctor",
-        "--snapshot",
-        &f,
-        "--fail-on",
-        "info",
-        "-o",
-        "json",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(json(&o)["verdict"], "ready");
-    let table = stdout(&run(&["doctor", "--snapshot", &f]));
-    assert!(table.contains("Nothing stands in the way"), "{table}");
-    assert!(
-        table.contains("COVERAGE\n  controlPlane: 1 of 1 components examined, complete\n"),
-        "{table}"
-    );
+    let r = on(&f, &["--fail-on", "info", "-o", "json"]).exit(0).json();
+    assert_eq!(r["verdict"], "ready");
+    on(&f, &[])
+        .stdout_has("Nothing stands in the way")
+        .stdout_has("COVERAGE\n  controlPlane: 1 of 1 components examined, complete\n");
 }
 
 #[test]
 fn gaps_alone_make_the_run_incomplete_and_exit_four_whatever_fail_on() {
     let f = snapshot("gaps-only.json");
     for level in ["error", "warning", "info"] {
-        let o = run(&["doctor", "--snapshot", &f, "--fail-on", level]);
-        assert_eq!(
-            o.status.code(),
-            Some(4),
-            "--fail-on {level}: {}",
-            stderr(&o)
-        );
+        on(&f, &["--fail-on", level]).exit(4);
     }
-    let o = run(&["doctor", "--snapshot", &f]);
-    let out = stdout(&o);
+    let o = on(&f, &[]);
+    let out = o.stdout();
     // One line per section under COVERAGE, before the verdict that names what is missing.
     let coverage = out.find("\nCOVERAGE\n").expect("COVERAGE heading");
     let verdict = out.find("\nVERDICT\n").expect("VERDICT heading");
@@ -245,9 +171,9 @@ fn gaps_alone_make_the_run_incomplete_and_exit_four_whatever_fail_on() {
         "  events: 0 of 3 event reasons examined: list events in all namespaces (reason InitContainerRestartPolicyForbidden): server error (informative)\n",
         "  incomplete: not fully examined: nodes, workloads; 0 error(s), 0 warning(s), 0 info\n",
     ] {
-        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+        o.stdout_has(line);
     }
-    assert!(!out.contains("Nothing stands in the way"), "{out}");
+    o.stdout_lacks("Nothing stands in the way");
     // The next steps follow the cause: a permission for the refusal, the kubelets for the
     // refused connection (never a permission), the apiserver's load for the timeout.
     let steps = &out[verdict..];
@@ -266,7 +192,7 @@ fn gaps_alone_make_the_run_incomplete_and_exit_four_whatever_fail_on() {
     );
     // The same in JSON: `coverage` at the top level, causes as words, the permission only for
     // a refusal.
-    let r = json(&run(&["doctor", "--snapshot", &f, "-o", "json"]));
+    let r = on(&f, &["-o", "json"]).json();
     assert_eq!(r["verdict"], "incomplete");
     assert_eq!(r["reason"], "not fully examined: nodes, workloads");
     let sections = r["coverage"]["sections"]
@@ -309,43 +235,34 @@ fn gaps_alone_make_the_run_incomplete_and_exit_four_whatever_fail_on() {
         .filter_map(|s| s["id"].as_str())
         .collect();
     assert_eq!(steps, ["coverage", "coverage", "coverage"]);
-    let yaml = stdout(&run(&["doctor", "--snapshot", &f, "-o", "yaml"]));
-    assert!(yaml.starts_with("verdict: incomplete\n"), "{yaml}");
-    assert!(yaml.contains("\ncoverage:\n  sections:\n"), "{yaml}");
+    let yaml = on(&f, &["-o", "yaml"]);
+    yaml.stdout_has("\ncoverage:\n  sections:\n");
+    assert!(
+        yaml.stdout().starts_with("verdict: incomplete\n"),
+        "{}",
+        yaml.stdout()
+    );
 }
 
 #[test]
 fn a_warning_over_a_gap_is_incomplete_and_fail_on_warning_makes_it_one() {
     let f = snapshot("gaps-and-warnings.json");
     for (level, code) in [("error", 4), ("warning", 1), ("info", 1)] {
-        let o = run(&["doctor", "--snapshot", &f, "--fail-on", level, "-o", "json"]);
-        assert_eq!(
-            o.status.code(),
-            Some(code),
-            "--fail-on {level}: {}",
-            stderr(&o)
-        );
-        let r = json(&o);
+        let r = on(&f, &["--fail-on", level, "-o", "json"])
+            .exit(code)
+            .json();
         assert_eq!(r["verdict"], "incomplete", "never 'ready' over a gap");
         assert_eq!(r["reason"], "not fully examined: nodes");
     }
-    let out = stdout(&run(&["doctor", "--snapshot", &f]));
-    assert!(
-        out.contains("  nodes: 0 of ? nodes examined: list nodes: forbidden (needs list nodes)\n"),
-        "{out}"
-    );
-    assert!(
-        out.contains("1. Grant `list nodes` to the user running doctor"),
-        "{out}"
-    );
-    assert!(out.contains("2. Add a startupProbe"), "{out}");
+    on(&f, &[])
+        .stdout_has("  nodes: 0 of ? nodes examined: list nodes: forbidden (needs list nodes)\n")
+        .stdout_has("1. Grant `list nodes` to the user running doctor")
+        .stdout_has("2. Add a startupProbe");
 }
 
 #[test]
 fn an_error_stays_not_ready_over_a_gap_and_the_gap_is_still_listed() {
-    let o = run(&["doctor", "--snapshot", &mixed(), "-o", "json"]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let r = json(&o);
+    let r = on(&mixed(), &["-o", "json"]).exit(1).json();
     assert_eq!(r["verdict"], "not ready");
     assert_eq!(r["reason"], "not fully examined: admission");
     let admission = &r["coverage"]["sections"][2];
@@ -353,54 +270,32 @@ fn an_error_stays_not_ready_over_a_gap_and_the_gap_is_still_listed() {
     assert_eq!(admission["examined"], 3);
     assert_eq!(admission["total"], 4);
     assert_eq!(admission["gaps"][0]["cause"], "notAsked");
-    let out = stdout(&run(&["doctor", "--snapshot", &mixed()]));
-    assert!(
-        out.contains("  admission: 3 of 4 canary namespaces examined: dry-run canary in namespace(s) audited: not asked\n"),
-        "{out}"
-    );
-    assert!(
-        out.contains("  not ready: not fully examined: admission; "),
-        "{out}"
-    );
+    on(&mixed(), &[])
+        .stdout_has("  admission: 3 of 4 canary namespaces examined: dry-run canary in namespace(s) audited: not asked\n")
+        .stdout_has("  not ready: not fully examined: admission; ");
 }
 
 #[test]
 fn a_snapshot_from_before_coverage_is_refused_in_one_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("v1.json");
+    let file_arg = file.to_str().expect("a UTF-8 temp path");
     std::fs::write(
         &file,
         r#"{"kind":"DoctorSnapshot","version":1,"skipped":[]}"#,
     )
     .expect("write");
-    let o = run(&["doctor", "--snapshot", &file.to_string_lossy()]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    let err = stderr(&o);
-    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
-    assert!(
-        err.contains("snapshot version 1") && err.contains("version 2"),
-        "{err}"
-    );
-    assert!(stdout(&o).is_empty());
+    on(file_arg, &[]).one_line_error(2, &["snapshot version 1", "version 2"]);
     // A version 2 snapshot that does not say what it examined cannot back a verdict either.
     std::fs::write(&file, r#"{"kind":"DoctorSnapshot","version":2}"#).expect("write");
-    let o = run(&["doctor", "--snapshot", &file.to_string_lossy()]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("coverage"), "{}", stderr(&o));
+    on(file_arg, &[]).exit(2).stderr_has("coverage");
 }
 
 #[test]
 fn snapshot_flags_are_exclusive_and_the_bundled_snapshot_holds_no_raw_annotations() {
     let dir = tempfile::tempdir().expect("tempdir");
     let copy = dir.path().join("copy.json");
-    let o = run(&[
-        "doctor",
-        "--snapshot",
-        &mixed(),
-        "--save-snapshot",
-        &copy.to_string_lossy(),
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    on(&mixed(), &["--save-snapshot", &copy.to_string_lossy()]).exit(2);
     assert!(!copy.exists(), "nothing written on a usage error");
     // Facts are reduced when collected: no env values, command lines, last-applied annotations
     // (which may carry them), annotations other than injector switches, or event text beyond
@@ -424,18 +319,9 @@ fn snapshot_flags_are_exclusive_and_the_bundled_snapshot_holds_no_raw_annotation
 
 #[test]
 fn color_only_when_asked_or_on_a_terminal() {
-    let o = run(&["doctor", "--snapshot", &mixed(), "--color", "always"]);
-    assert!(stdout(&o).contains('\x1b'), "--color always colors");
-    let o = run(&[
-        "doctor",
-        "--snapshot",
-        &mixed(),
-        "--color",
-        "always",
-        "-o",
-        "json",
-    ]);
-    assert!(!stdout(&o).contains('\x1b'), "JSON is never colored");
+    // --color always colors; JSON is never colored.
+    on(&mixed(), &["--color", "always"]).stdout_has("\x1b");
+    on(&mixed(), &["--color", "always", "-o", "json"]).stdout_lacks("\x1b");
 }
 
 #[test]
@@ -457,23 +343,17 @@ fn bad_input_exits_two_with_one_line() {
         ),
     ];
     for (args, needle) in cases {
-        let o = run(args);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
-        assert!(stdout(&o).is_empty(), "{args:?}: {}", stdout(&o));
+        Case::new(*args)
+            .run()
+            .exit(2)
+            .stderr_has(needle)
+            .stdout_empty();
     }
     // Another command's snapshot is refused by kind.
-    let nodes = path(&["tests/fixtures/snapshots/mixed-fleet.json"]);
-    let o = run(&["doctor", "--snapshot", &nodes]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = stderr(&o);
-    assert!(err.contains("not a doctor snapshot"), "{err}");
-    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    on(&fixture("snapshots/mixed-fleet.json"), &[]).one_line_error(2, &["not a doctor snapshot"]);
 }
 
 #[test]
 fn no_cluster_is_exit_three() {
-    let o = run(&["doctor", "-A"]);
-    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    assert!(stderr(&o).starts_with("error: "), "{}", stderr(&o));
+    Case::new(["doctor", "-A"]).run().one_line_error(3, &[]);
 }

@@ -1,45 +1,19 @@
-//! Black-box tests of what every command shares: kubectl's global flags, errors as one line with
-//! the right exit code, completions. None needs a cluster.
+//! What every command shares, with no cluster: kubectl's global flags, errors as one line with
+//! the right exit code, completions, the man page and `rbac`.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubectl-sidecar"));
-    cmd.env_remove("KUBECONFIG")
-        .env("HOME", std::env::temp_dir().join("ksc-no-home"));
-    cmd
-}
+use crate::case::Case;
 
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("the binary runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// The one-line error contract: a single line on stderr starting with `error:`.
-fn assert_one_line_error(out: &Output, code: i32, needles: &[&str]) {
-    let err = stderr(out);
-    assert_eq!(out.status.code(), Some(code), "stderr: {err}");
-    assert_eq!(
-        err.trim_end().lines().count(),
-        1,
-        "one line expected, got: {err}"
-    );
-    assert!(err.starts_with("error: "), "{err}");
-    for n in needles {
-        assert!(err.contains(n), "{n:?} missing from: {err}");
-    }
-    assert!(out.stdout.is_empty(), "nothing on stdout on error");
+fn run(args: &[&str]) -> crate::case::Run {
+    Case::new(args).run()
 }
 
 #[test]
 fn help_lists_kubectl_global_flags() {
     let out = run(&["--help"]);
-    assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
+    out.exit(0);
     for flag in [
         "--kubeconfig",
         "--context",
@@ -52,22 +26,24 @@ fn help_lists_kubectl_global_flags() {
         "--output",
         "--color",
     ] {
-        assert!(text.contains(flag), "{flag} missing from help");
+        out.stdout_has(flag);
     }
-    assert!(
-        text.contains("Usage: kubectl sidecar"),
-        "bin_name is `kubectl sidecar`"
-    );
+    // bin_name is `kubectl sidecar`.
+    out.stdout_has("Usage: kubectl sidecar");
 }
 
 #[test]
 fn version_flag_and_command_name_version_commit_and_kubernetes_range() {
     let flag = run(&["--version"]);
-    assert!(flag.status.success());
+    flag.exit(0);
     let command = run(&["version"]);
-    assert!(command.status.success());
-    assert_eq!(flag.stdout, command.stdout, "--version and version agree");
-    let text = String::from_utf8_lossy(&command.stdout);
+    command.exit(0);
+    assert_eq!(
+        flag.stdout(),
+        command.stdout(),
+        "--version and version agree"
+    );
+    let text = command.stdout();
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
@@ -79,10 +55,7 @@ fn version_flag_and_command_name_version_commit_and_kubernetes_range() {
         id == "unknown" || (id.len() >= 7 && id.chars().all(|c| c.is_ascii_hexdigit())),
         "{commit}"
     );
-    assert!(
-        text.contains("kubernetes: native sidecar rules for 1.28 to "),
-        "{text}"
-    );
+    command.stdout_has("kubernetes: native sidecar rules for 1.28 to ");
     // A git checkout builds with its own commit.
     let head = Command::new("git")
         .args(["rev-parse", "HEAD"])
@@ -99,9 +72,7 @@ fn version_flag_and_command_name_version_commit_and_kubernetes_range() {
 
 #[test]
 fn version_as_json() {
-    let out = run(&["version", "-o", "json"]);
-    assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let v = run(&["version", "-o", "json"]).exit(0).json();
     assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
     assert!(v["commit"].is_string());
     assert_eq!(v["kubernetes"]["sidecarsFrom"], "1.28");
@@ -151,8 +122,8 @@ const HELP_FLAGS: &[(&str, &[&str], &[&str])] = &[
 fn each_command_has_a_description_examples_exit_codes_and_only_its_flags() {
     for (sub, listed, unlisted) in HELP_FLAGS {
         let out = run(&[sub, "--help"]);
-        assert!(out.status.success(), "{sub}");
-        let text = String::from_utf8_lossy(&out.stdout);
+        out.exit(0);
+        let text = out.stdout();
         let first = text.lines().next().unwrap_or("");
         assert!(first.len() > 40, "{sub}: a paragraph first, got {first:?}");
         assert!(text.contains("\nExamples:\n  "), "{sub}: {text}");
@@ -174,9 +145,9 @@ fn each_command_has_a_description_examples_exit_codes_and_only_its_flags() {
     }
     // The commands that talk to a cluster name all five exit codes.
     for sub in ["check-nodes", "doctor", "diff-pod"] {
-        let text = String::from_utf8_lossy(&run(&[sub, "--help"]).stdout).into_owned();
+        let out = run(&[sub, "--help"]);
         for code in ["  0  ", "  1  ", "  2  ", "  3  ", "  4  incomplete"] {
-            assert!(text.contains(code), "{sub}: {code:?}");
+            out.stdout_has(code);
         }
     }
 }
@@ -184,24 +155,19 @@ fn each_command_has_a_description_examples_exit_codes_and_only_its_flags() {
 #[test]
 fn ignored_global_flags_are_still_accepted() {
     // A kubectl habit (-n everywhere) must not fail a command that ignores it.
-    let out = run(&["completion", "bash", "-n", "x", "--context", "c"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let out = run(&["version", "-n", "x"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    run(&["completion", "bash", "-n", "x", "--context", "c"]).exit(0);
+    run(&["version", "-n", "x"]).exit(0);
 }
 
 #[test]
 fn unknown_subcommand_and_bad_output_are_usage_errors() {
-    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
-    let out = run(&["check-nodes", "-o", "xml"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("xml"));
+    run(&["frobnicate"]).exit(2);
+    run(&["check-nodes", "-o", "xml"]).exit(2).stderr_has("xml");
 }
 
 #[test]
 fn bad_request_timeout_is_one_line_usage_error() {
-    let out = run(&["doctor", "--request-timeout", "ten"]);
-    assert_one_line_error(&out, 2, &["--request-timeout", "ten"]);
+    run(&["doctor", "--request-timeout", "ten"]).one_line_error(2, &["--request-timeout", "ten"]);
 }
 
 #[test]
@@ -210,8 +176,7 @@ fn missing_kubeconfig_is_one_line_cluster_error_before_or_after_subcommand() {
         &["--kubeconfig", "/nonexistent/kubeconfig", "check-nodes"][..],
         &["check-nodes", "--kubeconfig", "/nonexistent/kubeconfig"][..],
     ] {
-        let out = run(args);
-        assert_one_line_error(&out, 3, &["/nonexistent/kubeconfig", "--kubeconfig"]);
+        run(args).one_line_error(3, &["/nonexistent/kubeconfig", "--kubeconfig"]);
     }
 }
 
@@ -220,8 +185,8 @@ fn malformed_kubeconfig_names_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config");
     std::fs::write(&path, "apiVersion: v1\nclusters: [ {name: : }\n").unwrap();
-    let out = run(&["doctor", "--kubeconfig", path.to_str().unwrap()]);
-    assert_one_line_error(&out, 3, &[path.to_str().unwrap()]);
+    run(&["doctor", "--kubeconfig", path.to_str().unwrap()])
+        .one_line_error(3, &[path.to_str().unwrap()]);
 }
 
 #[test]
@@ -235,17 +200,15 @@ fn unknown_context_cluster_and_user_in_kubectl_words() {
         ("--cluster", "cluster \"nope\" does not exist"),
         ("--user", "user \"nope\" does not exist"),
     ] {
-        let out = run(&["doctor", "--kubeconfig", cfg, flag, "nope"]);
-        assert_one_line_error(&out, 3, &[words]);
-        assert!(!stderr(&out).contains("failed to load"), "{}", stderr(&out));
+        run(&["doctor", "--kubeconfig", cfg, flag, "nope"])
+            .one_line_error(3, &[words])
+            .stderr_lacks("failed to load");
     }
     // The same through KUBECONFIG.
-    let out = bin()
+    Case::new(["check-nodes", "--context", "nope"])
         .env("KUBECONFIG", &path)
-        .args(["check-nodes", "--context", "nope"])
-        .output()
-        .unwrap();
-    assert_one_line_error(&out, 3, &["context \"nope\" does not exist"]);
+        .run()
+        .one_line_error(3, &["context \"nope\" does not exist"]);
 }
 
 #[test]
@@ -259,22 +222,18 @@ fn missing_files_in_kubeconfig_list_are_skipped_as_kubectl_skips_them() {
         dir.path().join("missing-2"),
     ])
     .unwrap();
-    let out = bin()
-        .env("KUBECONFIG", &list)
-        .args(["check-nodes", "--request-timeout", "3s"])
-        .output()
-        .unwrap();
     // It got as far as the apiserver of the one file that exists.
-    assert_one_line_error(&out, 3, &["127.0.0.1:1"]);
-    assert!(!stderr(&out).contains("missing-1"), "{}", stderr(&out));
+    Case::new(["check-nodes", "--request-timeout", "3s"])
+        .env("KUBECONFIG", &list)
+        .run()
+        .one_line_error(3, &["127.0.0.1:1"])
+        .stderr_lacks("missing-1");
     // Only when none exists is it an error, naming the list.
     let none = std::env::join_paths([dir.path().join("missing-1")]).unwrap();
-    let out = bin()
+    Case::new(["check-nodes"])
         .env("KUBECONFIG", &none)
-        .arg("check-nodes")
-        .output()
-        .unwrap();
-    assert_one_line_error(&out, 3, &["missing-1", "KUBECONFIG"]);
+        .run()
+        .one_line_error(3, &["missing-1", "KUBECONFIG"]);
 }
 
 fn exec_kubeconfig(dir: &Path, command: &str) -> std::path::PathBuf {
@@ -293,16 +252,15 @@ fn exec_kubeconfig(dir: &Path, command: &str) -> std::path::PathBuf {
 fn exec_credential_plugin_failures_name_the_command_and_its_error() {
     let dir = tempfile::tempdir().unwrap();
     let missing = exec_kubeconfig(dir.path(), "ksc-no-such-credential-plugin");
-    let out = run(&["doctor", "--kubeconfig", missing.to_str().unwrap()]);
-    assert_one_line_error(
-        &out,
-        3,
-        &[
-            "exec: executable ksc-no-such-credential-plugin not found",
-            "user \"u\"",
-        ],
-    );
-    assert!(!stderr(&out).contains("certificate"), "{}", stderr(&out));
+    run(&["doctor", "--kubeconfig", missing.to_str().unwrap()])
+        .one_line_error(
+            3,
+            &[
+                "exec: executable ksc-no-such-credential-plugin not found",
+                "user \"u\"",
+            ],
+        )
+        .stderr_lacks("certificate");
 
     let script = dir.path().join("failing-plugin");
     std::fs::write(
@@ -313,18 +271,17 @@ fn exec_credential_plugin_failures_name_the_command_and_its_error() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     let failing = exec_kubeconfig(dir.path(), script.to_str().unwrap());
-    let out = run(&["check-nodes", "--kubeconfig", failing.to_str().unwrap()]);
-    assert_one_line_error(
-        &out,
-        3,
-        &[
-            script.to_str().unwrap(),
-            "exit code 3",
-            "the session expired; log in again",
-        ],
-    );
-    // Its arguments may carry secrets.
-    assert!(!stderr(&out).contains("s3cr3t"), "{}", stderr(&out));
+    run(&["check-nodes", "--kubeconfig", failing.to_str().unwrap()])
+        .one_line_error(
+            3,
+            &[
+                script.to_str().unwrap(),
+                "exit code 3",
+                "the session expired; log in again",
+            ],
+        )
+        // Its arguments may carry secrets.
+        .stderr_lacks("s3cr3t");
 }
 
 #[test]
@@ -332,14 +289,14 @@ fn as_group_without_as_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config");
     std::fs::write(&path, KUBECONFIG).unwrap();
-    let out = run(&[
+    run(&[
         "doctor",
         "--kubeconfig",
         path.to_str().unwrap(),
         "--as-group",
         "ops",
-    ]);
-    assert_one_line_error(&out, 2, &["--as-group", "--as"]);
+    ])
+    .one_line_error(2, &["--as-group", "--as"]);
 }
 
 #[test]
@@ -352,14 +309,14 @@ fn completion_scripts_and_man_page_in_repo_are_current() {
         (&["man"][..], "kubectl-sidecar.1"),
     ] {
         let out = run(args);
-        assert!(out.status.success(), "{args:?}");
-        assert!(!out.stdout.is_empty(), "{args:?}");
+        out.exit(0);
+        assert!(!out.stdout_bytes().is_empty(), "{args:?}");
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("completions")
             .join(file);
         let committed = std::fs::read(&path).unwrap_or_default();
         assert!(
-            committed == out.stdout,
+            committed == out.stdout_bytes(),
             "{} is stale: regenerate with `cargo run -- {} > {}`",
             path.display(),
             args.join(" "),
@@ -387,7 +344,11 @@ fn bash_complete(words: &[&str]) -> Vec<String> {
         .args(["--norc", "-c", &program])
         .output()
         .expect("bash runs (needed for this test)");
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|l| !l.is_empty())
@@ -436,17 +397,11 @@ fn bash_script_completes_each_subcommands_own_flags() {
 #[test]
 fn kubectl_plugin_completion_protocol() {
     let out = run(&["__complete", "check-nodes", "--color", ""]);
-    assert!(out.status.success());
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        "auto\nalways\nnever\n:4\n"
-    );
+    out.exit(0);
+    assert_eq!(out.stdout(), "auto\nalways\nnever\n:4\n");
     let out = run(&["__complete", "--kubeconfig", "x", "-n", "default", "do"]);
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .next()
-            .unwrap_or(""),
+        out.stdout().lines().next().unwrap_or(""),
         "doctor\tRun every check and print one report with a verdict and the next steps"
     );
 }
@@ -466,8 +421,8 @@ fn kubectl_plugin_completion_of_names_from_the_kubeconfig_and_fixed_values() {
     let cfg = path.to_str().unwrap();
     let complete = |args: &[&str]| {
         let out = run(&[&["__complete"][..], args].concat());
-        assert!(out.status.success());
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        out.exit(0);
+        out.stdout().to_string()
     };
     assert_eq!(
         complete(&["--kubeconfig", cfg, "doctor", "--context", ""]),
@@ -481,31 +436,27 @@ fn kubectl_plugin_completion_of_names_from_the_kubeconfig_and_fixed_values() {
     assert_eq!(complete(&["completion", "z"]), "zsh\n:4\n");
     assert!(complete(&["rbac", "--omit", "nodes-"]).starts_with("nodes-proxy\n"));
     // Live names from an apiserver that does not answer: nothing, quietly and at once.
-    let started = std::time::Instant::now();
     let out = run(&["__complete", "--kubeconfig", cfg, "doctor", "-n", ""]);
-    assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout), ":4\n");
-    assert!(out.stderr.is_empty());
-    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    out.exit(0).stderr_empty();
+    assert_eq!(out.stdout(), ":4\n");
+    assert!(out.took() < std::time::Duration::from_secs(5));
     // Flags a command ignores are not offered.
     assert!(!complete(&["check-nodes", "--name"]).contains("--namespace"));
 }
 
 #[test]
 fn rbac_prints_roles_and_bindings_and_refuses_bad_input() {
-    let out = run(&["rbac", "--subject", "User:alice"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("kind: ClusterRole\n") && text.contains("kind: ClusterRoleBinding\n"));
-    assert!(text.contains("name: \"alice\""));
-    assert!(text.contains("#   Without it: "));
-    let out = run(&["rbac", "--namespace-scoped"]);
-    assert_one_line_error(&out, 2, &["--namespace-scoped", "-n"]);
-    let out = run(&["rbac", "--subject", "alice"]);
-    assert_one_line_error(&out, 2, &["--subject", "alice"]);
-    let out = run(&["rbac", "--namespace-scoped", "-n", "shop"]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("kind: Role\n") && text.contains("namespace: \"shop\""));
+    run(&["rbac", "--subject", "User:alice"])
+        .exit(0)
+        .stdout_has("kind: ClusterRole\n")
+        .stdout_has("kind: ClusterRoleBinding\n")
+        .stdout_has("name: \"alice\"")
+        .stdout_has("#   Without it: ");
+    run(&["rbac", "--namespace-scoped"]).one_line_error(2, &["--namespace-scoped", "-n"]);
+    run(&["rbac", "--subject", "alice"]).one_line_error(2, &["--subject", "alice"]);
+    run(&["rbac", "--namespace-scoped", "-n", "shop"])
+        .stdout_has("kind: Role\n")
+        .stdout_has("namespace: \"shop\"");
 }
 
 const KUBECONFIG: &str = r#"apiVersion: v1
@@ -535,7 +486,6 @@ fn unreachable_apiserver_is_one_line_cluster_error() {
     ] {
         let mut args = cmd.to_vec();
         args.extend_from_slice(&["--kubeconfig", cfg, "--request-timeout", "5s"]);
-        let out = run(&args);
-        assert_one_line_error(&out, 3, &["127.0.0.1:1"]);
+        run(&args).one_line_error(3, &["127.0.0.1:1"]);
     }
 }

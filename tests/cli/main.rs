@@ -1,0 +1,10 @@
+//! Black-box tests of the binary that need no cluster, one module per command plus what every
+//! command shares and where output goes. Every run goes through `case::Case`.
+
+mod case;
+
+mod check_nodes;
+mod diff_pod;
+mod doctor;
+mod global;
+mod output;
