@@ -22,6 +22,13 @@ command -v git >/dev/null || missing+=(git)
 command -v cc >/dev/null || missing+=(gcc)
 # GNU time measures the peak memory of a run (tests/e2e_trust.rs, hostile kubelets).
 [ -x /usr/bin/time ] || missing+=(time)
+# Real nodes (tests/e2e_real*.rs, SCENARIOS.md "Real nodes"): a containerd per node, runc, CNI
+# bridge/host-local/loopback, iptables for the kubelet, static busybox for the test image.
+command -v containerd >/dev/null || missing+=(containerd)
+command -v runc >/dev/null || missing+=(runc)
+[ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
+command -v iptables >/dev/null || missing+=(iptables)
+[ -x /bin/busybox ] || missing+=(busybox-static)
 if [ ${#missing[@]} -gt 0 ]; then
   step "installing Debian packages: ${missing[*]}"
   apt-get update -qq
@@ -63,6 +70,12 @@ for v in $K8S_VERSIONS; do
   step "kube-apiserver and etcd $v"
   tests/controlplane/build-k8s.sh "$v" >/dev/null
 done
+# Real nodes: kubelets of the versions tests/scenarios/real-*.yaml run, and the
+# kube-controller-manager of the real scenario's apiserver (the tests build them too; here the
+# CI log shows how long they take).
+step "kubelets v1.34.4, v1.32.13, kube-controller-manager v1.34.4, kube-scheduler v1.32.13"
+tests/controlplane/build-k8s.sh v1.34.4 kubelet kube-controller-manager >/dev/null
+tests/controlplane/build-k8s.sh v1.32.13 kubelet kube-scheduler >/dev/null
 # krew, its manifest validator and the two kubectl versions that tests/krew_install.rs installs
 # and runs the plugin with; built from their Go modules and cached by version, like the above.
 step "krew and kubectl v1.37.2, v1.34.4"

@@ -52,6 +52,9 @@ pub struct Env {
     pub log_dir: PathBuf,
     pub harness: PathBuf,
     pub pids: BTreeMap<String, i32>,
+    /// Real node -> its cgroup root under every /sys/fs/cgroup hierarchy (SCENARIOS.md "Real nodes").
+    #[serde(default)]
+    pub real_nodes: BTreeMap<String, String>,
     /// The control endpoint (fault proxies, apiserver stop/start); SCENARIOS.md "Fault proxy".
     #[serde(rename = "controlURL", default)]
     pub control_url: String,
@@ -558,6 +561,24 @@ fn build_k8s(root: &Path, version: &str) -> Result<PathBuf, String> {
     lock.lock()
         .map_err(|e| format!("lock {}: {e}", lock_path.display()))?;
     let out = script_output(&root.join("tests/controlplane/build-k8s.sh"), &[version]);
+    let _ = lock.unlock();
+    out.map(PathBuf::from)
+}
+
+/// Builds more components of one Kubernetes version (kubelet, kube-controller-manager,
+/// kube-scheduler) before a scenario with real nodes starts, so that `up`'s deadline covers only
+/// the start: `ksc-harness up` would build them too, but a cold build takes minutes.
+pub fn prebuild(version: &str, components: &[&str]) -> Result<PathBuf, String> {
+    let locks = cache_dir().join("locks");
+    std::fs::create_dir_all(&locks).map_err(|e| format!("create {}: {e}", locks.display()))?;
+    let lock_path = locks.join(format!("build-k8s-{version}.lock"));
+    let lock =
+        File::create(&lock_path).map_err(|e| format!("create {}: {e}", lock_path.display()))?;
+    lock.lock()
+        .map_err(|e| format!("lock {}: {e}", lock_path.display()))?;
+    let mut args = vec![version];
+    args.extend_from_slice(components);
+    let out = script_output(&crate_root().join("tests/controlplane/build-k8s.sh"), &args);
     let _ = lock.unlock();
     out.map(PathBuf::from)
 }

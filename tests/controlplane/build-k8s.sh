@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver and etcd for one Kubernetes version from the official Go modules, through
-# the Go module proxy, and caches them outside the repository.
+# Builds kube-apiserver and etcd (or the components named after the version) for one Kubernetes
+# version from the official Go modules, through the Go module proxy, and caches them outside the
+# repository, one directory per version.
 #
 #   tests/controlplane/build-k8s.sh v1.37.2     # prints the directory holding both binaries
+#   tests/controlplane/build-k8s.sh v1.34.4 kubelet kube-controller-manager   # real nodes
 #
 # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with ./staging, so it
 # cannot be `go install`ed. We write a throwaway wrapper module that requires it and replaces every
@@ -11,10 +13,21 @@
 # the version this Kubernetes release was tested with.
 set -euo pipefail
 
-ver=${1:?usage: build-k8s.sh vMAJOR.MINOR.PATCH}
+ver=${1:?usage: build-k8s.sh vMAJOR.MINOR.PATCH [COMPONENT...]}
+shift
+components=("$@")
+[ ${#components[@]} -gt 0 ] || components=(kube-apiserver etcd)
+for c in "${components[@]}"; do
+  case $c in
+    kube-apiserver | etcd | kubelet | kube-controller-manager | kube-scheduler) ;;
+    *) echo "build-k8s: unknown component $c" >&2; exit 2 ;;
+  esac
+done
 cache=${KSC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-sidecar}
 out=$cache/bin/$ver
-built() { [ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ]; }
+built() {
+  for c in "${components[@]}"; do [ -x "$out/$c" ] || return 1; done
+}
 if built; then
   echo "$out"
   exit 0
@@ -68,11 +81,19 @@ cd "$work"
 pkg=k8s.io/component-base/version
 ldflags="-s -w -X $pkg.gitVersion=$ver -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
 ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitVersion=$ver -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor"
-mkdir -p "$out.tmp"
-echo "build-k8s: building kube-apiserver $ver (cold builds take 10-20 minutes on 2 cores)" >&2
-go build -trimpath -ldflags "$ldflags" -o "$out.tmp/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
-echo "build-k8s: building etcd for $ver" >&2
-go build -trimpath -ldflags "-s -w" -o "$out.tmp/etcd" ./etcd
-rm -rf "$out"
-mv "$out.tmp" "$out"
+mkdir -p "$out"
+# Each binary appears under its final name only once complete, so `built` never sees half of one
+# and components built earlier for this version stay.
+for c in "${components[@]}"; do
+  [ -x "$out/$c" ] && continue
+  start=$SECONDS
+  echo "build-k8s: building $c $ver (cold kube-apiserver builds take 4-7 minutes on 2 cores)" >&2
+  if [ "$c" = etcd ]; then
+    go build -trimpath -ldflags "-s -w" -o "$out/$c.tmp" ./etcd
+  else
+    go build -trimpath -ldflags "$ldflags" -o "$out/$c.tmp" "k8s.io/kubernetes/cmd/$c"
+  fi
+  mv "$out/$c.tmp" "$out/$c"
+  echo "build-k8s: $c $ver built in $((SECONDS - start))s" >&2
+done
 echo "$out"

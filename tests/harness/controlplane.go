@@ -114,6 +114,8 @@ func (s *supervisor) startEtcd(ctx context.Context) (string, error) {
 type apiserverFiles struct {
 	caFile, certFile, keyFile, saKey, saPub, tokens string
 	adminToken, restrictedToken                     string
+	// nodeTokens authenticate real kubelets (system:masters: there is no Node authorizer here).
+	nodeTokens map[string]string
 }
 
 func (s *supervisor) writeAPIServerFiles(authority *ca) (*apiserverFiles, error) {
@@ -138,6 +140,13 @@ func (s *supervisor) writeAPIServerFiles(authority *ca) (*apiserverFiles, error)
 	f.adminToken, f.restrictedToken = randomToken(), randomToken()
 	csv := fmt.Sprintf("%s,%s,%s,\"system:masters\"\n%s,%s,%s\n",
 		f.adminToken, adminUser, "uid-"+adminUser, f.restrictedToken, restrictedUser, "uid-"+restrictedUser)
+	f.nodeTokens = map[string]string{}
+	for _, n := range s.scenario.Nodes {
+		if n.real() {
+			f.nodeTokens[n.Name] = randomToken()
+			csv += fmt.Sprintf("%s,system:node:%s,uid-node-%s,\"system:nodes,system:masters\"\n", f.nodeTokens[n.Name], n.Name, n.Name)
+		}
+	}
 	if err := os.WriteFile(f.tokens, []byte(csv), 0o600); err != nil {
 		return nil, err
 	}

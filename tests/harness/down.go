@@ -171,6 +171,12 @@ func downAll(timeout time.Duration) error {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
+	for _, h := range cgroupHierarchies() {
+		leftovers, _ := filepath.Glob(filepath.Join(h, "ksc-*"))
+		for _, l := range leftovers {
+			sweepCgroup(filepath.Base(l), -1)
+		}
+	}
 	_ = os.RemoveAll(dataRoot)
 	fmt.Println("down: all ksc-harness scenarios swept")
 	return nil

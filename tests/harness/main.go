@@ -31,6 +31,8 @@ func main() {
 		err = cmdDown(os.Args[2:])
 	case "kubelets":
 		err = cmdKubelets(os.Args[2:])
+	case "realnode":
+		err = cmdRealNode(os.Args[2:])
 	case "webhook":
 		err = cmdWebhook(os.Args[2:])
 	case "metrics":

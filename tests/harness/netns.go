@@ -142,6 +142,10 @@ func sweepNet(n int, e *registryEntry) {
 			}
 		}
 	}
+	// Real nodes' containers live in pod network namespaces of their own: only their cgroups
+	// find them.
+	sweepCgroupsOf(n)
+	releaseSysctls(n)
 	_ = ipCmd("link", "del", name+"-h")
 	// The namespace can be busy for a moment after its last process was killed.
 	for i := 0; i < 20; i++ {

@@ -24,6 +24,16 @@ type Scenario struct {
 	Namespaces []NamespaceSpec `json:"namespaces,omitempty"`
 	// Objects are arbitrary manifests, created in order after everything else.
 	Objects []json.RawMessage `json:"objects,omitempty"`
+	// ControllerManager and Scheduler run the real components when present.
+	ControllerManager *ComponentSpec `json:"controllerManager,omitempty"`
+	Scheduler         *ComponentSpec `json:"scheduler,omitempty"`
+}
+
+// ComponentSpec is a real control-plane component besides the apiserver.
+type ComponentSpec struct {
+	// Version defaults to apiserver.version.
+	Version      string          `json:"version,omitempty"`
+	FeatureGates map[string]bool `json:"featureGates,omitempty"`
 }
 
 type APIServerSpec struct {
@@ -49,6 +59,11 @@ type NodeSpec struct {
 	KubeletPort             int               `json:"kubeletPort,omitempty"`
 	Capacity                map[string]string `json:"capacity,omitempty"`
 	Metrics                 MetricsSpec       `json:"metrics,omitempty"`
+	// Runtime: fake (default: a fake kubelet, Node written by the harness) | real (containerd
+	// and a real kubelet of KubeletVersion, which registers the Node itself).
+	Runtime string `json:"runtime,omitempty"`
+	// FeatureGates of a real kubelet.
+	FeatureGates map[string]bool `json:"featureGates,omitempty"`
 }
 
 // MetricsSpec is how the node's fake kubelet answers on its address.
@@ -123,7 +138,10 @@ type NamespaceSpec struct {
 	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
-var versionRE = regexp.MustCompile(`^v1\.(\d+)\.(\d+)`)
+var (
+	versionRE      = regexp.MustCompile(`^v1\.(\d+)\.(\d+)`)
+	exactVersionRE = regexp.MustCompile(`^v1\.\d+\.\d+$`)
+)
 
 // minorOf returns the minor of a vMAJOR.MINOR.PATCH string with any vendor suffix.
 func minorOf(v string) (int, bool) {
@@ -174,6 +192,24 @@ func (s *Scenario) validate() error {
 		}
 		if _, ok := minorOf(n.KubeletVersion); !ok {
 			return fmt.Errorf("nodes[%d].kubeletVersion %q: want vMAJOR.MINOR.PATCH[suffix]", i, n.KubeletVersion)
+		}
+		switch n.Runtime {
+		case "", "fake":
+			n.Runtime = "fake"
+			if len(n.FeatureGates) > 0 {
+				return fmt.Errorf("nodes[%d].featureGates: only for runtime real (a fake kubelet's gate is metrics.sidecarContainers)", i)
+			}
+		case "real":
+			if !exactVersionRE.MatchString(n.KubeletVersion) {
+				return fmt.Errorf("nodes[%d].kubeletVersion %q: a real kubelet is built from the Go modules: want exactly vMAJOR.MINOR.PATCH", i, n.KubeletVersion)
+			}
+			// The real kubelet writes its Node and serves its own /metrics.
+			if len(n.Labels)+len(n.Annotations)+len(n.Taints)+len(n.Capacity) > 0 || n.Unschedulable || n.Ready != nil ||
+				n.Metrics != (MetricsSpec{}) || n.KubeletPort != 0 || n.OS+n.Arch+n.OSImage+n.KernelVersion+n.ContainerRuntimeVersion != "" {
+				return fmt.Errorf("nodes[%d] %s: a real node takes only name, kubeletVersion and featureGates", i, n.Name)
+			}
+		default:
+			return fmt.Errorf("nodes[%d].runtime %q: want fake or real", i, n.Runtime)
 		}
 		switch n.Metrics.Mode {
 		case "":
@@ -247,6 +283,11 @@ func (s *Scenario) validate() error {
 		}
 		if w.DelaySeconds != 0 && w.Behaviour != "slow" {
 			return fmt.Errorf("webhooks[%d].delaySeconds: only for behaviour slow", i)
+		}
+	}
+	for _, c := range []*ComponentSpec{s.ControllerManager, s.Scheduler} {
+		if c != nil && c.Version != "" && !exactVersionRE.MatchString(c.Version) {
+			return fmt.Errorf("controllerManager/scheduler version %q: want exactly vMAJOR.MINOR.PATCH", c.Version)
 		}
 	}
 	for i, ns := range s.Namespaces {

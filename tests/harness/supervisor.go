@@ -50,6 +50,8 @@ type envFile struct {
 	Harness               string            `json:"harness"`
 	K8sBin                string            `json:"k8sBin,omitempty"`
 	Pids                  map[string]int    `json:"pids"`
+	// RealNodes maps each real node to its cgroup root (under every /sys/fs/cgroup hierarchy).
+	RealNodes map[string]string `json:"realNodes,omitempty"`
 	// ControlURL is the control endpoint (fault proxies, apiserver stop/start).
 	ControlURL string `json:"controlURL,omitempty"`
 	// FaultyKubeconfig (admin token) points at the fault proxy "default", FaultProxyURL.
@@ -306,6 +308,8 @@ func (s *supervisor) bringUp(ctx context.Context, k8sBin string) error {
 		{"rbac", s.createRBAC},
 		{"namespaces", s.createNamespaces},
 		{"nodes", s.createNodes},
+		{"real nodes", s.startRealNodes},
+		{"controllers", s.startControllers},
 		{"webhooks", func(ctx context.Context) error { return s.registerWebhooks(ctx, authority) }},
 		{"objects", s.createObjects},
 	}
@@ -325,7 +329,16 @@ func (s *supervisor) startKubelets(ctx context.Context, authority *ca) error {
 		return nil
 	}
 	var ips, names []string
+	var fake []NodeSpec
 	for _, n := range s.scenario.Nodes {
+		if !n.real() {
+			fake = append(fake, n)
+		}
+	}
+	if len(fake) == 0 {
+		return nil
+	}
+	for _, n := range fake {
 		ips = append(ips, s.net.Nodes[n.Name])
 		names = append(names, n.Name)
 	}
@@ -334,7 +347,7 @@ func (s *supervisor) startKubelets(ctx context.Context, authority *ca) error {
 		return err
 	}
 	cfg := kubeletsConfig{CertFile: cert, KeyFile: key, APIServerHost: s.net.HostAddr + ":6443"}
-	for _, n := range s.scenario.Nodes {
+	for _, n := range fake {
 		side := sidecarSeriesFor(must(minorOf(n.KubeletVersion)))
 		if n.Metrics.SidecarContainers != nil {
 			side = *n.Metrics.SidecarContainers
@@ -420,7 +433,7 @@ func (s *supervisor) teardown() {
 
 // buildK8s runs tests/controlplane/build-k8s.sh (found above the scenario file, else above the
 // working directory) and returns the directory it prints.
-func buildK8s(ctx context.Context, scenarioPath, version string) (string, error) {
+func buildK8s(ctx context.Context, scenarioPath, version string, components ...string) (string, error) {
 	script := ""
 	starts := []string{filepath.Dir(scenarioPath)}
 	if wd, err := os.Getwd(); err == nil {
@@ -440,8 +453,8 @@ func buildK8s(ctx context.Context, scenarioPath, version string) (string, error)
 	if script == "" {
 		return "", fmt.Errorf("no tests/controlplane/build-k8s.sh above %s or the working directory: pass --k8s-bin", scenarioPath)
 	}
-	log.Printf("running %s %s", script, version)
-	cmd := exec.CommandContext(ctx, "bash", script, version)
+	log.Printf("running %s %s %s", script, version, strings.Join(components, " "))
+	cmd := exec.CommandContext(ctx, "bash", append([]string{script, version}, components...)...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
