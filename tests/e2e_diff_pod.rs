@@ -105,7 +105,13 @@ fn ids(report: &Value) -> Vec<String> {
         .as_array()
         .map(|fs| {
             fs.iter()
-                .map(|f| format!("{}:{}", f["id"].as_str().unwrap_or("?"), f["container"]))
+                .map(|f| {
+                    format!(
+                        "{}:{}",
+                        f["id"].as_str().unwrap_or("?"),
+                        f["object"]["container"]
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -132,7 +138,7 @@ fn assert_stripped(r: &Run, containers: &[&str]) -> Value {
     let report = r.json();
     let got: Vec<&str> = findings(&report, "restart-policy-removed")
         .iter()
-        .filter_map(|f| f["container"].as_str())
+        .filter_map(|f| f["object"]["container"].as_str())
         .collect();
     assert_eq!(got, containers, "{:?}", ids(&report));
     for f in findings(&report, "restart-policy-removed") {
@@ -295,7 +301,7 @@ fn sidecar_with_startup_probe_rejection_is_explained() {
     let report = r.json();
     let f = findings(&report, "rejected-stripped-sidecar");
     assert_eq!(f.len(), 1, "{:?}", ids(&report));
-    assert_eq!(f[0]["container"], "proxy");
+    assert_eq!(f[0]["object"]["container"], "proxy");
     let message = f[0]["message"].as_str().unwrap_or("");
     assert!(message.contains("stripped before validation"), "{message}");
     assert!(message.contains("startupProbe"), "{message}");

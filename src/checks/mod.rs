@@ -1,3 +1,5 @@
 //! Shared pure analysis: facts in, verdicts and findings out. No API access, no rendering.
 
+pub mod catalog;
 pub mod cluster;
+pub mod finding;

@@ -6,16 +6,25 @@ use crate::kube::gate::{Gate, Source, stage_word};
 use crate::kube::version::KubeVersion;
 use crate::kube::versions::Phase;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Supported,
     Partial,
     Unsupported,
+    #[default]
     Unknown,
     /// The cluster's verdict only: nothing examined stands in the way, but something that
     /// decides it could not be examined (see the coverage).
     Incomplete,
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.word())
+    }
 }
 
 impl Verdict {

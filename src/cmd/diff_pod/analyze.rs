@@ -10,29 +10,12 @@ use super::diff::{Path, RawChange, Seg, diff};
 use super::facts::{Apiserver, BlameResult, BlameStep, DiffFacts, Outcome, PodFacts, Writer};
 use super::normalize::{normalize, prune};
 use super::redact;
+use crate::checks::finding::{Finding, ObjectRef};
 use crate::error::{EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE};
 use crate::facts::coverage::{Cause, Coverage, Gap};
 use crate::kube::selector::{Labels, string_map};
 use crate::kube::strippers::{KnownStripper, known_stripper};
 use crate::kube::webhooks::{ClientConfig, Target, Verdict, Webhook, pod_create};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    pub id: &'static str,
-    pub severity: Severity,
-    pub message: String,
-    pub container: Option<String>,
-    /// The object the finding is about, `Kind/name`.
-    pub object: String,
-}
 
 /// A webhook that is (or may be) called for the pod.
 #[derive(Debug, Clone, Serialize)]
@@ -304,20 +287,12 @@ impl<'a> PodAnalysis<'a> {
         }
     }
 
-    fn finding(
-        &mut self,
-        id: &'static str,
-        severity: Severity,
-        container: Option<&str>,
-        message: String,
-    ) {
-        self.findings.push(Finding {
-            id,
-            severity,
-            message,
-            container: container.map(str::to_string),
-            object: self.name.clone(),
-        });
+    /// A finding of catalog check `id` on this pod (and one of its containers).
+    fn finding(&mut self, id: &'static str, container: Option<&str>, message: String) {
+        let object = &self.pod.object;
+        let mut on = ObjectRef::new(&object.kind, Some(&self.pod.namespace), &object.name);
+        on.container = container.map(str::to_string);
+        self.findings.push(Finding::new(id, on, message));
     }
 
     fn raise(&mut self, result: Result_, code: i32) {
@@ -355,7 +330,7 @@ impl<'a> PodAnalysis<'a> {
 
     /// The object could not be compared: say why and what to do, and leave the run incomplete.
     fn not_compared(&mut self, id: &'static str, gap: Gap, message: String) {
-        self.finding(id, Severity::Error, None, message);
+        self.finding(id, None, message);
         self.gaps.push(gap);
         self.raise(Result_::NotRun, EXIT_INCOMPLETE);
     }
@@ -382,7 +357,7 @@ impl<'a> PodAnalysis<'a> {
                     self.called_webhooks()
                 ));
             }
-            self.finding(id, Severity::Error, None, message);
+            self.finding(id, None, message);
             self.raise(Result_::NotRun, EXIT_INCOMPLETE);
             return;
         }
@@ -391,7 +366,7 @@ impl<'a> PodAnalysis<'a> {
                 Outcome::NotRun { why } => why.clone(),
                 _ => "nothing is known about what was submitted".into(),
             };
-            self.finding("submitted-unknown", Severity::Warning, None, why.clone());
+            self.finding("submitted-unknown", None, why.clone());
             self.gaps.push(Gap::new(
                 format!("what was submitted for {}", self.name),
                 Cause::NotFound,
@@ -404,7 +379,7 @@ impl<'a> PodAnalysis<'a> {
         match &self.pod.outcome {
             Outcome::NotRun { why } => {
                 let why = why.clone();
-                self.finding("not-compared", Severity::Warning, None, why);
+                self.finding("not-compared", None, why);
                 self.raise(Result_::NotRun, EXIT_USAGE);
             }
             Outcome::Rejected {
@@ -416,7 +391,6 @@ impl<'a> PodAnalysis<'a> {
                 for w in warnings {
                     self.finding(
                         "apiserver-warning",
-                        Severity::Info,
                         None,
                         format!("the apiserver warned: {}", redact::message(w)),
                     );
@@ -443,7 +417,6 @@ impl<'a> PodAnalysis<'a> {
         for (webhook, configuration, known) in hits {
             self.finding(
                 "webhook-known-stripper",
-                Severity::Warning,
                 None,
                 format!(
                     "webhook {webhook} (configuration {configuration}) is called for this pod and is publicly reported to strip restartPolicy from init containers: {} ({})",
@@ -472,7 +445,6 @@ impl<'a> PodAnalysis<'a> {
             for name in &named {
                 self.finding(
                     "rejected-stripped-sidecar",
-                    Severity::Error,
                     Some(name),
                     format!(
                         "the create was rejected ({message}), yet init container {name:?} declares restartPolicy: Always: the field was stripped before validation, so its probes or lifecycle hooks became illegal on a classic init container. {}",
@@ -698,14 +670,12 @@ impl<'a> PodAnalysis<'a> {
                 };
                 self.finding(
                     "restart-policy-removed",
-                    Severity::Error,
                     container,
                     format!("restartPolicy: Always was removed from init container {name:?}: {consequence}. {who}"),
                 );
             }
             (Some(SidecarEffect::SidecarRemoved), _) => self.finding(
                 "sidecar-removed",
-                Severity::Error,
                 container,
                 format!(
                     "native sidecar {:?} was removed from the pod. {who}",
@@ -714,7 +684,6 @@ impl<'a> PodAnalysis<'a> {
             ),
             (Some(SidecarEffect::SidecarModified), _) => self.finding(
                 "sidecar-modified",
-                Severity::Warning,
                 container,
                 format!(
                     "{path} of native sidecar {:?} was {}. {who}",
@@ -745,14 +714,12 @@ impl<'a> PodAnalysis<'a> {
                 };
                 self.finding(
                     "container-injected",
-                    Severity::Info,
                     Some(name),
                     format!("{what} {name:?} was injected. {who}"),
                 );
             }
             (None, Kind::Removed) => self.finding(
                 "field-removed",
-                Severity::Warning,
                 container,
                 format!("{path} was removed by admission. {who}"),
             ),
@@ -867,7 +834,6 @@ impl<'a> PodAnalysis<'a> {
                     };
                     self.finding(
                         "restart-policy-removed-upstream",
-                        Severity::Error,
                         Some(&name),
                         format!(
                             "init container {name:?} has restartPolicy: Always in the {} but not in the {}: it was dropped when that object was written, so every pod made from it gets a classic init container that hangs in Init. {}",
@@ -1114,7 +1080,7 @@ pub fn labels_of(obj: &Value) -> Labels {
 #[cfg(test)]
 mod tests {
     use super::super::facts::{BlameStep, Gate, Source, Webhooks};
-    use super::super::template::ObjectRef;
+    use super::super::template::KindName;
     use super::*;
     use crate::kube::webhooks::parse_configurations;
     use serde_json::json;
@@ -1174,7 +1140,7 @@ mod tests {
                 error: None,
             },
             pods: vec![PodFacts {
-                object: ObjectRef {
+                object: KindName {
                     kind: "Deployment".into(),
                     name: "web".into(),
                     namespace: None,
@@ -1210,7 +1176,7 @@ mod tests {
     }
 
     fn ids(a: &Analysis) -> Vec<&str> {
-        a.report.findings.iter().map(|f| f.id).collect()
+        a.report.findings.iter().map(|f| f.id.as_str()).collect()
     }
 
     #[test]
@@ -1227,7 +1193,7 @@ mod tests {
         assert_eq!(a.exit_code(), EXIT_FINDINGS);
         assert_eq!(ids(&a), vec!["restart-policy-removed"]);
         let f = &a.report.findings[0];
-        assert_eq!(f.container.as_deref(), Some("proxy"));
+        assert_eq!(f.object.container.as_deref(), Some("proxy"));
         assert!(
             f.message.contains("strip.legacy.example.com"),
             "{}",
@@ -1418,7 +1384,10 @@ mod tests {
         );
         assert_eq!(a.exit_code(), EXIT_FINDINGS);
         assert_eq!(ids(&a), vec!["rejected-stripped-sidecar"]);
-        assert_eq!(a.report.findings[0].container.as_deref(), Some("proxy"));
+        assert_eq!(
+            a.report.findings[0].object.container.as_deref(),
+            Some("proxy")
+        );
         assert!(
             a.report.findings[0]
                 .message
@@ -1489,7 +1458,7 @@ mod tests {
             Source {
                 what: "template of ReplicaSet/web-1".into(),
                 writer: Some(Writer {
-                    object: ObjectRef {
+                    object: KindName {
                         kind: "ReplicaSet".into(),
                         name: "web-1".into(),
                         namespace: None,

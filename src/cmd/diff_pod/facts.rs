@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::template::ObjectRef;
+use super::template::KindName;
 pub use crate::facts::admission::{Apiserver, Gate, Outcome, Webhooks};
 use crate::facts::coverage::{Cause, Gap};
 use crate::kube::selector::Labels;
@@ -20,7 +20,7 @@ pub struct DiffFacts {
 /// One pod: what was submitted, what admission made of it.
 #[derive(Debug, Clone, Serialize)]
 pub struct PodFacts {
-    pub object: ObjectRef,
+    pub object: KindName,
     pub namespace: String,
     pub source: String,
     /// A live pod (compared with what was submitted for it), not a dry run.
@@ -59,7 +59,7 @@ pub struct Source {
 /// An object written through the apiserver, for webhook matching.
 #[derive(Debug, Clone, Serialize)]
 pub struct Writer {
-    pub object: ObjectRef,
+    pub object: KindName,
     pub group: String,
     pub version: String,
     pub resource: String,

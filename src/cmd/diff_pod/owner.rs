@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::analyze::labels_of;
 use super::facts::{Source, Writer};
 use super::normalize::LAST_APPLIED;
-use super::template::{ObjectRef, object_ref, pod_from_template, template_of};
+use super::template::{KindName, kind_name, pod_from_template, template_of};
 use crate::error::{Error, Result};
 use crate::facts::coverage::Gap;
 use crate::kube::access::{Budget, Failure};
@@ -21,7 +21,7 @@ use crate::kube::controllers::{CONTROLLER_ANNOTATIONS, CONTROLLER_LABELS, DAEMON
 const MAX_DEPTH: usize = 4;
 
 pub struct Live {
-    pub object: ObjectRef,
+    pub object: KindName,
     pub pod: Value,
     pub lineage: Vec<Source>,
     pub notes: Vec<String>,
@@ -72,7 +72,7 @@ fn owner_of(obj: &Value) -> Option<(String, String, String)> {
 /// The live pod and what was submitted for it. Only a pod that does not exist is an error (the
 /// user named it); any other failure to read it or its owners is a gap in what is compared.
 pub async fn collect(client: &kube::Client, ns: &str, name: &str, budget: &Budget) -> Result<Live> {
-    let object = ObjectRef {
+    let object = KindName {
         kind: "Pod".into(),
         name: name.to_string(),
         namespace: Some(ns.to_string()),
@@ -121,7 +121,7 @@ pub async fn collect(client: &kube::Client, ns: &str, name: &str, budget: &Budge
                 break;
             }
         };
-        let oref = object_ref(&owner);
+        let oref = kind_name(&owner);
         if let Some((template, _)) = template_of(&owner) {
             lineage.push(Source {
                 what: format!("template of {oref}"),

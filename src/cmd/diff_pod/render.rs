@@ -4,9 +4,10 @@
 
 use serde_json::Value;
 
-use super::analyze::{Analysis, Result_, Severity, View, patch_summary};
+use super::analyze::{Analysis, Result_, View, patch_summary};
 use super::facts::{BlameResult, Gate};
 use super::unified::{Line, diff_lines, hunks};
+use crate::checks::finding::Severity;
 use crate::render::{Tone, bold, paint, table, table_text};
 
 pub fn table_output(a: &Analysis, color: bool, wide: bool) -> String {
@@ -36,16 +37,11 @@ pub fn table_output(a: &Analysis, color: bool, wide: bool) -> String {
                 Severity::Warning => Tone::Warn,
                 Severity::Info => Tone::Plain,
             };
-            let severity = match f.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Info => "info",
-            };
-            let mut row = vec![paint(severity, tone, color)];
+            let mut row = vec![paint(f.severity.as_str(), tone, color)];
             if several {
-                row.push(f.object.clone());
+                row.push(format!("{}/{}", f.object.kind, f.object.name));
             }
-            row.push(f.container.clone().unwrap_or_else(|| "-".into()));
+            row.push(f.object.container.clone().unwrap_or_else(|| "-".into()));
             row.push(f.message.clone());
             t.add_row(row);
         }

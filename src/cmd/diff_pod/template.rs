@@ -9,16 +9,17 @@ use serde_json::{Map, Value, json};
 use super::manifest::Document;
 use crate::error::{Error, Result};
 
-/// What the user pointed at: `Deployment/web` in namespace `shop`.
+/// An object as diff-pod names it, `Deployment/web` (in namespace `shop`): what the user pointed
+/// at, or an owner on the way up. Findings carry the fuller `checks::finding::ObjectRef`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ObjectRef {
+pub struct KindName {
     pub kind: String,
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
 }
 
-impl std::fmt::Display for ObjectRef {
+impl std::fmt::Display for KindName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.kind, self.name)
     }
@@ -28,7 +29,7 @@ impl std::fmt::Display for ObjectRef {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Submission {
     pub source: String,
-    pub object: ObjectRef,
+    pub object: KindName,
     /// `apiVersion`, `kind`, `metadata` (generateName, labels, annotations) and `spec`; the
     /// namespace is filled in once the context is known.
     pub pod: Value,
@@ -40,7 +41,7 @@ pub enum Extracted {
     /// An object that holds no pod template (a Service, a ConfigMap...).
     Skipped {
         source: String,
-        object: ObjectRef,
+        object: KindName,
     },
 }
 
@@ -69,14 +70,14 @@ pub fn template_of(obj: &Value) -> Option<(&Value, &'static str)> {
     Some((obj.pointer(path)?, path))
 }
 
-pub fn object_ref(obj: &Value) -> ObjectRef {
+pub fn kind_name(obj: &Value) -> KindName {
     let meta = obj.get("metadata");
     let text = |k: &str| {
         meta.and_then(|m| m.get(k))
             .and_then(Value::as_str)
             .map(str::to_string)
     };
-    ObjectRef {
+    KindName {
         kind: obj
             .get("kind")
             .and_then(Value::as_str)
@@ -90,7 +91,7 @@ pub fn object_ref(obj: &Value) -> ObjectRef {
 }
 
 pub fn extract(doc: &Document) -> Result<Extracted> {
-    let object = object_ref(&doc.value);
+    let object = kind_name(&doc.value);
     let kind = object.kind.clone();
     let Some(path) = template_path(&kind, &doc.value) else {
         return Ok(Extracted::Skipped {

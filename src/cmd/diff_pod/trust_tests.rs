@@ -8,7 +8,7 @@ use super::facts::{
     Apiserver, BlameResult, BlameStep, DiffFacts, Gate, Outcome, PodFacts, Source, Webhooks,
 };
 use super::render::table_output;
-use super::template::ObjectRef;
+use super::template::KindName;
 use crate::cli::OutputFormat;
 use crate::error::{EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE};
 use crate::facts::coverage::{Cause, Gap};
@@ -61,7 +61,7 @@ fn hooks() -> Vec<crate::kube::webhooks::Webhook> {
 
 fn pod(name: &str, outcome: Outcome) -> PodFacts {
     PodFacts {
-        object: ObjectRef {
+        object: KindName {
             kind: "Deployment".into(),
             name: name.into(),
             namespace: None,

@@ -3,7 +3,8 @@
 //! and reduced here to the view doctor's checks map to catalog ids.
 
 use super::facts::{
-    ApiserverFacts, ClusterFacts, ComponentFacts, DoctorFacts, NodeFacts, PoolFacts, Recommendation,
+    ApiserverSummary, ClusterFacts, ComponentFacts, DoctorFacts, NodeSummary, PoolFacts,
+    Recommendation,
 };
 use crate::checks::cluster::pools::NO_POOL;
 use crate::checks::cluster::report::{self, ComponentReport, Report};
@@ -108,7 +109,7 @@ pub fn from_report(r: &Report) -> ClusterFacts {
         });
     }
     ClusterFacts {
-        apiserver: Some(ApiserverFacts {
+        apiserver: Some(ApiserverSummary {
             version: Some(api.git_version.clone()).filter(|v| !v.is_empty()),
             gate_enabled: api.gate.enabled,
             gate_stage: api.gate.stage.clone(),
@@ -121,11 +122,11 @@ pub fn from_report(r: &Report) -> ClusterFacts {
         nodes: r
             .nodes
             .iter()
-            .map(|n| NodeFacts {
+            .map(|n| NodeSummary {
                 name: n.name.clone(),
                 pool: Some(n.pool.clone()).filter(|p| p != NO_POOL),
                 kubelet_version: Some(n.kubelet_version.clone()).filter(|v| !v.is_empty()),
-                verdict: n.verdict.word().to_string(),
+                verdict: n.verdict,
                 reason: n.reason.clone(),
                 gate_enabled: n.gate.enabled,
                 gate_source: source_word(&n.gate).to_string(),

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::checks::cluster::verdict::Verdict;
 use crate::facts::coverage::Coverage;
 
 /// Written in every snapshot; a file without it is not a doctor snapshot.
@@ -69,7 +70,7 @@ pub struct Scope {
 }
 
 /// Which section a finding belongs to, as plain data in the snapshot.
-pub use super::catalog::Section;
+pub use crate::checks::finding::Section;
 
 // ---------------------------------------------------------------------------------------------
 // Control plane and nodes, as doctor's checks see them: the check-nodes engine's verdicts,
@@ -80,11 +81,11 @@ pub use super::catalog::Section;
 #[serde(rename_all = "camelCase")]
 pub struct ClusterFacts {
     #[serde(default)]
-    pub apiserver: Option<ApiserverFacts>,
+    pub apiserver: Option<ApiserverSummary>,
     #[serde(default)]
     pub components: Vec<ComponentFacts>,
     #[serde(default)]
-    pub nodes: Vec<NodeFacts>,
+    pub nodes: Vec<NodeSummary>,
     #[serde(default)]
     pub pools: Vec<PoolFacts>,
     /// check-nodes' advice for a mixed fleet: the label commands and the node affinity.
@@ -110,9 +111,11 @@ pub struct Recommendation {
     pub node_affinity: String,
 }
 
+/// What doctor's checks read of the apiserver, summarised from check-nodes' analysis of its
+/// facts (`facts::cluster::ApiServerFacts`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ApiserverFacts {
+pub struct ApiserverSummary {
     pub version: Option<String>,
     /// None when unknown (metrics forbidden or unreadable).
     pub gate_enabled: Option<bool>,
@@ -138,14 +141,16 @@ pub struct ComponentFacts {
     pub reason: Option<String>,
 }
 
+/// One node as doctor's checks read it, summarised from check-nodes' verdict on its facts
+/// (`facts::cluster::NodeFacts`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct NodeFacts {
+pub struct NodeSummary {
     pub name: String,
     pub pool: Option<String>,
     pub kubelet_version: Option<String>,
-    /// `supported`, `partial`, `unsupported` or `unknown` (check-nodes' words).
-    pub verdict: String,
+    /// check-nodes' verdict of the node (never `incomplete`, which is the cluster's).
+    pub verdict: Verdict,
     pub reason: String,
     pub gate_enabled: Option<bool>,
     /// `metrics`, `version` or `unknown`.

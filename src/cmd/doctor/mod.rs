@@ -3,25 +3,23 @@
 //! `--fail-on`, else 4 when a deciding section could not be fully examined, else 0; 2 and 3 when
 //! the run could not start (bad input, unusable cluster).
 
-pub mod catalog;
 pub mod checks;
 pub mod cluster;
 pub mod collect;
 pub mod coverage;
 pub mod extract;
 pub mod facts;
-pub mod findings;
 pub mod render;
 pub mod report;
 pub mod verdict;
 
 use std::path::Path;
 
+use crate::checks::finding::Severity;
 use crate::cli::{DoctorArgs, FailOn, OutputFormat};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use facts::{DoctorFacts, SNAPSHOT_KIND, SNAPSHOT_VERSION, Scope};
-use findings::Severity;
 
 pub async fn run(ctx: Context, args: &DoctorArgs) -> Result<i32> {
     if let Some(selector) = args.selector.as_deref() {

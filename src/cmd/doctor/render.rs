@@ -4,11 +4,12 @@
 
 use std::fmt::Write as _;
 
-use super::catalog::Section;
 use super::facts::CanaryOutcome;
-use super::findings::{Finding, Severity};
 use super::report::Report;
 use super::verdict::{self, Verdict};
+use crate::checks::cluster::verdict::Verdict as NodeVerdict;
+use crate::checks::finding::Section;
+use crate::checks::finding::{Finding, Severity};
 use crate::render::{Tone, bold, paint, table, table_text};
 
 fn severity_tone(s: Severity) -> Tone {
@@ -47,7 +48,7 @@ fn findings_block(findings: &[&Finding], wide: bool, color: bool) -> String {
     let mut out = indent(&table_text(&t));
     if wide {
         for f in findings {
-            let title = super::catalog::get(&f.id).map_or("", |c| c.title);
+            let title = crate::checks::catalog::get(&f.id).map_or("", |c| c.title);
             let _ = writeln!(out, "  {} {}: {title}", bold(&f.id, color), f.object);
             for e in &f.evidence {
                 let _ = writeln!(out, "      evidence: {e}");
@@ -199,21 +200,21 @@ fn section_facts(report: &Report<'_>, section: Section, color: bool) -> String {
             let failing: Vec<_> = n
                 .nodes
                 .iter()
-                .filter(|n| n.verdict != "supported")
+                .filter(|n| n.verdict != NodeVerdict::Supported)
                 .collect();
             if !failing.is_empty() {
                 let mut t = table(&["node", "pool", "kubelet", "verdict", "reason"]);
                 for node in failing.iter().take(50) {
-                    let tone = match node.verdict.as_str() {
-                        "unsupported" => Tone::Bad,
-                        "partial" => Tone::Warn,
+                    let tone = match node.verdict {
+                        NodeVerdict::Unsupported => Tone::Bad,
+                        NodeVerdict::Partial => Tone::Warn,
                         _ => Tone::Muted,
                     };
                     t.add_row(vec![
                         node.name.clone(),
                         node.pool.clone().unwrap_or_else(|| "-".into()),
                         node.kubelet_version.clone().unwrap_or_else(|| "?".into()),
-                        paint(&node.verdict, tone, color),
+                        paint(node.verdict.word(), tone, color),
                         node.reason.clone(),
                     ]);
                 }

@@ -5,11 +5,12 @@ use serde::Serialize;
 
 use super::checks::{self, Input};
 use super::facts::{
-    AdmissionFacts, ApiserverFacts, ComponentFacts, DoctorFacts, InjectorFacts, NodeFacts,
+    AdmissionFacts, ApiserverSummary, ComponentFacts, DoctorFacts, InjectorFacts, NodeSummary,
     PoolFacts, Scope,
 };
-use super::findings::Finding;
 use super::verdict::{self, NextStep, Summary, Verdict};
+use crate::checks::cluster::verdict::Verdict as NodeVerdict;
+use crate::checks::finding::Finding;
 use crate::facts::coverage::Coverage;
 
 #[derive(Debug, Serialize)]
@@ -36,7 +37,7 @@ pub struct Report<'a> {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ControlPlane {
-    pub apiserver: Option<ApiserverFacts>,
+    pub apiserver: Option<ApiserverSummary>,
     pub components: Vec<ComponentFacts>,
 }
 
@@ -49,7 +50,7 @@ pub struct Nodes {
     pub unsupported: usize,
     pub unknown: usize,
     pub pools: Vec<PoolFacts>,
-    pub nodes: Vec<NodeFacts>,
+    pub nodes: Vec<NodeSummary>,
 }
 
 #[derive(Debug, Serialize)]
@@ -69,7 +70,7 @@ pub fn analyse(facts: &DoctorFacts) -> Report<'_> {
     verdict::order(&mut findings);
     let summary = verdict::summarize(&findings);
     let cluster = input.cluster;
-    let count = |word: &str| cluster.nodes.iter().filter(|n| n.verdict == word).count();
+    let count = |v: NodeVerdict| cluster.nodes.iter().filter(|n| n.verdict == v).count();
     let w = &facts.workloads;
     Report {
         verdict: verdict::verdict(&summary, &facts.coverage),
@@ -81,10 +82,10 @@ pub fn analyse(facts: &DoctorFacts) -> Report<'_> {
         collected_at: facts.collected_at.as_deref(),
         nodes: Nodes {
             total: cluster.nodes.len(),
-            supported: count("supported"),
-            partial: count("partial"),
-            unsupported: count("unsupported"),
-            unknown: count("unknown"),
+            supported: count(NodeVerdict::Supported),
+            partial: count(NodeVerdict::Partial),
+            unsupported: count(NodeVerdict::Unsupported),
+            unknown: count(NodeVerdict::Unknown),
             pools: cluster.pools.clone(),
             nodes: cluster.nodes.clone(),
         },

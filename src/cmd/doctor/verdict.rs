@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::catalog::{self, Section};
 use super::coverage::remedy;
-use super::findings::{Finding, Severity};
+use crate::checks::catalog;
+use crate::checks::finding::Section;
+use crate::checks::finding::{Finding, Severity};
 use crate::error::{EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK};
 use crate::facts::coverage::{Cause, Coverage};
 
@@ -251,7 +252,7 @@ pub fn fails(summary: &Summary, threshold: Severity) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd::doctor::findings::ObjectRef;
+    use crate::checks::finding::ObjectRef;
     use crate::facts::coverage::{Gap, SectionCoverage};
 
     fn f(id: &str, name: &str) -> Finding {

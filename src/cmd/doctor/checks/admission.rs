@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::{Input, list_some};
+use crate::checks::finding::{Finding, ObjectRef};
 use crate::cmd::doctor::facts::{CanaryOutcome, WebhookFacts};
-use crate::cmd::doctor::findings::{Finding, ObjectRef};
 
 fn webhook_object(w: &WebhookFacts) -> ObjectRef {
     ObjectRef::cluster("MutatingWebhook", &w.name)

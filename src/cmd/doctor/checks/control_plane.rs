@@ -2,8 +2,8 @@
 //! catalog ids.
 
 use super::Input;
+use crate::checks::finding::{Finding, ObjectRef};
 use crate::cmd::doctor::coverage::remedy;
-use crate::cmd::doctor::findings::{Finding, ObjectRef};
 use crate::kube::versions;
 
 pub fn check(input: &Input<'_>) -> Vec<Finding> {
@@ -122,9 +122,9 @@ pub fn check(input: &Input<'_>) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd::doctor::facts::{ApiserverFacts, ClusterFacts, ComponentFacts, DoctorFacts};
+    use crate::cmd::doctor::facts::{ApiserverSummary, ClusterFacts, ComponentFacts, DoctorFacts};
 
-    fn ids(api: ApiserverFacts, components: Vec<ComponentFacts>) -> Vec<String> {
+    fn ids(api: ApiserverSummary, components: Vec<ComponentFacts>) -> Vec<String> {
         let facts = DoctorFacts::default();
         let cluster = ClusterFacts {
             apiserver: Some(api),
@@ -137,8 +137,8 @@ mod tests {
             .collect()
     }
 
-    fn api(version: &str, gate: Option<bool>, source: &str) -> ApiserverFacts {
-        ApiserverFacts {
+    fn api(version: &str, gate: Option<bool>, source: &str) -> ApiserverSummary {
+        ApiserverSummary {
             version: Some(version.into()),
             gate_enabled: gate,
             gate_source: source.into(),

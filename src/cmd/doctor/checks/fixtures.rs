@@ -12,12 +12,12 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{Input, run_with};
+use crate::checks::finding::Finding;
 use crate::cmd::doctor::collect::istio;
 use crate::cmd::doctor::extract;
 use crate::cmd::doctor::facts::{
-    ApiserverFacts, CanaryFacts, ClusterFacts, DoctorFacts, NodeFacts, WebhookFacts,
+    ApiserverSummary, CanaryFacts, ClusterFacts, DoctorFacts, NodeSummary, WebhookFacts,
 };
-use crate::cmd::doctor::findings::Finding;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -26,9 +26,9 @@ struct Fixture {
     #[serde(default)]
     collected_at: Option<String>,
     #[serde(default)]
-    apiserver: Option<ApiserverFacts>,
+    apiserver: Option<ApiserverSummary>,
     #[serde(default)]
-    nodes: Vec<NodeFacts>,
+    nodes: Vec<NodeSummary>,
     #[serde(default)]
     webhooks: Vec<WebhookFacts>,
     #[serde(default)]
@@ -205,7 +205,7 @@ fn every_fixture_finds_what_it_expects() {
         let (_, found) = run_fixture(file);
         for e in &fixture.expect {
             assert!(
-                crate::cmd::doctor::catalog::get(&e.id).is_some(),
+                crate::checks::catalog::get(&e.id).is_some(),
                 "{file}: {} is not a catalog id",
                 e.id
             );

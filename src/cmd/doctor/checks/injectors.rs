@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 
 use super::{Input, list_some};
-use crate::cmd::doctor::facts::{NodeFacts, PodFacts};
-use crate::cmd::doctor::findings::{Finding, ObjectRef};
+use crate::checks::cluster::verdict::Verdict;
+use crate::checks::finding::{Finding, ObjectRef};
+use crate::cmd::doctor::facts::{NodeSummary, PodFacts};
 use crate::kube::{version, versions};
 
 pub const ISTIO_NATIVE: &str = "sidecar.istio.io/nativeSidecar";
@@ -145,11 +146,11 @@ fn injected_classic(pod: &PodFacts) -> bool {
 pub fn check(input: &Input<'_>) -> Vec<Finding> {
     let mut out = Collected::default();
     let nodes = &input.cluster.nodes;
-    let lacking: Vec<&NodeFacts> = nodes
+    let lacking: Vec<&NodeSummary> = nodes
         .iter()
-        .filter(|n| n.verdict == "unsupported")
+        .filter(|n| n.verdict == Verdict::Unsupported)
         .collect();
-    let below_33: Vec<&NodeFacts> = nodes
+    let below_33: Vec<&NodeSummary> = nodes
         .iter()
         .filter(|n| {
             n.kubelet_version
@@ -158,7 +159,7 @@ pub fn check(input: &Input<'_>) -> Vec<Finding> {
                 .is_some_and(|v| !versions::istio_native_kubelet(v))
         })
         .collect();
-    let names = |ns: &[&NodeFacts]| {
+    let names = |ns: &[&NodeSummary]| {
         list_some(
             &ns.iter()
                 .map(|n| {

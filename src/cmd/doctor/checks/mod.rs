@@ -16,9 +16,10 @@ use std::collections::BTreeMap;
 use k8s_openapi::jiff::Timestamp;
 
 use super::facts::{
-    ClusterFacts, DoctorFacts, NodeFacts, OwnerFacts, OwnerKey, PodFacts, PodSpecFacts,
+    ClusterFacts, DoctorFacts, NodeSummary, OwnerFacts, OwnerKey, PodFacts, PodSpecFacts,
 };
-use super::findings::{Finding, ObjectRef};
+use crate::checks::cluster::verdict::Verdict;
+use crate::checks::finding::{Finding, ObjectRef};
 use crate::kube::version::{self, KubeVersion};
 use crate::kube::versions;
 
@@ -63,15 +64,15 @@ impl<'a> Input<'a> {
         }
     }
 
-    pub fn node(&self, name: &str) -> Option<&NodeFacts> {
+    pub fn node(&self, name: &str) -> Option<&NodeSummary> {
         self.node_index
             .get(name)
             .and_then(|i| self.cluster.nodes.get(*i))
     }
 
     /// The check-nodes verdict of a node, when known.
-    pub fn node_verdict(&self, node: &str) -> Option<&str> {
-        self.node(node).map(|n| n.verdict.as_str())
+    pub fn node_verdict(&self, node: &str) -> Option<Verdict> {
+        self.node(node).map(|n| n.verdict)
     }
 
     /// True when the apiserver is known to drop `restartPolicy` (gate off or too old).

@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 
 use super::{Input, list_some};
 use crate::checks::cluster::pools::{SUPPORT_LABEL_KEY, SUPPORT_LABEL_VALUE};
+use crate::checks::cluster::verdict::Verdict;
+use crate::checks::finding::{Finding, ObjectRef};
 use crate::cmd::doctor::coverage::remedy;
-use crate::cmd::doctor::facts::{NodeFacts, Recommendation};
-use crate::cmd::doctor::findings::{Finding, ObjectRef};
+use crate::cmd::doctor::facts::{NodeSummary, Recommendation};
 use crate::facts::coverage::Gap;
 use crate::kube::version::{self, KubeVersion};
 use crate::kube::versions;
@@ -70,7 +71,7 @@ fn advisories(v: KubeVersion) -> Vec<String> {
 
 struct NodeHit<'a> {
     id: &'static str,
-    node: &'a NodeFacts,
+    node: &'a NodeSummary,
     message: String,
     evidence: Vec<String>,
 }
@@ -94,7 +95,7 @@ fn unread_fix(hits: &[NodeHit<'_>]) -> Option<String> {
     Some(format!("{}.", remedy(&gap)))
 }
 
-fn node_line(n: &NodeFacts) -> String {
+fn node_line(n: &NodeSummary) -> String {
     format!(
         "{}: kubelet {}, {} ({})",
         n.name,
@@ -109,14 +110,14 @@ pub fn check(input: &Input<'_>) -> Vec<Finding> {
     let mut hits: Vec<NodeHit<'_>> = Vec::new();
     for n in nodes {
         let kubelet = n.kubelet_version.as_deref().and_then(version::parse);
-        match n.verdict.as_str() {
-            "unsupported" => hits.push(NodeHit {
+        match n.verdict {
+            Verdict::Unsupported => hits.push(NodeHit {
                 id: "node-unsupported",
                 node: n,
                 message: format!("{} cannot run native sidecars: {}", n.name, n.reason),
                 evidence: vec![node_line(n)],
             }),
-            "partial" => hits.push(NodeHit {
+            Verdict::Partial => hits.push(NodeHit {
                 id: "node-alpha-termination",
                 node: n,
                 message: format!(
@@ -125,7 +126,7 @@ pub fn check(input: &Input<'_>) -> Vec<Finding> {
                 ),
                 evidence: vec![node_line(n)],
             }),
-            "unknown" => hits.push(NodeHit {
+            Verdict::Unknown => hits.push(NodeHit {
                 id: "node-gate-unknown",
                 node: n,
                 message: format!("{}: sidecar support unknown: {}", n.name, n.reason),
@@ -134,7 +135,7 @@ pub fn check(input: &Input<'_>) -> Vec<Finding> {
             _ => {}
         }
         // A supported verdict inferred from the version leaves 1.28-1.32 gates unverified.
-        if n.verdict != "unknown"
+        if n.verdict != Verdict::Unknown
             && n.gate_source != "metrics"
             && kubelet.is_some_and(versions::gate_may_be_off)
         {
@@ -173,7 +174,7 @@ pub fn check(input: &Input<'_>) -> Vec<Finding> {
                 evidence: n.skew_reason.iter().cloned().collect(),
             });
         }
-        if matches!(n.verdict.as_str(), "supported" | "partial")
+        if matches!(n.verdict, Verdict::Supported | Verdict::Partial)
             && let Some(v) = kubelet
         {
             let found = advisories(v);
@@ -263,8 +264,8 @@ fn group_by_pool(hits: Vec<NodeHit<'_>>) -> Vec<Finding> {
     out
 }
 
-fn can_run(n: &NodeFacts) -> bool {
-    matches!(n.verdict.as_str(), "supported" | "partial")
+fn can_run(n: &NodeSummary) -> bool {
+    matches!(n.verdict, Verdict::Supported | Verdict::Partial)
 }
 
 /// check-nodes' commands when it made a recommendation (they label whole pools by their pool
@@ -292,8 +293,8 @@ fn label_advice(supporting: &[&str], advice: Option<&Recommendation>) -> Vec<Str
     }
 }
 
-fn mixed_pools(nodes: &[NodeFacts], advice: Option<&Recommendation>) -> Vec<Finding> {
-    let mut pools: BTreeMap<Option<&str>, Vec<&NodeFacts>> = BTreeMap::new();
+fn mixed_pools(nodes: &[NodeSummary], advice: Option<&Recommendation>) -> Vec<Finding> {
+    let mut pools: BTreeMap<Option<&str>, Vec<&NodeSummary>> = BTreeMap::new();
     for n in nodes {
         pools.entry(n.pool.as_deref()).or_default().push(n);
     }
@@ -307,7 +308,7 @@ fn mixed_pools(nodes: &[NodeFacts], advice: Option<&Recommendation>) -> Vec<Find
             .collect();
         let lacking: Vec<&str> = members
             .iter()
-            .filter(|n| n.verdict == "unsupported")
+            .filter(|n| n.verdict == Verdict::Unsupported)
             .map(|n| n.name.as_str())
             .collect();
         if supporting.is_empty() || lacking.is_empty() {
@@ -343,7 +344,7 @@ fn mixed_pools(nodes: &[NodeFacts], advice: Option<&Recommendation>) -> Vec<Find
             .collect();
         let lacking: Vec<&str> = nodes
             .iter()
-            .filter(|n| n.verdict == "unsupported")
+            .filter(|n| n.verdict == Verdict::Unsupported)
             .map(|n| n.name.as_str())
             .collect();
         if !supporting.is_empty() && !lacking.is_empty() {
@@ -368,14 +369,14 @@ fn mixed_pools(nodes: &[NodeFacts], advice: Option<&Recommendation>) -> Vec<Find
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd::doctor::facts::{ApiserverFacts, ClusterFacts, DoctorFacts};
+    use crate::cmd::doctor::facts::{ApiserverSummary, ClusterFacts, DoctorFacts};
 
-    fn node(name: &str, pool: Option<&str>, version: &str, verdict: &str) -> NodeFacts {
-        NodeFacts {
+    fn node(name: &str, pool: Option<&str>, version: &str, verdict: &str) -> NodeSummary {
+        NodeSummary {
             name: name.into(),
             pool: pool.map(Into::into),
             kubelet_version: Some(version.into()),
-            verdict: verdict.into(),
+            verdict: serde_json::from_value(serde_json::json!(verdict)).unwrap(),
             reason: "test".into(),
             gate_source: "metrics".into(),
             skew_ok: Some(true),
@@ -383,10 +384,10 @@ mod tests {
         }
     }
 
-    fn run(nodes: Vec<NodeFacts>) -> Vec<Finding> {
+    fn run(nodes: Vec<NodeSummary>) -> Vec<Finding> {
         let facts = DoctorFacts::default();
         let cluster = ClusterFacts {
-            apiserver: Some(ApiserverFacts {
+            apiserver: Some(ApiserverSummary {
                 version: Some("v1.32.3".into()),
                 gate_enabled: Some(true),
                 gate_source: "metrics".into(),

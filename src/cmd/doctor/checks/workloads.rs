@@ -8,11 +8,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::looks::{self, helper, ports_text, serves_ports, split_regular};
 use super::{Input, age_seconds, is_job_kind, list_some, submitted_specs};
+use crate::checks::cluster::verdict::Verdict;
+use crate::checks::finding::{Finding, ObjectRef};
 use crate::cmd::doctor::extract::{KUBELET_REJECTED, PROBE_FORBIDDEN, SCHEDULER_GATE_OFF};
 use crate::cmd::doctor::facts::{
     CanaryOutcome, ContainerFacts, EventFacts, PodFacts, PodSpecFacts,
 };
-use crate::cmd::doctor::findings::{Finding, ObjectRef};
 
 /// An init container running longer than this while the pod waits is "stuck", not "slow".
 const STUCK_AFTER_SECONDS: i64 = 600;
@@ -504,7 +505,7 @@ fn on_unsupported_node(
     }
     let bad: Vec<(&str, u32)> = on
         .into_iter()
-        .filter(|(node, _)| input.node_verdict(node) == Some("unsupported"))
+        .filter(|(node, _)| input.node_verdict(node) == Some(Verdict::Unsupported))
         .collect();
     let Some((first, _)) = bad.first() else {
         return;

@@ -113,14 +113,14 @@ fn folded_pods_count_in_the_evidence_and_every_node_is_checked() {
     });
     let cluster = crate::cmd::doctor::facts::ClusterFacts {
         nodes: vec![
-            crate::cmd::doctor::facts::NodeFacts {
+            crate::cmd::doctor::facts::NodeSummary {
                 name: "good".into(),
-                verdict: "supported".into(),
+                verdict: Verdict::Supported,
                 ..Default::default()
             },
-            crate::cmd::doctor::facts::NodeFacts {
+            crate::cmd::doctor::facts::NodeSummary {
                 name: "bad".into(),
-                verdict: "unsupported".into(),
+                verdict: Verdict::Unsupported,
                 ..Default::default()
             },
         ],

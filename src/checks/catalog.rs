@@ -1,41 +1,9 @@
-//! Every check doctor can report: id, severity, section, title, explanation, fix, reference.
-//! The single source: findings take severity/fix/reference from here, CHECKS.md is tested
-//! against it, and the ids are a public contract (never rename one; add new ones instead).
+//! Every check doctor and diff-pod can report: id, severity, section, title, explanation, fix,
+//! reference. The single source: findings take severity/fix/reference from here (their only
+//! constructor is below), CHECKS.md is generated from it and tested against it, and the ids are
+//! a public contract (never rename one; add new ones instead).
 
-use serde::{Deserialize, Serialize};
-
-use super::findings::Severity;
-
-/// Report sections, in the order a report prints them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Section {
-    ControlPlane,
-    Nodes,
-    Admission,
-    Injectors,
-    Workloads,
-}
-
-impl Section {
-    pub const ALL: [Section; 5] = [
-        Section::ControlPlane,
-        Section::Nodes,
-        Section::Admission,
-        Section::Injectors,
-        Section::Workloads,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Section::ControlPlane => "Control plane",
-            Section::Nodes => "Nodes and pools",
-            Section::Admission => "Admission",
-            Section::Injectors => "Injectors",
-            Section::Workloads => "Workloads",
-        }
-    }
-}
+use crate::checks::finding::{Finding, ObjectRef, Section, Severity};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Check {
@@ -51,7 +19,14 @@ pub struct Check {
     /// True for ids added beyond the ones the original catalog named (CHECKS.md marks them).
     #[cfg_attr(not(test), allow(dead_code))]
     pub added: bool,
+    /// The commands that report it.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub reported_by: &'static [&'static str],
 }
+
+const DOCTOR_ONLY: &[&str] = &["doctor"];
+const DIFF_POD_ONLY: &[&str] = &["diff-pod"];
+const BOTH: &[&str] = &["doctor", "diff-pod"];
 
 const SIDECAR_DOC: &str = "https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/";
 const KEP_753: &str =
@@ -63,6 +38,7 @@ const WEBHOOKS: &str =
     "https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/";
 const INIT_DOC: &str = "https://kubernetes.io/docs/concepts/workloads/pods/init-containers/";
 const RBAC: &str = "https://kubernetes.io/docs/reference/access-authn-authz/rbac/";
+const DRY_RUN: &str = "https://kubernetes.io/docs/reference/using-api/api-concepts/#dry-run";
 
 use Section::*;
 use Severity::*;
@@ -78,6 +54,7 @@ macro_rules! check {
             fix: $fix,
             reference: $ref,
             added: false,
+            reported_by: DOCTOR_ONLY,
         }
     };
     (added $id:literal, $sev:expr, $sec:expr, $title:literal, $expl:literal, $fix:literal, $ref:expr) => {
@@ -90,13 +67,27 @@ macro_rules! check {
             fix: $fix,
             reference: $ref,
             added: true,
+            reported_by: DOCTOR_ONLY,
+        }
+    };
+    (diff_pod $id:literal, $sev:expr, $title:literal, $expl:literal, $fix:literal, $ref:expr) => {
+        Check {
+            id: $id,
+            severity: $sev,
+            section: Admission,
+            title: $title,
+            explanation: $expl,
+            fix: $fix,
+            reference: $ref,
+            added: false,
+            reported_by: DIFF_POD_ONLY,
         }
     };
 }
 
-/// In the order within a severity that a person should act on them: causes before symptoms,
-/// cluster before workloads. `verdict` sorts findings by (severity, this order).
-pub const CATALOG: &[Check] = &[
+/// Doctor's checks, in the order within a severity that a person should act on them: causes
+/// before symptoms, cluster before workloads. `verdict` sorts findings by (severity, this order).
+pub const DOCTOR: &[Check] = &[
     // Control plane.
     check!(
         "apiserver-too-old",
@@ -226,15 +217,18 @@ pub const CATALOG: &[Check] = &[
         "Upgrade the webhook named in the evidence to a release built on k8s.io/api v0.28 or later, or exclude sidecar pods from it with its objectSelector/namespaceSelector. `kubectl sidecar diff-pod --blame` names the exact webhook.",
         KEP_753
     ),
-    check!(
-        "webhook-known-stripper",
-        Warning,
-        Admission,
-        "Webhook publicly reported to strip restartPolicy",
-        "This mutating webhook matches a project publicly reported to drop the init container `restartPolicy` (e.g. amazon-eks-pod-identity-webhook before its fix, GKE's spiffe pod-admission-controller, kube-secrets-init, gtoken, kube-image-keeper 1.11.0, k8s-image-swapper before 1.5.10).",
-        "Check the webhook's version against the fix named in its issue and upgrade it; confirm with `kubectl sidecar diff-pod -f` on a sidecar manifest.",
-        KEP_753
-    ),
+    Check {
+        reported_by: BOTH,
+        ..check!(
+            "webhook-known-stripper",
+            Warning,
+            Admission,
+            "Webhook publicly reported to strip restartPolicy",
+            "This mutating webhook matches a project publicly reported to drop the init container `restartPolicy` (e.g. amazon-eks-pod-identity-webhook before its fix, GKE's spiffe pod-admission-controller, kube-secrets-init, gtoken, kube-image-keeper 1.11.0, k8s-image-swapper before 1.5.10).",
+            "Check the webhook's version against the fix named in its issue and upgrade it; confirm with `kubectl sidecar diff-pod -f` on a sidecar manifest.",
+            KEP_753
+        )
+    },
     check!(
         "webhook-blocks-dry-run",
         Warning,
@@ -392,40 +386,208 @@ pub const CATALOG: &[Check] = &[
     ),
 ];
 
+/// diff-pod's checks: what admission did to one pod. It also reports doctor's
+/// `webhook-known-stripper` (one problem, one id).
+pub const DIFF_POD: &[Check] = &[
+    check!(
+        diff_pod "restart-policy-removed",
+        Error,
+        "Admission removed restartPolicy from a native sidecar",
+        "Between the pod as submitted and as admitted (a dry-run create, or a live pod against what its controller was given), an init container lost `restartPolicy: Always`. It becomes a classic init container that must exit before the next one starts: the pod hangs in Init, or is rejected for its probes.",
+        "Find what strips it (the message names the apiserver or the webhooks that may have; `--blame` replays each webhook's own patch): turn the apiserver's SidecarContainers gate on, or upgrade the webhook to k8s.io/api v0.28+ or keep the pod out of its selectors.",
+        WEBHOOKS
+    ),
+    check!(
+        diff_pod "restart-policy-removed-upstream",
+        Error,
+        "restartPolicy removed before the pod's controller received it",
+        "A live pod's owner (a ReplicaSet, a Job) lacks the `restartPolicy: Always` that its own owner or last-applied configuration declares: it was stripped when that template was written, so every pod the owner creates is affected.",
+        "Find what strips it on writes of the owner (the message names the candidates) and fix it as for `restart-policy-removed`; then roll the owner out again.",
+        WEBHOOKS
+    ),
+    check!(
+        diff_pod "sidecar-removed",
+        Error,
+        "Admission removed a native sidecar",
+        "A native sidecar declared in the submitted pod is missing from the admitted one.",
+        "Find the webhook that removes it (the message, `--blame`) and fix it or keep the pod out of its selectors.",
+        WEBHOOKS
+    ),
+    check!(
+        diff_pod "sidecar-modified",
+        Warning,
+        "Admission changed a native sidecar",
+        "A declared native sidecar kept its `restartPolicy` but admission changed other fields of it (image, probes, resources...). It still runs as a sidecar.",
+        "Check that the change is wanted; `--blame` names the webhook that made it.",
+        WEBHOOKS
+    ),
+    check!(
+        diff_pod "rejected-stripped-sidecar",
+        Error,
+        "Create rejected because restartPolicy was stripped",
+        "The create failed with `may not be set for init containers without restartPolicy=Always` although the container declares `restartPolicy: Always`: something removed the field before validation, so its probes or lifecycle hooks became illegal on a classic init container.",
+        "Find the stripper (the message names the candidates; `--blame`): the apiserver's gate, or a webhook built on k8s.io/api older than v0.28.",
+        KEP_753
+    ),
+    check!(
+        diff_pod "container-injected",
+        Info,
+        "Admission injected a container",
+        "A webhook added a container or init container (an injector's proxy, an agent). Not a problem by itself; shown so that the admitted pod can be read.",
+        "Nothing, unless the injected container is unexpected.",
+        WEBHOOKS
+    ),
+    check!(
+        diff_pod "field-removed",
+        Warning,
+        "Admission removed a field",
+        "Admission removed a field the submitted pod set, outside any native sidecar. Webhooks that decode and re-encode the pod with old libraries drop the fields they do not know; the same webhook strips `restartPolicy` from the sidecars of other pods.",
+        "Check whether the removal is intended; `--blame` names the webhook.",
+        WEBHOOKS
+    ),
+    check!(
+        diff_pod "dry-run-unsupported",
+        Error,
+        "A webhook cannot take part in a dry run",
+        "A mutating webhook called for this pod declares sideEffects other than None or NoneOnDryRun, so the apiserver refuses the whole dry-run create and what admission does to the pod cannot be shown.",
+        "Ask the webhook's owner to declare `sideEffects: None` or `NoneOnDryRun`, or diff a live pod instead (`kubectl sidecar diff-pod POD`).",
+        WEBHOOKS
+    ),
+    check!(
+        diff_pod "dry-run-forbidden",
+        Error,
+        "Dry run forbidden",
+        "A dry-run create needs the same RBAC as a real one: `create pods` in the namespace. Without it the pod cannot be compared.",
+        "Grant `create pods` in the namespace (`kubectl sidecar rbac` prints the role), or diff a live pod.",
+        RBAC
+    ),
+    check!(
+        diff_pod "dry-run-rejected",
+        Error,
+        "Dry run rejected",
+        "The apiserver or an admission plugin (PodSecurity, a validating webhook) refused the dry-run create for a reason of its own, so the pod could not be compared.",
+        "Read the refusal in the message and fix the manifest, or diff a live pod.",
+        WEBHOOKS
+    ),
+    check!(
+        diff_pod "dry-run-failed",
+        Error,
+        "Dry run failed",
+        "The dry-run create did not come back (a timeout, a server error, a missing namespace): the pod could not be compared.",
+        "Follow the remedy in the message and run again.",
+        DRY_RUN
+    ),
+    check!(
+        diff_pod "webhook-failed",
+        Error,
+        "A webhook could not be called",
+        "A webhook with failurePolicy Fail did not answer the apiserver (unreachable, timed out, bad certificate): the apiserver refuses every create it matches, this dry run included.",
+        "Check the webhook's endpoint named in the message: its pods, the service's endpoints, the network path from the apiserver, its certificate, its timeoutSeconds.",
+        WEBHOOKS
+    ),
+    check!(
+        diff_pod "not-compared",
+        Error,
+        "Pod not compared",
+        "A live pod, or what it was submitted from, could not be read: nothing can be said about what admission did to it.",
+        "Follow the remedy in the message (a permission to grant, `kubectl sidecar rbac`; a request to retry).",
+        RBAC
+    ),
+    check!(
+        diff_pod "submitted-unknown",
+        Warning,
+        "What was submitted is unknown",
+        "A bare live pod has no owner and no last-applied-configuration annotation, so there is nothing to compare it with.",
+        "Run `kubectl sidecar diff-pod -f` with the manifest the pod came from.",
+        DRY_RUN
+    ),
+    check!(
+        diff_pod "apiserver-warning",
+        Info,
+        "The apiserver warned",
+        "The dry-run create came back with a warning (a deprecated field, an unknown field that was dropped).",
+        "Read the warning: an unknown-field warning about `restartPolicy` means the apiserver predates native sidecars.",
+        DRY_RUN
+    ),
+];
+
+/// Ids diff-pod once used for a check that now has another: read as the new one.
+pub const RENAMED_IDS: &[(&str, &str)] = &[("known-stripper", "webhook-known-stripper")];
+
 /// Ids retired in favour of the report's coverage block: never reused.
 #[cfg(test)]
 pub const RETIRED_IDS: &[&str] = &["permission-missing", "collect-incomplete"];
 
+/// Every check, doctor's first.
+pub fn all() -> impl Iterator<Item = &'static Check> {
+    DOCTOR.iter().chain(DIFF_POD)
+}
+
+/// The check of `id`; a renamed id finds the check it became.
 pub fn get(id: &str) -> Option<&'static Check> {
-    CATALOG.iter().find(|c| c.id == id)
+    let id = RENAMED_IDS
+        .iter()
+        .find(|(old, _)| *old == id)
+        .map_or(id, |(_, new)| new);
+    all().find(|c| c.id == id)
 }
 
 /// Position of `id` in the catalog: the tie-breaker for "in the order to act on them".
 pub fn rank(id: &str) -> usize {
-    CATALOG
-        .iter()
+    all()
         .position(|c| c.id == id)
-        .unwrap_or(CATALOG.len())
+        .unwrap_or(DOCTOR.len() + DIFF_POD.len())
 }
 
-/// CHECKS.md, the public catalog, as generated from `CATALOG`. A unit test keeps the file
+impl Finding {
+    /// A finding of catalog check `id`. An id missing from the catalog is a programming error
+    /// (debug builds and the tests panic); a release build still yields a usable finding.
+    pub fn new(id: &str, object: ObjectRef, message: impl Into<String>) -> Self {
+        debug_assert!(get(id).is_some(), "{id} is not in the catalog");
+        match get(id) {
+            Some(check) => Self {
+                id: check.id.to_string(),
+                severity: check.severity,
+                section: check.section,
+                object,
+                message: message.into(),
+                evidence: Vec::new(),
+                fix: check.fix.to_string(),
+                reference: check.reference.to_string(),
+            },
+            None => Self {
+                id: id.to_string(),
+                severity: Severity::Info,
+                section: Section::Workloads,
+                object,
+                message: message.into(),
+                evidence: Vec::new(),
+                fix: String::new(),
+                reference: String::new(),
+            },
+        }
+    }
+}
+
+/// CHECKS.md, the public catalog, as generated from `DOCTOR` and `DIFF_POD`. A unit test keeps the file
 /// identical to this (`UPDATE_CHECKS_MD=1 cargo test` rewrites it).
 #[cfg(test)]
 pub fn markdown() -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    out.push_str("# kubectl sidecar doctor: the checks\n\n");
+    out.push_str("# kubectl sidecar: the checks\n\n");
     out.push_str(
-        "Every finding of `kubectl sidecar doctor` carries one of these ids. The ids are a public \
-contract: scripts may match on them, so an id is never renamed or reused; new checks get new \
-ids. Severities: **error** stands in the way of native sidecars (doctor's verdict is \
-\"not ready\"), **warning** works but will bite (\"ready with warnings\"), **info** is what \
-doctor could not verify on one object. `--fail-on error|warning|info` picks the severity that \
-makes doctor exit 1.\n\n",
+        "Every finding of `kubectl sidecar doctor` and `kubectl sidecar diff-pod` carries one of \
+these ids. The ids are a public contract: scripts may match on them, so an id is never renamed \
+or reused; new checks get new ids. Severities: **error** stands in the way of native sidecars \
+(doctor's verdict is \"not ready\", diff-pod's object is `sidecar-affected` or not compared), \
+**warning** works but will bite (\"ready with warnings\"), **info** is what doctor could not \
+verify on one object, or what diff-pod shows for reading. `--fail-on error|warning|info` picks \
+the severity that makes doctor exit 1.\n\n",
     );
     out.push_str(
-        "Within a severity, the report lists findings in the order below: causes before \
-symptoms, the control plane before nodes, admission, injectors and workloads.\n\n",
+        "Within a severity, doctor lists findings in the order below: causes before symptoms, \
+the control plane before nodes, admission, injectors and workloads.\n\n",
     );
     out.push_str(
         "Ids marked *added* are not in the original list of the doctor issue; they cover real \
@@ -442,26 +604,40 @@ that reported it before, {}, are retired and will not be reused.\n\n",
             .collect::<Vec<_>>()
             .join(" and ")
     ));
+    for (old, new) in RENAMED_IDS {
+        let _ = writeln!(
+            out,
+            "diff-pod's `{old}` is `{new}` now, doctor's id for the same problem.\n"
+        );
+    }
     out.push_str(
-        "This file is generated from `src/cmd/doctor/catalog.rs` and checked by its unit tests; edit \
+        "This file is generated from `src/checks/catalog.rs` and checked by its unit tests; edit \
 the catalog, then run `UPDATE_CHECKS_MD=1 cargo test catalog` to rewrite it.\n",
     );
+    let entry = |out: &mut String, check: &Check| {
+        let added = if check.added { " (added)" } else { "" };
+        let _ = write!(
+            out,
+            "\n### `{}`\n\n**{}**{added}: {}\n\nReported by {}.\n\n{}\n\n**Fix:** {}\n\n**Reference:** <{}>\n",
+            check.id,
+            check.severity,
+            check.title,
+            check.reported_by.join(" and "),
+            check.explanation,
+            check.fix,
+            check.reference
+        );
+    };
+    out.push_str("\n# doctor\n");
     for section in Section::ALL {
         let _ = write!(out, "\n## {}\n", section.title());
-        let checks = CATALOG.iter().filter(|c| c.section == section);
-        for check in checks {
-            let added = if check.added { " (added)" } else { "" };
-            let _ = write!(
-                out,
-                "\n### `{}`\n\n**{}**{added}: {}\n\n{}\n\n**Fix:** {}\n\n**Reference:** <{}>\n",
-                check.id,
-                check.severity,
-                check.title,
-                check.explanation,
-                check.fix,
-                check.reference
-            );
+        for check in DOCTOR.iter().filter(|c| c.section == section) {
+            entry(&mut out, check);
         }
+    }
+    out.push_str("\n# diff-pod\n\nWhat admission did to one pod. diff-pod also reports `webhook-known-stripper` (under doctor's Admission).\n");
+    for check in DIFF_POD {
+        entry(&mut out, check);
     }
     out
 }
@@ -484,7 +660,7 @@ mod tests {
             .lines()
             .filter_map(|l| l.strip_prefix("### `")?.strip_suffix('`'))
             .collect();
-        let ids_in_catalog: BTreeSet<&str> = CATALOG.iter().map(|c| c.id).collect();
+        let ids_in_catalog: BTreeSet<&str> = all().map(|c| c.id).collect();
         assert_eq!(
             ids_in_file, ids_in_catalog,
             "CHECKS.md and the catalog list different ids; run UPDATE_CHECKS_MD=1 cargo test catalog"
@@ -538,7 +714,7 @@ mod tests {
             assert!(!check.added, "{id} is a contract id, not an added one");
         }
         let contract: BTreeSet<_> = CONTRACT.iter().map(|(id, _)| *id).collect();
-        for check in CATALOG {
+        for check in DOCTOR {
             assert_eq!(
                 check.added,
                 !contract.contains(check.id),
@@ -551,7 +727,7 @@ mod tests {
     #[test]
     fn ids_are_unique_kebab_case_and_complete() {
         let mut seen = BTreeSet::new();
-        for check in CATALOG {
+        for check in all() {
             assert!(seen.insert(check.id), "duplicate id {}", check.id);
             assert!(!RETIRED_IDS.contains(&check.id), "{} is retired", check.id);
             assert!(
@@ -576,7 +752,7 @@ mod tests {
     #[test]
     fn catalog_is_grouped_by_section_in_report_order() {
         // Causes before symptoms: the ordering in `verdict` relies on the catalog order.
-        let sections: Vec<Section> = CATALOG
+        let sections: Vec<Section> = DOCTOR
             .iter()
             .filter(|c| !c.added || c.section != Workloads)
             .map(|c| c.section)
@@ -586,6 +762,61 @@ mod tests {
         assert_eq!(sections, sorted);
         assert!(rank("apiserver-gate-off") < rank("sidecar-stripped"));
         assert!(rank("sidecar-stripped") < rank("sidecar-run-as-init"));
-        assert_eq!(rank("no-such-id"), CATALOG.len());
+        assert_eq!(rank("no-such-id"), DOCTOR.len() + DIFF_POD.len());
+        // diff-pod's ids come after all of doctor's: they never reorder doctor's report.
+        assert!(rank("sidecar-readiness-not-startup") < rank("restart-policy-removed"));
+    }
+    #[test]
+    fn finding_takes_severity_fix_and_reference_from_the_catalog() {
+        let f = Finding::new(
+            "sidecar-stripped",
+            ObjectRef::new("Deployment", Some("shop"), "web").with_container("proxy"),
+            "stripped",
+        );
+        assert_eq!(f.severity, Error);
+        assert_eq!(f.section, Workloads);
+        assert!(!f.fix.is_empty());
+        assert!(f.reference.starts_with("https://"));
+        let json = serde_json::to_value(&f).unwrap();
+        for key in ["kind", "namespace", "name", "container"] {
+            assert!(json["object"].get(key).is_some(), "object.{key} missing");
+        }
+    }
+
+    #[test]
+    fn a_renamed_id_reads_as_the_new_one() {
+        for (old, new) in RENAMED_IDS {
+            assert_eq!(get(old).map(|c| c.id), Some(*new));
+            assert!(
+                all().all(|c| c.id != *old),
+                "{old} is still a check of its own"
+            );
+        }
+        let shared = get("webhook-known-stripper").unwrap();
+        assert_eq!(shared.reported_by, BOTH);
+    }
+
+    #[test]
+    fn diff_pod_findings_have_doctors_shape() {
+        let f = Finding::new(
+            "restart-policy-removed",
+            ObjectRef::new("Deployment", Some("shop"), "web").with_container("proxy"),
+            "stripped",
+        );
+        assert_eq!((f.severity, f.section), (Error, Admission));
+        let json = serde_json::to_value(&f).unwrap();
+        for key in [
+            "id",
+            "severity",
+            "section",
+            "object",
+            "message",
+            "evidence",
+            "fix",
+            "reference",
+        ] {
+            assert!(json.get(key).is_some(), "{key} missing");
+        }
+        assert_eq!(json["object"]["container"], "proxy");
     }
 }

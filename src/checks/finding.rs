@@ -1,11 +1,42 @@
-//! The finding: one thing that stands in the way, on one object, with its evidence and its fix.
-//! Ids, severities, fixes and references come from the catalog, so a finding cannot invent them.
+//! The finding every command reports: one thing that stands in the way, on one object, with its
+//! evidence and its fix. Ids, severities, fixes and references come from the catalog: the only
+//! constructor, `Finding::new`, is defined beside it (checks/catalog.rs), so that this file,
+//! the vocabulary, depends on nothing and the catalog on it.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::catalog::{self, Section};
+/// Report sections, in the order a report prints them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Section {
+    ControlPlane,
+    Nodes,
+    Admission,
+    Injectors,
+    Workloads,
+}
+
+impl Section {
+    pub const ALL: [Section; 5] = [
+        Section::ControlPlane,
+        Section::Nodes,
+        Section::Admission,
+        Section::Injectors,
+        Section::Workloads,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::ControlPlane => "Control plane",
+            Section::Nodes => "Nodes and pools",
+            Section::Admission => "Admission",
+            Section::Injectors => "Injectors",
+            Section::Workloads => "Workloads",
+        }
+    }
+}
 
 /// Ordered so that `>=` reads as "at least as serious as" (`--fail-on`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -90,33 +121,6 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// A finding of catalog check `id`. An id missing from the catalog is a programming error
-    /// caught by the catalog's unit tests; at run time it still yields a usable finding.
-    pub fn new(id: &str, object: ObjectRef, message: impl Into<String>) -> Self {
-        match catalog::get(id) {
-            Some(check) => Self {
-                id: check.id.to_string(),
-                severity: check.severity,
-                section: check.section,
-                object,
-                message: message.into(),
-                evidence: Vec::new(),
-                fix: check.fix.to_string(),
-                reference: check.reference.to_string(),
-            },
-            None => Self {
-                id: id.to_string(),
-                severity: Severity::Info,
-                section: Section::Workloads,
-                object,
-                message: message.into(),
-                evidence: Vec::new(),
-                fix: String::new(),
-                reference: String::new(),
-            },
-        }
-    }
-
     pub fn evidence(mut self, line: impl Into<String>) -> Self {
         self.evidence.push(line.into());
         self
@@ -150,23 +154,6 @@ mod tests {
             serde_json::to_string(&Severity::Warning).unwrap(),
             "\"warning\""
         );
-    }
-
-    #[test]
-    fn finding_takes_severity_fix_and_reference_from_the_catalog() {
-        let f = Finding::new(
-            "sidecar-stripped",
-            ObjectRef::new("Deployment", Some("shop"), "web").with_container("proxy"),
-            "stripped",
-        );
-        assert_eq!(f.severity, Severity::Error);
-        assert_eq!(f.section, Section::Workloads);
-        assert!(!f.fix.is_empty());
-        assert!(f.reference.starts_with("https://"));
-        let json = serde_json::to_value(&f).unwrap();
-        for key in ["kind", "namespace", "name", "container"] {
-            assert!(json["object"].get(key).is_some(), "object.{key} missing");
-        }
     }
 
     #[test]
