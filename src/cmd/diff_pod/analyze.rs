@@ -4,12 +4,12 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::blame::replay;
 use super::classify::{Change, Kind, SidecarEffect, classify, sidecars};
 use super::diff::{Path, RawChange, Seg, diff};
 use super::facts::{Apiserver, BlameResult, BlameStep, DiffFacts, Outcome, PodFacts, Writer};
 use super::normalize::{normalize, prune};
 use super::redact;
+use super::replay::replay;
 use crate::checks::finding::{Finding, ObjectRef};
 use crate::error::{EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE};
 use crate::facts::coverage::{Cause, Coverage, Gap};

@@ -1,7 +1,8 @@
 //! `--blame`: call each webhook that would see the pod, ourselves, with a dry-run AdmissionReview,
 //! in the apiserver's order, applying each patch before the next call, so that every change can
 //! be pinned on the webhook whose own patch made it. Only webhooks that declare no side effects
-//! on dry run are called; nothing is persisted.
+//! on dry run are called; nothing is persisted. This is the collect side (the calls); pinning
+//! changes on the recorded patches is `replay`, which is pure.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -9,9 +10,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use super::diff::{RawChange, diff};
 use super::facts::{BlameResult, BlameStep};
-use super::normalize::normalize;
+use super::replay::apply;
 use crate::error::flatten;
 use crate::facts::coverage::Cause;
 use crate::kube::access::{Budget, Failure};
@@ -96,33 +96,6 @@ fn failed(error: impl Into<String>) -> BlameResult {
         error: error.into(),
         cause: Cause::ServerError,
     }
-}
-
-/// Applies a JSON patch (RFC 6902) to a copy of `pod`.
-pub fn apply(pod: &Value, patch: &Value) -> Result<Value, String> {
-    let ops: json_patch::Patch =
-        serde_json::from_value(patch.clone()).map_err(|e| format!("not a JSON patch: {e}"))?;
-    let mut out = pod.clone();
-    json_patch::patch(&mut out, &ops).map_err(|e| e.to_string())?;
-    Ok(out)
-}
-
-/// What each webhook changed, replayed from the submitted pod: (index of the step, its changes
-/// on normalized pods). Stops at the first patch that does not apply.
-pub fn replay(submitted: &Value, steps: &[BlameStep], live: bool) -> Vec<(usize, Vec<RawChange>)> {
-    let mut current = submitted.clone();
-    let mut out = Vec::new();
-    for (i, step) in steps.iter().enumerate() {
-        let BlameResult::Patched { patch } = &step.result else {
-            continue;
-        };
-        let Ok(next) = apply(&current, patch) else {
-            break;
-        };
-        out.push((i, diff(&normalize(&current, live), &normalize(&next, live))));
-        current = next;
-    }
-    out
 }
 
 fn new_uid() -> String {
@@ -380,55 +353,6 @@ mod tests {
                 "{bad}"
             );
         }
-    }
-
-    #[test]
-    fn replay_pins_each_change_on_its_webhook() {
-        let pod = json!({"spec": {
-            "initContainers": [{"name": "proxy", "restartPolicy": "Always"}],
-            "containers": [{"name": "app"}]}});
-        let step = |name: &str, result: BlameResult| BlameStep {
-            webhook: name.into(),
-            configuration: "c".into(),
-            result,
-        };
-        let steps = vec![
-            step(
-                "inject",
-                BlameResult::Patched {
-                    patch: json!([{"op": "add", "path": "/spec/containers/-",
-                        "value": {"name": "log"}}]),
-                },
-            ),
-            step("quiet", BlameResult::Unchanged),
-            step(
-                "strip",
-                BlameResult::Patched {
-                    patch: json!([{"op": "remove",
-                        "path": "/spec/initContainers/0/restartPolicy"}]),
-                },
-            ),
-            step(
-                "broken",
-                BlameResult::Patched {
-                    patch: json!([{"op": "remove", "path": "/nope"}]),
-                },
-            ),
-        ];
-        let got: Vec<(usize, Vec<String>)> = replay(&pod, &steps, false)
-            .into_iter()
-            .map(|(i, cs)| (i, cs.iter().map(|c| c.path.to_string()).collect()))
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                (0, vec!["spec.containers[name=log]".to_string()]),
-                (
-                    2,
-                    vec!["spec.initContainers[name=proxy].restartPolicy".to_string()]
-                ),
-            ]
-        );
     }
 
     #[test]

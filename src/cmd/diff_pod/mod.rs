@@ -15,6 +15,7 @@ mod normalize;
 mod owner;
 mod redact;
 mod render;
+mod replay;
 pub mod template;
 #[cfg(test)]
 mod trust_tests;

@@ -10,7 +10,7 @@ use kube::api::{Api, ListParams};
 use super::{fail, how_far};
 use crate::cmd::doctor::coverage::{self, EVENTS};
 use crate::cmd::doctor::extract::{self, KUBELET_REJECTED};
-use crate::cmd::doctor::facts::DoctorFacts;
+use crate::cmd::doctor::facts::{DoctorFacts, OwnerFacts};
 use crate::context::Context;
 use crate::kube::access::Pages;
 use crate::kube::selector::Selector;
@@ -107,25 +107,45 @@ pub fn scope_to_selector(facts: &mut DoctorFacts, listed: &BTreeSet<(String, Str
         }),
     });
     // Controllers of the events kept, and their own controllers.
-    let index = crate::cmd::doctor::checks::Owners::new(&w.owners);
     let mut wanted: BTreeSet<(String, String, String)> = listed.clone();
     for e in w.events.iter().filter(|e| e.kind != "Pod") {
-        let key = crate::cmd::doctor::facts::OwnerKey {
-            kind: e.kind.clone(),
-            name: e.name.clone(),
-        };
-        for o in index.chain(&e.namespace, &key) {
-            wanted.insert((o.namespace.clone(), o.kind.clone(), o.name.clone()));
-        }
+        wanted.extend(controllers(owners, &e.namespace, &e.kind, &e.name));
     }
     w.owners
         .retain(|o| wanted.contains(&(o.namespace.clone(), o.kind.clone(), o.name.clone())));
 }
 
+/// The fetched owner named (namespace, kind, name) and the fetched owners above it, as keys.
+/// Owner references can form cycles in hand-written objects: the walk never loops.
+fn controllers(
+    owners: &[OwnerFacts],
+    namespace: &str,
+    kind: &str,
+    name: &str,
+) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = Vec::new();
+    let mut next = (kind.to_string(), name.to_string());
+    while let Some(o) = owners
+        .iter()
+        .find(|o| o.namespace == namespace && o.kind == next.0 && o.name == next.1)
+    {
+        let key = (o.namespace.clone(), o.kind.clone(), o.name.clone());
+        if out.contains(&key) {
+            break;
+        }
+        out.push(key);
+        match &o.owner {
+            Some(up) => next = (up.kind.clone(), up.name.clone()),
+            None => break,
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd::doctor::facts::{EventFacts, OwnerFacts, PodFacts, TemplateFacts};
+    use crate::cmd::doctor::facts::{EventFacts, OwnerKey, PodFacts, TemplateFacts};
 
     #[test]
     fn selector_keeps_events_of_selected_pods_and_matching_controllers() {
@@ -176,5 +196,35 @@ mod tests {
         facts.workloads.events.push(event("Pod", "other"));
         scope_to_selector(&mut facts, &listed);
         assert_eq!(facts.workloads.events.len(), 3);
+    }
+
+    #[test]
+    fn controllers_walk_up_fetched_owners_and_never_loop() {
+        let owner = |kind: &str, name: &str, up: Option<(&str, &str)>| OwnerFacts {
+            kind: kind.into(),
+            namespace: "ns".into(),
+            name: name.into(),
+            owner: up.map(|(kind, name)| OwnerKey {
+                kind: kind.into(),
+                name: name.into(),
+            }),
+            ..Default::default()
+        };
+        let owners = vec![
+            owner("ReplicaSet", "web-abc", Some(("Deployment", "web"))),
+            owner("Deployment", "web", None),
+            owner("Job", "a", Some(("Job", "b"))),
+            owner("Job", "b", Some(("Job", "a"))),
+        ];
+        let names = |kind, name| -> Vec<String> {
+            controllers(&owners, "ns", kind, name)
+                .into_iter()
+                .map(|(_, _, n)| n)
+                .collect()
+        };
+        assert_eq!(names("ReplicaSet", "web-abc"), ["web-abc", "web"]);
+        assert_eq!(names("Job", "a"), ["a", "b"]);
+        assert!(names("ReplicaSet", "gone").is_empty());
+        assert!(controllers(&owners, "other", "Deployment", "web").is_empty());
     }
 }
