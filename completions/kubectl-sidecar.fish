@@ -74,6 +74,7 @@ always\t''
 never\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s f -l filename -d 'Manifest file, directory, or `-` for stdin, whose pod templates are dry-run created' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l snapshot -d 'Accepted only to be refused in one line: a snapshot holds no dry run' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l context -d 'The name of the kubeconfig context to use' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l cluster -d 'The name of the kubeconfig cluster to use' -r -f

@@ -43,8 +43,8 @@ _kubectl-sidecar() {
         case $line[1] in
             (check-nodes)
 _arguments "${_arguments_options[@]}" : \
-'(--snapshot)-l+[Only nodes matching this label selector (e.g. \`pool=blue,!spot\`)]:SELECTOR:_default' \
-'(--snapshot)--selector=[Only nodes matching this label selector (e.g. \`pool=blue,!spot\`)]:SELECTOR:_default' \
+'-l+[Only nodes matching this label selector (e.g. \`pool=blue,!spot\`)]:SELECTOR:_default' \
+'--selector=[Only nodes matching this label selector (e.g. \`pool=blue,!spot\`)]:SELECTOR:_default' \
 '--concurrency=[How many kubelets to query at once]:N:_default' \
 '--node-timeout=[Give up on one kubelet'\''s metrics after this long (e.g. 5s)]:DURATION:_default' \
 '--deadline=[Stop waiting for kubelets after this long overall; unanswered nodes become \`unknown\`]:DURATION:_default' \
@@ -71,6 +71,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '*-f+[Manifest file, directory, or \`-\` for stdin, whose pod templates are dry-run created]:FILE|DIR|-:_files' \
 '*--filename=[Manifest file, directory, or \`-\` for stdin, whose pod templates are dry-run created]:FILE|DIR|-:_files' \
+'--snapshot=[Accepted only to be refused in one line\: a snapshot holds no dry run]:FILE:_files' \
 '--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
 '--context=[The name of the kubeconfig context to use]:NAME:' \
 '--cluster=[The name of the kubeconfig cluster to use]:NAME:' \

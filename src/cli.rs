@@ -74,6 +74,10 @@ pub struct GlobalArgs {
     /// When to color the table output; `auto` colors only a terminal and honours NO_COLOR.
     #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
     pub color: ColorChoice,
+
+    /// Whether --request-timeout was typed (it has a default): with --snapshot it is refused.
+    #[arg(skip)]
+    pub request_timeout_given: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -167,12 +171,7 @@ pub struct RbacArgs {
 #[derive(Debug, Clone, Args)]
 pub struct CheckNodesArgs {
     /// Only nodes matching this label selector (e.g. `pool=blue,!spot`).
-    #[arg(
-        short = 'l',
-        long,
-        value_name = "SELECTOR",
-        conflicts_with = "snapshot"
-    )]
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
     pub selector: Option<String>,
 
     /// How many kubelets to query at once.
@@ -209,6 +208,10 @@ pub struct DiffPodArgs {
     /// Also show the fields the apiserver filled in by defaulting.
     #[arg(long)]
     pub show_defaults: bool,
+
+    /// Accepted only to be refused in one line: a snapshot holds no dry run.
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub snapshot: Option<PathBuf>,
 
     /// Call each matching webhook yourself (dry run) to name the one that strips restartPolicy.
     #[arg(long)]

@@ -10,6 +10,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use crate::cli::{ColorChoice, GlobalArgs, OutputFormat};
 use crate::duration;
 use crate::error::{Error, Result, flatten};
+use crate::facts::contract::Origin;
 use crate::kube::access::{Budget, USER_AGENT};
 
 #[derive(Clone)]
@@ -37,6 +38,8 @@ pub struct Cluster {
     pub namespace: String,
     /// The apiserver URL, for messages (never credentials).
     pub server: String,
+    /// The kubeconfig context and cluster names, for the documents' header.
+    pub origin: Origin,
 }
 
 impl Context {
@@ -89,6 +92,7 @@ impl Context {
         let g = &self.global;
         let (kubeconfig, source) = load_kubeconfig(g.kubeconfig.as_deref())?;
         check_names(&kubeconfig, g, &source)?;
+        let origin = origin(&kubeconfig, g);
         let options = KubeConfigOptions {
             context: g.context.clone(),
             cluster: g.cluster.clone(),
@@ -149,8 +153,31 @@ impl Context {
             client,
             namespace,
             server,
+            origin,
         });
         Ok(self)
+    }
+
+    /// With --snapshot nothing is collected, so the flags that choose or shape the connection
+    /// would be silently ignored: the first one given is refused, in one line.
+    pub fn refuse_connection_flags(&self) -> Result<()> {
+        let g = &self.global;
+        let given = [
+            ("--kubeconfig", g.kubeconfig.is_some()),
+            ("--context", g.context.is_some()),
+            ("--cluster", g.cluster.is_some()),
+            ("--user", g.user.is_some()),
+            ("--as", g.as_user.is_some()),
+            ("--as-group", !g.as_group.is_empty()),
+            ("--request-timeout", g.request_timeout_given),
+        ];
+        match given.iter().find(|(_, given)| *given) {
+            Some((flag, _)) => Err(Error::usage(format!(
+                "{flag} cannot be used with --snapshot: a snapshot is analysed without contacting a cluster"
+            ))
+            .hint("drop it; the report's context names the cluster the snapshot came from")),
+            None => Ok(()),
+        }
     }
 
     /// The cluster connection; commands call this only after `connect`.
@@ -239,6 +266,26 @@ fn check_names(kubeconfig: &Kubeconfig, g: &GlobalArgs, source: &str) -> Result<
         return missing("user", name);
     }
     Ok(())
+}
+
+/// The context and cluster names the client is built from, as kube picks them.
+fn origin(kubeconfig: &Kubeconfig, g: &GlobalArgs) -> Origin {
+    let name = g
+        .context
+        .clone()
+        .or_else(|| kubeconfig.current_context.clone());
+    let from_context = name.as_ref().and_then(|name| {
+        kubeconfig
+            .contexts
+            .iter()
+            .find(|c| &c.name == name)
+            .and_then(|c| c.context.as_ref())
+            .map(|c| c.cluster.clone())
+    });
+    Origin {
+        name,
+        cluster: g.cluster.clone().or(from_context),
+    }
 }
 
 /// The exec credential plugin the chosen user runs, if any: (user, command).

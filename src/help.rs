@@ -90,7 +90,13 @@ where
 {
     let mut cmd = command();
     let matches: ArgMatches = cmd.try_get_matches_from_mut(args)?;
-    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))
+    let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))?;
+    let typed = |m: &ArgMatches| {
+        m.value_source("request_timeout") == Some(clap::parser::ValueSource::CommandLine)
+    };
+    cli.global.request_timeout_given =
+        typed(&matches) || matches.subcommand().is_some_and(|(_, sub)| typed(sub));
+    Ok(cli)
 }
 
 fn short_version() -> &'static str {

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::cli::OutputFormat;
 use crate::error::{Error, Result};
+use crate::facts::contract::{Document, Header};
 
 /// Writes `value` as JSON or YAML. The shape is the serde shape of the value: a public contract.
 pub fn machine<T: Serialize>(value: &T, format: OutputFormat) -> Result<String> {
@@ -22,6 +23,17 @@ pub fn machine<T: Serialize>(value: &T, format: OutputFormat) -> Result<String> 
             unreachable!("table output is rendered by each command")
         }
     }
+}
+
+/// A document of the versioned contract: the header, then the body's fields.
+pub fn document<T: Serialize>(header: &Header, body: &T, format: OutputFormat) -> Result<String> {
+    machine(
+        &Document {
+            header: header.clone(),
+            body,
+        },
+        format,
+    )
 }
 
 /// A table in kubectl's look: no borders, upper-case headers, as wide as the content needs.

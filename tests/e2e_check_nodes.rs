@@ -406,7 +406,8 @@ fn saved_snapshot_reproduces_the_report_offline() {
     assert_eq!(offline, live);
     // The snapshot holds the raw facts, and no credentials.
     let text = std::fs::read_to_string(file).expect("snapshot written");
-    assert!(text.contains("\"kind\": \"kubectl-sidecar/check-nodes\""));
+    assert!(text.contains("\"kind\": \"Snapshot\""));
+    assert!(text.contains("\"apiVersion\": \"kubectl-sidecar/v1\""));
     assert!(!text.to_lowercase().contains("token"));
 }
 

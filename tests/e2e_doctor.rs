@@ -578,6 +578,34 @@ fn mixed_cluster_in_action_order_as_admin_and_as_restricted_user() {
     assert_eq!(offline.code, Some(1), "{}", offline.stderr);
     assert_eq!(offline.json(), report);
 
+    // The same snapshot serves check-nodes: the node verdicts are those of check-nodes live.
+    let verdicts = |r: &Value| -> Vec<(String, String)> {
+        r["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|n| (n["name"].to_string(), n["verdict"].to_string()))
+            .collect()
+    };
+    let (status, live, stderr) = up.cluster.run(&["check-nodes", "-o", "json"]);
+    let live: Value = serde_json::from_str(&live).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let (offline_status, from_snapshot, stderr) = run_product(
+        Path::new("/nonexistent"),
+        &["check-nodes", "--snapshot", snap, "-o", "json"],
+    );
+    let from_snapshot: Value =
+        serde_json::from_str(&from_snapshot).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    assert_eq!(from_snapshot["kind"], "CheckNodesReport");
+    assert!(!verdicts(&live).is_empty());
+    assert_eq!(verdicts(&from_snapshot), verdicts(&live));
+    assert_eq!(offline_status.code(), status.code());
+    assert_eq!(from_snapshot["context"], report["context"]);
+    assert!(
+        report["context"]["name"].is_string(),
+        "{}",
+        report["context"]
+    );
+
     // One namespace, then a label selector: the scope narrows the workloads.
     let shop = up.doctor(&["-n", "shop", "-o", "json"]).json();
     assert!(
@@ -755,7 +783,10 @@ fn pods_are_read_page_by_page_and_folded_by_owner() {
     // Folded: every pod of one owner in one state is one record, with its nodes listed.
     let facts: Value =
         serde_json::from_str(&std::fs::read_to_string(&snapshot).expect("snapshot")).expect("json");
-    let kept = facts["workloads"]["pods"].as_array().expect("pods").len();
+    let kept = facts["doctor"]["workloads"]["pods"]
+        .as_array()
+        .expect("pods")
+        .len();
     assert!(kept <= 2, "{kept} records for {PODS} pods of one owner");
     assert!(took < std::time::Duration::from_secs(60), "took {took:?}");
     eprintln!("doctor over {PODS} pods: {took:?}, {kept} pod records kept");

@@ -1,23 +1,16 @@
-//! What check-nodes collects: plain data, no judgement. This is the snapshot that
-//! `--save-snapshot` writes and `--snapshot` reads back, so fields are only ever added.
+//! The control plane and nodes as collected (check-nodes' facts, and doctor's too): plain data,
+//! no judgement. Snapshots hold it (`facts::snapshot`), so fields are only ever added.
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::facts::coverage::{Cause, Gap};
 
-/// Marks a file as a check-nodes snapshot; bumped when the shape changes. Version 2 added the
-/// causes of what could not be read (`cause`, `nodesGap`); version 1 files still load, their
-/// causes inferred from the recorded reasons.
-pub const SNAPSHOT_KIND: &str = "kubectl-sidecar/check-nodes";
-pub const SNAPSHOT_VERSION: u32 = 2;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Snapshot {
-    pub kind: String,
-    pub version: u32,
+pub struct ClusterFacts {
     /// The `-l` selector the nodes were listed with, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selector: Option<String>,
@@ -31,7 +24,7 @@ pub struct Snapshot {
     pub nodes_gap: Option<Gap>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiServerFacts {
     /// `gitVersion` from `/version`, as served (vendor suffix included).
@@ -42,7 +35,7 @@ pub struct ApiServerFacts {
     pub leases: Count,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", tag = "result")]
 pub enum Count {
     Counted {
@@ -56,7 +49,7 @@ pub enum Count {
 }
 
 /// The outcome of reading one component's `kubernetes_feature_enabled{name="SidecarContainers"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", tag = "result")]
 pub enum GateReading {
     /// The series was there.
@@ -135,7 +128,7 @@ pub fn legacy_cause(reason: &str, otherwise: Cause) -> Cause {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ControlPlaneFacts {
     /// Control-plane static pods found in kube-system; None when they could not be listed.
@@ -150,7 +143,7 @@ pub struct ControlPlaneFacts {
 
 /// One kube-apiserver, kube-scheduler or kube-controller-manager pod. Only the flags that
 /// matter are kept: a component's command line can carry paths and addresses nobody asked for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StaticPodFacts {
     pub component: String,
@@ -165,7 +158,7 @@ pub struct StaticPodFacts {
     pub emulated_version: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeFacts {
     pub name: String,

@@ -2,11 +2,14 @@
 //! is only as good as what was seen, so every command records its coverage beside its facts,
 //! carries it in snapshots and `-o json|yaml`, and never says "ready" over a gap.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Why something could not be examined. The remedy depends on it, so it is kept apart from the
 /// message: forbidden asks for a permission, the others point at the component or the network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum Cause {
     /// RBAC refused the request (401/403 from the apiserver itself).
@@ -41,7 +44,7 @@ impl Cause {
 }
 
 /// One thing that could not be examined.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Gap {
     /// What was not examined: `list pods in all namespaces`, `metrics of node n1`.
@@ -56,7 +59,7 @@ pub struct Gap {
 
 /// What one section examined. `examined`/`total` count the section's unit (nodes, pods,
 /// namespaces...); `total` is `None` when even the size could not be learned ("0 of ?").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SectionCoverage {
     pub section: String,
@@ -174,7 +177,7 @@ impl Gap {
 }
 
 /// Every section's coverage, in report order.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Coverage {
     pub sections: Vec<SectionCoverage>,

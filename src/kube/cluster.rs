@@ -12,8 +12,7 @@ use crate::checks::cluster::report;
 use crate::context::Cluster;
 use crate::error::{Error, Result, describe_kube_error};
 use crate::facts::cluster::{
-    ApiServerFacts, ControlPlaneFacts, Count, GateReading, NodeFacts, SNAPSHOT_KIND,
-    SNAPSHOT_VERSION, Snapshot, StaticPodFacts,
+    ApiServerFacts, ClusterFacts, ControlPlaneFacts, Count, GateReading, NodeFacts, StaticPodFacts,
 };
 use crate::facts::coverage::{Cause, Gap};
 use crate::kube::access::{Budget, Failure, PAGE};
@@ -40,7 +39,11 @@ pub struct Options {
 /// first by the caller: it is the one request whose failure means the cluster is unusable.
 /// Anything else that fails (even `LIST nodes`) is recorded with its cause, and the run goes on
 /// to report what it saw. Err only for a selector the apiserver rejects.
-pub async fn collect(cluster: &Cluster, opts: &Options, git_version: String) -> Result<Snapshot> {
+pub async fn collect(
+    cluster: &Cluster,
+    opts: &Options,
+    git_version: String,
+) -> Result<ClusterFacts> {
     let client = &cluster.client;
     let budget = opts.limits.budget;
     let progress = Progress::new(opts.progress);
@@ -61,9 +64,7 @@ pub async fn collect(cluster: &Cluster, opts: &Options, git_version: String) -> 
     progress.clear();
     let (nodes, nodes_gap) = nodes?;
 
-    Ok(Snapshot {
-        kind: SNAPSHOT_KIND.to_string(),
-        version: SNAPSHOT_VERSION,
+    Ok(ClusterFacts {
         selector: opts.selector.clone(),
         apiserver: ApiServerFacts {
             git_version,

@@ -63,7 +63,12 @@ pub fn snapshot(data: &[u8]) {
             (OutputFormat::Table, false),
             (OutputFormat::Json, false),
         ] {
-            let _ = check_nodes::render::render(&report, format, color);
+            let header = kubectl_sidecar::facts::contract::Header::new(
+                kubectl_sidecar::facts::contract::Kind::CheckNodesReport,
+                None,
+                None,
+            );
+            let _ = check_nodes::render::render(&header, &report, format, color);
         }
     }
 }

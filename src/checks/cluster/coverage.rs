@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::checks::cluster::report::{ApiServerReport, ControlPlaneReport, NodeReport, not_ready};
 use crate::checks::cluster::verdict::Verdict;
-use crate::facts::cluster::{Count, GateReading, Snapshot};
+use crate::facts::cluster::{ClusterFacts, Count, GateReading};
 use crate::facts::coverage::{Cause, Gap, SectionCoverage};
 use crate::kube::access::one_line;
 use crate::kube::cluster::{LIST_LEASES, LIST_PODS};
@@ -42,7 +42,7 @@ pub fn decided(gate: &Gate, version: Option<KubeVersion>, verdict: Verdict) -> b
 
 /// The apiserver, and the scheduler and controller-manager where their static pods are visible.
 pub fn control_plane(
-    snapshot: &Snapshot,
+    snapshot: &ClusterFacts,
     api: &ApiServerReport,
     cp: &ControlPlaneReport,
     oldest_api: Option<KubeVersion>,
@@ -121,7 +121,7 @@ fn unusable(reading: &GateReading) -> Cause {
 }
 
 /// The identity Leases only count apiserver instances: they never decide the verdict.
-pub fn instances(snapshot: &Snapshot) -> SectionCoverage {
+pub fn instances(snapshot: &ClusterFacts) -> SectionCoverage {
     let mut s = SectionCoverage::new(INSTANCES, "lease lists");
     s.decisive = false;
     s.total = Some(1);
@@ -142,7 +142,7 @@ pub fn instances(snapshot: &Snapshot) -> SectionCoverage {
 }
 
 /// Every node listed; nodes that were not examined are grouped by cause, naming them.
-pub fn nodes(snapshot: &Snapshot, reports: &[NodeReport]) -> SectionCoverage {
+pub fn nodes(snapshot: &ClusterFacts, reports: &[NodeReport]) -> SectionCoverage {
     let mut s = SectionCoverage::new(NODES, "nodes");
     if let Some(g) = &snapshot.nodes_gap {
         s.gap(g.clone());

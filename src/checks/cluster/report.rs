@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::checks::cluster::coverage;
 use crate::checks::cluster::pools::{self, Member, Pool, Recommendation};
 use crate::checks::cluster::verdict::{Role, Verdict, verdict};
-use crate::facts::cluster::{Count, NodeFacts, Snapshot, StaticPodFacts};
+use crate::facts::cluster::{ClusterFacts, Count, NodeFacts, StaticPodFacts};
 use crate::facts::coverage::Coverage;
 use crate::kube::gate::{self, Gate};
 use crate::kube::skew::{self, Skew};
@@ -115,7 +115,7 @@ pub struct Summary {
     pub recommendation: Option<Recommendation>,
 }
 
-pub fn analyse(snapshot: &Snapshot) -> Report {
+pub fn analyse(snapshot: &ClusterFacts) -> Report {
     let api = &snapshot.apiserver;
     let api_version = version::parse(&api.git_version);
     let static_pods = snapshot.control_plane.static_pods.as_deref();
@@ -204,7 +204,7 @@ pub fn analyse(snapshot: &Snapshot) -> Report {
 /// examined component or node without (full) support, a broken skew rule, or no node at all.
 /// Verdicts inferred from a version default that may have been changed do not count.
 fn definite_findings(
-    snapshot: &Snapshot,
+    snapshot: &ClusterFacts,
     api: &ApiServerReport,
     cp: &ControlPlaneReport,
     nodes: &[NodeReport],
@@ -230,7 +230,7 @@ fn definite_findings(
 }
 
 fn apiserver_report(
-    snapshot: &Snapshot,
+    snapshot: &ClusterFacts,
     version: Option<KubeVersion>,
     known: &[KubeVersion],
 ) -> ApiServerReport {
@@ -268,7 +268,7 @@ fn apiserver_report(
 fn component_report(
     role: Role,
     pods: &[&StaticPodFacts],
-    snapshot: &Snapshot,
+    snapshot: &ClusterFacts,
     oldest_api: Option<KubeVersion>,
 ) -> ComponentReport {
     let name = role.name();
@@ -373,7 +373,7 @@ fn summarize(
     apiserver: &ApiServerReport,
     cp: &ControlPlaneReport,
     nodes: &[NodeReport],
-    snapshot: &Snapshot,
+    snapshot: &ClusterFacts,
     recommendation: Option<Recommendation>,
     coverage: &Coverage,
     findings: bool,
@@ -499,13 +499,16 @@ mod tests {
     use crate::facts::cluster::GateReading;
     use crate::kube::gate::Source;
 
-    fn fixture(name: &str) -> Snapshot {
+    fn fixture(name: &str) -> ClusterFacts {
         let path = format!(
             "{}/tests/fixtures/snapshots/{name}",
             env!("CARGO_MANIFEST_DIR")
         );
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+        crate::facts::snapshot::parse::<serde::de::IgnoredAny>(&text)
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+            .cluster
+            .unwrap_or_else(|| panic!("{path}: no cluster facts"))
     }
 
     fn node<'a>(r: &'a Report, suffix: &str) -> &'a NodeReport {
@@ -746,7 +749,7 @@ mod tests {
     fn snapshot_round_trips() {
         let snap = fixture("mixed-fleet.json");
         let text = serde_json::to_string(&snap).unwrap();
-        let back: Snapshot = serde_json::from_str(&text).unwrap();
+        let back: ClusterFacts = serde_json::from_str(&text).unwrap();
         assert_eq!(back, snap);
     }
 
@@ -755,7 +758,7 @@ mod tests {
     use crate::facts::coverage::Cause;
 
     /// A 3-node cluster where the apiserver and every kubelet run `minor` and answer `reading`.
-    fn cluster(minor: u32, api: GateReading, kubelet: GateReading) -> Snapshot {
+    fn cluster(minor: u32, api: GateReading, kubelet: GateReading) -> ClusterFacts {
         let mut snap = fixture("all-supported.json");
         snap.apiserver.git_version = format!("v1.{minor}.4");
         snap.apiserver.metrics = api;

@@ -3,37 +3,89 @@
 
 pub mod render;
 
-use std::path::Path;
 use std::time::Instant;
+
+use serde::de::IgnoredAny;
 
 use crate::checks::cluster::report;
 use crate::cli::CheckNodesArgs;
 use crate::context::Context;
 use crate::duration;
 use crate::error::{Error, Result};
-use crate::facts::cluster::{SNAPSHOT_KIND, SNAPSHOT_VERSION, Snapshot};
+use crate::facts::cluster::ClusterFacts;
+use crate::facts::contract::{self, Header, Kind};
+use crate::facts::snapshot::{self, Snapshot};
 use crate::kube::access::Budget;
 use crate::kube::cluster as collect;
 use crate::kube::kubelets;
+use crate::kube::selector::Selector;
 
 pub async fn run(ctx: Context, args: &CheckNodesArgs) -> Result<i32> {
     let start = Instant::now();
-    let snapshot = match &args.snapshot {
-        Some(path) => load(path)?,
+    let selector = selector(args)?;
+    let (facts, header) = match &args.snapshot {
+        Some(path) => {
+            ctx.refuse_connection_flags()?;
+            let snapshot = snapshot::load::<IgnoredAny>(path)?;
+            let facts = cluster_part(snapshot.cluster).map_err(|e| {
+                Error::usage(format!("snapshot {} {e}", path.display()))
+                    .hint("pass a file written by --save-snapshot (check-nodes or doctor)")
+            })?;
+            let facts = narrow(facts, selector.as_ref());
+            let header = snapshot.header;
+            (facts, header)
+        }
         None => {
             let options = options(args, start, ctx.budget, ctx.progress)?;
             let ctx = ctx.clone().connect().await?;
+            let collected_at = contract::now();
             let version = collect::apiserver_version(ctx.cluster(), &ctx.budget).await?;
-            collect::collect(ctx.cluster(), &options, version).await?
+            let facts = collect::collect(ctx.cluster(), &options, version).await?;
+            let origin = ctx.cluster().origin.clone();
+            (
+                facts,
+                Header::new(Kind::Snapshot, collected_at, Some(origin)),
+            )
         }
     };
     if let Some(path) = &args.save_snapshot {
-        save(path, &snapshot)?;
+        let saved = Snapshot::<()>::new(header.clone(), Some(facts.clone()), None);
+        snapshot::save(path, &saved)?;
     }
-    let report = report::analyse(&snapshot);
-    let text = render::render(&report, ctx.output, ctx.color)?;
+    let report = report::analyse(&facts);
+    let header = Header::new(Kind::CheckNodesReport, header.collected_at, header.context);
+    let text = render::render(&header, &report, ctx.output, ctx.color)?;
     crate::output::print(&text)?;
     Ok(report::exit_code(&report))
+}
+
+/// `-l`, parsed once: it scopes the nodes listed, or the nodes analysed from a snapshot.
+fn selector(args: &CheckNodesArgs) -> Result<Option<Selector>> {
+    let Some(text) = args.selector.as_deref().filter(|s| !s.trim().is_empty()) else {
+        return Ok(None);
+    };
+    Selector::parse(text).map(Some).map_err(|e| {
+        Error::usage(format!("-l {text:?}: {e}"))
+            .hint("use kubectl's selector syntax, e.g. pool=blue,!spot")
+    })
+}
+
+/// A snapshot's nodes reduced to those `-l` selects; its own selector, if any, still holds, so
+/// the recorded one becomes both.
+fn narrow(mut facts: ClusterFacts, selector: Option<&Selector>) -> ClusterFacts {
+    if let Some(selector) = selector {
+        facts.nodes.retain(|n| selector.matches(&n.labels));
+        facts.selector = Some(match facts.selector.take() {
+            Some(own) => format!("{own},{selector}"),
+            None => selector.to_string(),
+        });
+    }
+    facts
+}
+
+/// The cluster facts of a snapshot, whichever command saved it.
+fn cluster_part(cluster: Option<ClusterFacts>) -> std::result::Result<ClusterFacts, String> {
+    cluster.ok_or_else(|| "holds no control plane and nodes facts (they were not collected)".into())
 }
 
 fn options(
@@ -73,35 +125,8 @@ fn options(
     })
 }
 
-fn load(path: &Path) -> Result<Snapshot> {
-    let shown = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Error::usage(format!("cannot read snapshot {shown}: {e}"))
-            .hint("pass a file written by check-nodes --save-snapshot")
-    })?;
-    parse(&text).map_err(|e| {
-        Error::usage(format!("snapshot {shown} {e}"))
-            .hint("pass a file written by check-nodes --save-snapshot")
-    })
-}
-
-/// A snapshot from its text, apart from the file (the fuzz targets feed it arbitrary bytes).
-pub fn parse(text: &str) -> std::result::Result<Snapshot, String> {
-    let snapshot: Snapshot =
-        serde_json::from_str(text).map_err(|e| format!("is not a check-nodes snapshot: {e}"))?;
-    if snapshot.kind != SNAPSHOT_KIND || snapshot.version > SNAPSHOT_VERSION {
-        return Err(format!(
-            "is {:?} version {}, this build reads {SNAPSHOT_KIND:?} up to version {SNAPSHOT_VERSION}",
-            snapshot.kind, snapshot.version
-        ));
-    }
-    Ok(snapshot)
-}
-
-fn save(path: &Path, snapshot: &Snapshot) -> Result<()> {
-    let mut text = serde_json::to_string_pretty(snapshot)
-        .map_err(|e| Error::usage(format!("cannot encode the snapshot: {e}")))?;
-    text.push('\n');
-    std::fs::write(path, text)
-        .map_err(|e| Error::usage(format!("cannot write snapshot {}: {e}", path.display())))
+/// A snapshot's cluster facts from its text, apart from the file (the fuzz targets feed it
+/// arbitrary bytes).
+pub fn parse(text: &str) -> std::result::Result<ClusterFacts, String> {
+    cluster_part(snapshot::parse::<IgnoredAny>(text)?.cluster)
 }

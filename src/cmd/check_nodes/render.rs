@@ -7,13 +7,19 @@ use crate::checks::cluster::report::Report;
 use crate::checks::cluster::verdict::Verdict;
 use crate::cli::OutputFormat;
 use crate::error::Result;
+use crate::facts::contract::Header;
 use crate::kube::gate::{Gate, Source, stage_word};
 use crate::kube::skew::Skew;
-use crate::render::{Tone, bold, machine, paint, table, table_text};
+use crate::render::{Tone, bold, document, paint, table, table_text};
 
-pub fn render(report: &Report, format: OutputFormat, color: bool) -> Result<String> {
+pub fn render(
+    header: &Header,
+    report: &Report,
+    format: OutputFormat,
+    color: bool,
+) -> Result<String> {
     match format {
-        OutputFormat::Json | OutputFormat::Yaml => machine(report, format),
+        OutputFormat::Json | OutputFormat::Yaml => document(header, report, format),
         OutputFormat::Table => Ok(text(report, false, color)),
         OutputFormat::Wide => Ok(text(report, true, color)),
     }

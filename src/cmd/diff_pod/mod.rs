@@ -29,6 +29,7 @@ use serde_json::Value;
 use crate::cli::{DiffPodArgs, OutputFormat};
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::facts::contract::{Header, Kind};
 use crate::facts::coverage::Gap;
 use crate::kube::access::Budget;
 use crate::kube::admission as collect;
@@ -41,6 +42,12 @@ use template::{Extracted, Submission};
 const CONCURRENCY: usize = 4;
 
 pub async fn run(ctx: Context, args: &DiffPodArgs) -> Result<i32> {
+    if args.snapshot.is_some() {
+        return Err(Error::usage(
+            "diff-pod cannot analyse a snapshot: it dry-runs pods against a live apiserver",
+        )
+        .hint("run it against the cluster (check-nodes and doctor read snapshots)"));
+    }
     let submissions = if args.filename.is_empty() {
         if args.pod.is_none() {
             return Err(Error::usage("diff-pod needs a POD name or -f FILE|DIR|-")
@@ -51,6 +58,7 @@ pub async fn run(ctx: Context, args: &DiffPodArgs) -> Result<i32> {
         read_submissions(&ctx, args)?
     };
     let ctx = ctx.connect().await?;
+    let collected_at = crate::facts::contract::now();
     let cluster = ctx.cluster().clone();
     let client = &cluster.client;
     let budget = &ctx.budget;
@@ -107,7 +115,8 @@ pub async fn run(ctx: Context, args: &DiffPodArgs) -> Result<i32> {
     let analysis = analyze::analyze(&facts, args.show_defaults);
     let text = match ctx.output {
         OutputFormat::Json | OutputFormat::Yaml => {
-            crate::render::machine(&analysis.report, ctx.output)?
+            let header = Header::new(Kind::DiffPodReport, collected_at, Some(cluster.origin));
+            crate::render::document(&header, &analysis.report, ctx.output)?
         }
         OutputFormat::Table | OutputFormat::Wide => {
             render::table_output(&analysis, ctx.color, ctx.output == OutputFormat::Wide)

@@ -8,7 +8,7 @@ use super::facts::{
 };
 use crate::checks::cluster::pools::NO_POOL;
 use crate::checks::cluster::report::{self, ComponentReport, Report};
-use crate::facts::cluster::{GateReading, Snapshot};
+use crate::facts::cluster::{ClusterFacts as Collected, GateReading};
 use crate::facts::coverage::Gap;
 use crate::kube::gate::{Gate, Source};
 
@@ -25,7 +25,7 @@ pub fn view(facts: &DoctorFacts) -> ClusterFacts {
 
 /// Why each gate that was not read was not: the fix follows the cause (a refused kubelet needs
 /// no permission).
-fn name_unread_gates(snapshot: &Snapshot, view: &mut ClusterFacts) {
+fn name_unread_gates(snapshot: &Collected, view: &mut ClusterFacts) {
     if let Some(api) = view.apiserver.as_mut() {
         api.gate_gap = unread(
             "the apiserver's gate (GET /metrics)",

@@ -5,8 +5,8 @@
 //! environment values, command lines, the raw last-applied annotation or annotation values
 //! other than the injector switches, so a snapshot carries no secrets.
 //!
-//! Version 2 replaced version 1's `skipped` list by `coverage` (what each section examined and
-//! why the rest was not); a version 1 snapshot is refused with one line naming the versions.
+//! Saved inside the one snapshot kind (`crate::facts::snapshot`): the collection time and the
+//! cluster facts live in the snapshot's header and `cluster`, the rest under `doctor`.
 
 use std::collections::BTreeMap;
 
@@ -15,23 +15,19 @@ use serde::{Deserialize, Serialize};
 pub use crate::checks::cluster::verdict::Verdict;
 use crate::facts::coverage::Coverage;
 
-/// Written in every snapshot; a file without it is not a doctor snapshot.
-pub const SNAPSHOT_KIND: &str = "DoctorSnapshot";
-pub const SNAPSHOT_VERSION: u32 = 2;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DoctorFacts {
-    pub kind: String,
-    pub version: u32,
     /// RFC 3339 time of collection; durations such as "running for 20m" are measured from it.
-    #[serde(default)]
+    /// Saved as the snapshot's `collectedAt`.
+    #[serde(skip)]
     pub collected_at: Option<String>,
     #[serde(default)]
     pub scope: Scope,
-    /// check-nodes' facts (its own snapshot document); None when not collected.
-    #[serde(default)]
-    pub cluster: Option<crate::facts::cluster::Snapshot>,
+    /// The control plane and nodes (check-nodes' facts); None when not collected. Saved as the
+    /// snapshot's `cluster`, where check-nodes reads it too.
+    #[serde(skip)]
+    pub cluster: Option<crate::facts::cluster::ClusterFacts>,
     #[serde(default)]
     pub admission: AdmissionFacts,
     #[serde(default)]
@@ -42,22 +38,6 @@ pub struct DoctorFacts {
     /// permission). The verdict is never "ready" over a gap in a deciding section, so it is
     /// required: a snapshot that does not say what was examined cannot back a verdict.
     pub coverage: Coverage,
-}
-
-impl Default for DoctorFacts {
-    fn default() -> Self {
-        Self {
-            kind: SNAPSHOT_KIND.to_string(),
-            version: SNAPSHOT_VERSION,
-            collected_at: None,
-            scope: Scope::default(),
-            cluster: None,
-            admission: AdmissionFacts::default(),
-            injectors: InjectorFacts::default(),
-            workloads: WorkloadFacts::default(),
-            coverage: Coverage::default(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

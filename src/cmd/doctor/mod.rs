@@ -9,43 +9,54 @@ pub mod collect;
 pub mod coverage;
 pub mod extract;
 pub mod facts;
+pub mod options;
 pub mod render;
 pub mod report;
 pub mod verdict;
-
-use std::path::Path;
 
 use crate::checks::finding::Severity;
 use crate::cli::{DoctorArgs, FailOn, OutputFormat};
 use crate::context::Context;
 use crate::error::{Error, Result};
-use facts::{DoctorFacts, SNAPSHOT_KIND, SNAPSHOT_VERSION, Scope};
+use crate::facts::contract::{Header, Kind};
+use crate::facts::snapshot::{self, Snapshot};
+use facts::DoctorFacts;
+use options::{Options, Source};
 
 pub async fn run(ctx: Context, args: &DoctorArgs) -> Result<i32> {
-    if let Some(selector) = args.selector.as_deref() {
-        crate::kube::selector::Selector::parse(selector).map_err(|e| {
-            Error::usage(format!("-l {selector:?}: {e}"))
-                .hint("use kubectl's selector syntax, e.g. app=web,tier!=cache")
-        })?;
-    }
-    let facts = match args.snapshot.as_deref() {
-        Some(path) => load_snapshot(path)?,
-        None => {
+    let options = Options::resolve(&ctx, args)?;
+    let (facts, header) = match &options.source {
+        Source::Snapshot(path) => {
+            let snapshot = snapshot::load::<DoctorFacts>(path)?;
+            let (mut facts, header) = from_snapshot(snapshot).map_err(|e| {
+                Error::usage(format!("snapshot {} {e}", path.display()))
+                    .hint("pass a file written by `kubectl sidecar doctor --save-snapshot`")
+            })?;
+            options.narrow(&mut facts)?;
+            (facts, header)
+        }
+        Source::Live => {
             let ctx = ctx.clone().connect().await?;
-            let scope = Scope {
-                namespace: (!args.all_namespaces).then(|| ctx.cluster().namespace.clone()),
-                all_namespaces: args.all_namespaces,
-                selector: args.selector.clone(),
-            };
-            collect::collect(&ctx, scope).await?
+            let scope = options.live_scope(&ctx.cluster().namespace);
+            let facts = collect::collect(&ctx, scope, options.selector.as_ref()).await?;
+            let header = Header::new(
+                Kind::Snapshot,
+                facts.collected_at.clone(),
+                Some(ctx.cluster().origin.clone()),
+            );
+            (facts, header)
         }
     };
-    if let Some(path) = args.save_snapshot.as_deref() {
-        save_snapshot(&facts, path)?;
+    if let Some(path) = options.save.as_deref() {
+        let saved = Snapshot::new(header.clone(), facts.cluster.clone(), Some(&facts));
+        snapshot::save(path, &saved)?;
     }
     let report = report::analyse(&facts);
     let text = match ctx.output {
-        OutputFormat::Json | OutputFormat::Yaml => crate::render::machine(&report, ctx.output)?,
+        OutputFormat::Json | OutputFormat::Yaml => {
+            let header = Header::new(Kind::DoctorReport, header.collected_at, header.context);
+            crate::render::document(&header, &report, ctx.output)?
+        }
         OutputFormat::Table => render::table_report(&report, false, ctx.color),
         OutputFormat::Wide => render::table_report(&report, true, ctx.color),
     };
@@ -62,62 +73,26 @@ pub async fn run(ctx: Context, args: &DoctorArgs) -> Result<i32> {
     ))
 }
 
-pub fn load_snapshot(path: &Path) -> Result<DoctorFacts> {
-    let shown = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Error::usage(format!("cannot read snapshot {shown}: {e}"))
-            .hint("pass a file written by `kubectl sidecar doctor --save-snapshot`")
-    })?;
-    parse_snapshot(&text).map_err(|e| {
-        Error::usage(format!("snapshot {shown}: {e}"))
-            .hint("pass a file written by `kubectl sidecar doctor --save-snapshot`")
-    })
+/// Doctor's facts from a snapshot: its doctor part, with the cluster facts and the collection
+/// time it keeps beside them.
+fn from_snapshot(
+    snapshot: Snapshot<DoctorFacts>,
+) -> std::result::Result<(DoctorFacts, Header), String> {
+    let Some(mut facts) = snapshot.doctor else {
+        return Err(
+            "holds only the control plane and nodes (saved by check-nodes); doctor needs one saved by doctor --save-snapshot"
+                .into(),
+        );
+    };
+    facts.cluster = snapshot.cluster;
+    facts.collected_at = snapshot.header.collected_at.clone();
+    Ok((facts, snapshot.header))
 }
 
+/// Doctor's facts from a snapshot's text, apart from the file (the fuzz targets feed it
+/// arbitrary bytes).
 pub fn parse_snapshot(text: &str) -> std::result::Result<DoctorFacts, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))?;
-    match value.get("kind").and_then(|k| k.as_str()) {
-        Some(SNAPSHOT_KIND) => {}
-        Some(other) => {
-            return Err(format!(
-                "kind is {other:?}, not a doctor snapshot ({SNAPSHOT_KIND})"
-            ));
-        }
-        None => {
-            return Err(format!(
-                "no \"kind\": not a doctor snapshot ({SNAPSHOT_KIND})"
-            ));
-        }
-    }
-    match value.get("version").and_then(|v| v.as_u64()) {
-        Some(v) if v == u64::from(SNAPSHOT_VERSION) => {}
-        Some(v) if v < u64::from(SNAPSHOT_VERSION) => {
-            return Err(format!(
-                "snapshot version {v} predates coverage and cannot back a verdict (this build reads version {SNAPSHOT_VERSION}); collect it again with --save-snapshot"
-            ));
-        }
-        Some(v) => {
-            return Err(format!(
-                "snapshot version {v} is not supported (this build reads version {SNAPSHOT_VERSION})"
-            ));
-        }
-        None => {
-            return Err(format!(
-                "no \"version\": not a doctor snapshot this build reads (version {SNAPSHOT_VERSION})"
-            ));
-        }
-    }
-    serde_json::from_value(value).map_err(|e| format!("malformed doctor snapshot: {e}"))
-}
-
-fn save_snapshot(facts: &DoctorFacts, path: &Path) -> Result<()> {
-    let text = serde_json::to_string_pretty(facts)
-        .map_err(|e| Error::usage(format!("cannot encode the snapshot: {e}")))?;
-    std::fs::write(path, text + "\n").map_err(|e| {
-        Error::usage(format!("cannot write snapshot {}: {e}", path.display()))
-            .hint("check that the directory exists and is writable")
-    })
+    from_snapshot(snapshot::parse(text)?).map(|(facts, _)| facts)
 }
 
 #[cfg(test)]
@@ -125,29 +100,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn snapshots_round_trip_and_reject_strangers() {
-        let facts = DoctorFacts::default();
-        let text = serde_json::to_string(&facts).unwrap();
-        assert!(parse_snapshot(&text).is_ok());
-        assert!(parse_snapshot("[]").unwrap_err().contains("no \"kind\""));
-        assert!(parse_snapshot("{").unwrap_err().contains("not JSON"));
+    fn snapshots_round_trip_and_a_check_nodes_one_is_refused() {
+        let facts = DoctorFacts {
+            collected_at: Some("2026-01-02T03:04:05Z".into()),
+            ..DoctorFacts::default()
+        };
+        let header = Header::new(Kind::Snapshot, facts.collected_at.clone(), None);
+        let text = serde_json::to_string(&Snapshot::new(header, None, Some(&facts))).unwrap();
+        let back = parse_snapshot(&text).unwrap();
+        assert_eq!(back.collected_at.as_deref(), Some("2026-01-02T03:04:05Z"));
+        let nodes_only = serde_json::to_string(&Snapshot::<()>::new(
+            Header::new(Kind::Snapshot, None, None),
+            None,
+            None,
+        ))
+        .unwrap();
         assert!(
-            parse_snapshot(r#"{"kind":"CheckNodesSnapshot"}"#)
+            parse_snapshot(&nodes_only)
                 .unwrap_err()
-                .contains("not a doctor snapshot")
+                .contains("saved by check-nodes")
         );
+        let malformed = text.replace("\"podsSeen\":0", "\"podsSeen\":\"x\"");
         assert!(
-            parse_snapshot(r#"{"kind":"DoctorSnapshot","version":99}"#)
-                .unwrap_err()
-                .contains("not supported")
-        );
-        let old = parse_snapshot(r#"{"kind":"DoctorSnapshot","version":1}"#).unwrap_err();
-        assert!(
-            old.contains("version 1") && old.contains("version 2"),
-            "{old}"
-        );
-        assert!(
-            parse_snapshot(r#"{"kind":"DoctorSnapshot","version":2,"workloads":{"podsSeen":"x"}}"#)
+            parse_snapshot(&malformed)
                 .unwrap_err()
                 .contains("malformed")
         );

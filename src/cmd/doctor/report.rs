@@ -24,6 +24,8 @@ pub struct Report<'a> {
     pub next_steps: Vec<NextStep>,
     pub findings: Vec<Finding>,
     pub scope: &'a Scope,
+    /// For the table; machine output carries it in the document's header.
+    #[serde(skip)]
     pub collected_at: Option<&'a str>,
     pub control_plane: ControlPlane,
     pub nodes: Nodes,

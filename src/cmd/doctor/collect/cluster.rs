@@ -9,10 +9,7 @@ use crate::cmd::doctor::coverage::{self, CONTROL_PLANE, NODES};
 use crate::cmd::doctor::facts::DoctorFacts;
 use crate::context::Context;
 use crate::error::Result;
-use crate::facts::cluster::{
-    ApiServerFacts, ControlPlaneFacts, Count, GateReading, SNAPSHOT_KIND, SNAPSHOT_VERSION,
-    Snapshot,
-};
+use crate::facts::cluster::{ApiServerFacts, ClusterFacts, ControlPlaneFacts, Count, GateReading};
 use crate::facts::coverage::{Cause, Gap};
 use crate::kube::cluster::{self as nodes_collect, Options, deadline_from};
 
@@ -57,11 +54,9 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) -> Result<()> {
 }
 
 /// Facts that say nothing was read, and why: for an engine failure no request could name.
-fn unread(git_version: String, why: String) -> Snapshot {
+fn unread(git_version: String, why: String) -> ClusterFacts {
     let cause = Cause::Error;
-    Snapshot {
-        kind: SNAPSHOT_KIND.to_string(),
-        version: SNAPSHOT_VERSION,
+    ClusterFacts {
         selector: None,
         apiserver: ApiServerFacts {
             git_version,

@@ -81,13 +81,12 @@ pub fn owner_keys(facts: &DoctorFacts) -> BTreeSet<(String, String, String)> {
 /// `listed` are the owners known before the events' controllers were fetched: controllers
 /// fetched only for events the selector drops are dropped too, so their templates are not
 /// checked either.
-pub fn scope_to_selector(facts: &mut DoctorFacts, listed: &BTreeSet<(String, String, String)>) {
-    let Some(selector) = facts
-        .scope
-        .selector
-        .as_deref()
-        .and_then(|s| Selector::parse(s).ok())
-    else {
+pub fn scope_to_selector(
+    facts: &mut DoctorFacts,
+    selector: Option<&Selector>,
+    listed: &BTreeSet<(String, String, String)>,
+) {
+    let Some(selector) = selector else {
         return;
     };
     let w = &mut facts.workloads;
@@ -183,7 +182,8 @@ mod tests {
             event("ReplicaSet", "gone"),
         ];
         let listed = owner_keys(&facts);
-        scope_to_selector(&mut facts, &listed);
+        let web = Selector::parse("app=web").unwrap();
+        scope_to_selector(&mut facts, Some(&web), &listed);
         let kept: Vec<&str> = facts
             .workloads
             .events
@@ -194,7 +194,7 @@ mod tests {
         // Without -l every event stays.
         facts.scope.selector = None;
         facts.workloads.events.push(event("Pod", "other"));
-        scope_to_selector(&mut facts, &listed);
+        scope_to_selector(&mut facts, None, &listed);
         assert_eq!(facts.workloads.events.len(), 3);
     }
 

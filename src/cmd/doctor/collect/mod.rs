@@ -11,14 +11,13 @@ pub mod istio;
 pub mod namespaces;
 pub mod workloads;
 
-use k8s_openapi::jiff::Timestamp;
-
 use super::coverage;
 use super::facts::{DoctorFacts, Scope};
 use crate::context::Context;
 use crate::error::Result;
 use crate::facts::coverage::Gap;
 use crate::kube::access::Failure;
+use crate::kube::selector::Selector;
 
 pub use crate::kube::access::PAGE;
 
@@ -72,22 +71,16 @@ impl Progress {
     }
 }
 
-fn now() -> Option<String> {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?
-        .as_secs();
-    Timestamp::from_second(i64::try_from(secs).ok()?)
-        .ok()
-        .map(|t| t.to_string())
-}
-
 /// Collects every section's facts. Only connection-level failures (before anything could be
 /// read) stop the run; everything else becomes a coverage gap.
-pub async fn collect(ctx: &Context, scope: Scope) -> Result<DoctorFacts> {
+pub async fn collect(
+    ctx: &Context,
+    scope: Scope,
+    selector: Option<&Selector>,
+) -> Result<DoctorFacts> {
     let progress = Progress::new(ctx);
     let mut facts = DoctorFacts {
-        collected_at: now(),
+        collected_at: crate::facts::contract::now(),
         scope,
         coverage: coverage::empty(),
         ..Default::default()
@@ -102,7 +95,7 @@ pub async fn collect(ctx: &Context, scope: Scope) -> Result<DoctorFacts> {
     let listed = events::owner_keys(&facts);
     progress.say("controllers named by events");
     workloads::fetch_event_owners(ctx, &mut facts).await;
-    events::scope_to_selector(&mut facts, &listed);
+    events::scope_to_selector(&mut facts, selector, &listed);
     progress.say("injectors: istiod deployments");
     istio::collect(ctx, &mut facts).await;
     progress.say("admission: mutating webhooks and dry-run canaries");

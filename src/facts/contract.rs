@@ -1,0 +1,104 @@
+//! The one versioned contract of every document this tool writes (`-o json|yaml` and snapshots):
+//! a header saying which schema, which kind, which build, when and from which kubeconfig context,
+//! then the kind's body. README.md (## Output contract) says what bumps `v1`; the JSON Schema of
+//! each kind is generated from these types (tests/schemas/).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Changes only when a field is removed, renamed or changes meaning; adding fields keeps it.
+pub const API_VERSION: &str = "kubectl-sidecar/v1";
+
+/// The tool's own version, as `kubectl sidecar version` prints it.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Kind {
+    CheckNodesReport,
+    DiffPodReport,
+    DoctorReport,
+    Snapshot,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [
+        Kind::CheckNodesReport,
+        Kind::DiffPodReport,
+        Kind::DoctorReport,
+        Kind::Snapshot,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::CheckNodesReport => "CheckNodesReport",
+            Kind::DiffPodReport => "DiffPodReport",
+            Kind::DoctorReport => "DoctorReport",
+            Kind::Snapshot => "Snapshot",
+        }
+    }
+}
+
+/// The kubeconfig context the facts came from. Names only: never the server URL or a user.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Origin {
+    /// The kubeconfig context used (`--context`, else the current context).
+    pub name: Option<String>,
+    /// The kubeconfig cluster of that context (or of `--cluster`).
+    pub cluster: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Header {
+    /// Always `kubectl-sidecar/v1` in this build.
+    pub api_version: String,
+    pub kind: Kind,
+    /// The version of the build that wrote the document (for a report analysed from a
+    /// snapshot: this build; the snapshot's own is in the snapshot).
+    pub tool_version: String,
+    /// RFC 3339 time the facts were collected (from a snapshot: the snapshot's); null when
+    /// unknown.
+    pub collected_at: Option<String>,
+    /// The kubeconfig context the facts came from; null when unknown (a snapshot that did not
+    /// record one).
+    pub context: Option<Origin>,
+}
+
+impl Header {
+    pub fn new(kind: Kind, collected_at: Option<String>, context: Option<Origin>) -> Self {
+        Self {
+            api_version: API_VERSION.to_string(),
+            kind,
+            tool_version: TOOL_VERSION.to_string(),
+            collected_at,
+            context,
+        }
+    }
+}
+
+/// A document: the header, then the body's own fields at the same level.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Document<T> {
+    #[serde(flatten)]
+    pub header: Header,
+    #[serde(flatten)]
+    pub body: T,
+}
+
+impl<T> Document<T> {
+    pub fn new(header: Header, body: T) -> Self {
+        Self { header, body }
+    }
+}
+
+/// Now, as RFC 3339 (UTC, whole seconds).
+pub fn now() -> Option<String> {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    k8s_openapi::jiff::Timestamp::from_second(i64::try_from(secs).ok()?)
+        .ok()
+        .map(|t| t.to_string())
+}

@@ -1,0 +1,138 @@
+//! The one snapshot kind every command reads: `--save-snapshot` writes it, `--snapshot` analyses
+//! it offline. check-nodes fills `cluster` only; doctor fills `cluster` and `doctor`, so a doctor
+//! snapshot serves check-nodes too. diff-pod dry-runs against a live apiserver and has none.
+//!
+//! The doctor part's type belongs to doctor (`D`): this layer does not know it, and check-nodes
+//! reads it as `IgnoredAny`. Files of earlier builds (`kubectl-sidecar/check-nodes` version 1
+//! and 2, `DoctorSnapshot` version 2) are refused with one line naming what was found.
+
+use std::path::Path;
+
+use schemars::JsonSchema;
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::facts::cluster::ClusterFacts;
+use crate::facts::contract::{API_VERSION, Header, Kind};
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot<D = IgnoredAny> {
+    #[serde(flatten)]
+    pub header: Header,
+    /// The control plane and nodes; null when they were not collected.
+    pub cluster: Option<ClusterFacts>,
+    /// Everything else doctor collected (scope, admission, injectors, workloads, coverage);
+    /// null in a snapshot saved by check-nodes.
+    pub doctor: Option<D>,
+}
+
+/// Reads a snapshot file; every failure is one line (exit 2) naming the file.
+pub fn load<D: DeserializeOwned>(path: &Path) -> Result<Snapshot<D>> {
+    let shown = path.display();
+    let hint = "pass a file written by --save-snapshot (check-nodes or doctor)";
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::usage(format!("cannot read snapshot {shown}: {e}")).hint(hint))?;
+    parse(&text).map_err(|e| Error::usage(format!("snapshot {shown} {e}")).hint(hint))
+}
+
+/// A snapshot from its text, apart from the file (the fuzz targets feed it arbitrary bytes).
+pub fn parse<D: DeserializeOwned>(text: &str) -> std::result::Result<Snapshot<D>, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("is not JSON: {e}"))?;
+    let field = |name: &str| value.get(name).and_then(|v| v.as_str());
+    let wanted = format!("this build reads kind Snapshot, apiVersion {API_VERSION}");
+    match (field("kind"), field("apiVersion")) {
+        (Some("Snapshot"), Some(API_VERSION)) => {}
+        (Some("Snapshot"), found) => {
+            return Err(format!(
+                "is apiVersion {}, {wanted}",
+                found.unwrap_or("(none)")
+            ));
+        }
+        (Some(kind @ ("kubectl-sidecar/check-nodes" | "DoctorSnapshot")), _) => {
+            let version = value
+                .get("version")
+                .map_or_else(|| "(none)".to_string(), ToString::to_string);
+            return Err(format!(
+                "is {kind:?} version {version} (an earlier build), {wanted}: save it again with --save-snapshot"
+            ));
+        }
+        (Some(other), _) => return Err(format!("is kind {other:?}, not a snapshot; {wanted}")),
+        (None, _) => return Err(format!("has no \"kind\": not a snapshot; {wanted}")),
+    }
+    serde_json::from_value(value).map_err(|e| format!("is malformed: {e}"))
+}
+
+/// Writes a snapshot as pretty JSON.
+pub fn save<D: Serialize>(path: &Path, snapshot: &Snapshot<D>) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(snapshot)
+        .map_err(|e| Error::usage(format!("cannot encode the snapshot: {e}")))?;
+    text.push('\n');
+    std::fs::write(path, text).map_err(|e| {
+        Error::usage(format!("cannot write snapshot {}: {e}", path.display()))
+            .hint("check that the directory exists and is writable")
+    })
+}
+
+impl<D> Snapshot<D> {
+    pub fn new(header: Header, cluster: Option<ClusterFacts>, doctor: Option<D>) -> Self {
+        debug_assert_eq!(header.kind, Kind::Snapshot);
+        Self {
+            header,
+            cluster,
+            doctor,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Any = Snapshot<IgnoredAny>;
+
+    #[test]
+    fn earlier_builds_and_strangers_are_refused_with_what_was_found() {
+        let old = parse::<IgnoredAny>(r#"{"kind":"kubectl-sidecar/check-nodes","version":2}"#)
+            .unwrap_err();
+        assert!(
+            old.contains("\"kubectl-sidecar/check-nodes\" version 2")
+                && old.contains("kubectl-sidecar/v1"),
+            "{old}"
+        );
+        let doctor = parse::<IgnoredAny>(r#"{"kind":"DoctorSnapshot","version":2}"#).unwrap_err();
+        assert!(doctor.contains("\"DoctorSnapshot\" version 2"), "{doctor}");
+        let later = parse::<IgnoredAny>(r#"{"kind":"Snapshot","apiVersion":"kubectl-sidecar/v2"}"#)
+            .unwrap_err();
+        assert!(
+            later.contains("is apiVersion kubectl-sidecar/v2"),
+            "{later}"
+        );
+        assert!(
+            parse::<IgnoredAny>("[]")
+                .unwrap_err()
+                .contains("no \"kind\"")
+        );
+        assert!(parse::<IgnoredAny>("{").unwrap_err().contains("not JSON"));
+        assert!(
+            parse::<IgnoredAny>(r#"{"kind":"DoctorReport"}"#)
+                .unwrap_err()
+                .contains("not a snapshot")
+        );
+        let malformed = parse::<IgnoredAny>(
+            r#"{"kind":"Snapshot","apiVersion":"kubectl-sidecar/v1","toolVersion":"0.1.0","cluster":5}"#,
+        )
+        .unwrap_err();
+        assert!(malformed.contains("malformed"), "{malformed}");
+    }
+
+    #[test]
+    fn a_doctor_part_is_skipped_by_a_reader_that_does_not_know_it() {
+        let text = r#"{"apiVersion":"kubectl-sidecar/v1","kind":"Snapshot","toolVersion":"0.1.0",
+            "collectedAt":null,"context":null,"cluster":null,"doctor":{"anything":[1,2]}}"#;
+        let s: Any = parse(text).unwrap();
+        assert!(s.doctor.is_some() && s.cluster.is_none());
+    }
+}
