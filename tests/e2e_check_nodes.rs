@@ -169,7 +169,7 @@ fn admin_sees_every_kubelet_as_it_is() {
     );
     // The apiserver: 1.37 has no series, so the gate comes from its version.
     let api = &report["apiserver"];
-    assert_eq!(api["version"], "1.37.2");
+    assert_eq!(api["version"], "v1.37.2");
     assert_eq!(api["gate"]["source"], "version");
     assert_eq!(api["gate"]["enabled"], true);
     assert_eq!(api["verdict"], "supported");

@@ -75,6 +75,14 @@ fn number(part: &str) -> Option<u32> {
     part.parse().ok()
 }
 
+impl KubeVersion {
+    /// The one form every output uses for a parsed version: as `gitVersion` spells it, without
+    /// a vendor suffix (`v1.34.4`).
+    pub fn tag(&self) -> String {
+        format!("v{self}")
+    }
+}
+
 impl fmt::Display for KubeVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}.{}", self.major, self.minor, self.patch)

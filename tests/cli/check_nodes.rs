@@ -454,7 +454,7 @@ fn a_forbidden_list_nodes_still_reports_the_control_plane() {
         .arg(&kubeconfig)
         .run()
         .exit(4)
-        .stdout_has("kube-apiserver            1.33.1")
+        .stdout_has("kube-apiserver            v1.33.1")
         .stdout_has("nodes: 0 of ? nodes examined: list nodes: forbidden (needs list nodes)\n")
         // 1.33 is locked on: the forbidden /metrics decides nothing against it.
         .stdout_has("controlPlane: 1 of 3 components examined");

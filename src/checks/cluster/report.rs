@@ -29,7 +29,7 @@ pub struct Report {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiServerReport {
-    /// The version `/version` reported, without vendor suffix (null when unreadable).
+    /// The version `/version` reported, as `v1.34.4` without vendor suffix (null when unreadable).
     pub version: Option<String>,
     pub git_version: String,
     /// Every apiserver version known: `/version` plus visible kube-apiserver static pods.
@@ -253,9 +253,9 @@ fn apiserver_report(
         Count::Unknown { reason, .. } => (None, format!("instances unknown: {reason}")),
     };
     ApiServerReport {
-        version: version.map(|v| v.to_string()),
+        version: version.map(|v| v.tag()),
         git_version: api.git_version.clone(),
-        known_versions: known.iter().map(|v| v.to_string()).collect(),
+        known_versions: known.iter().map(KubeVersion::tag).collect(),
         instances,
         instances_note,
         gate,
@@ -301,7 +301,7 @@ fn component_report(
                 pod: p.name.clone(),
                 node: p.node.clone(),
                 image: p.image.clone(),
-                version: binary.map(|v| v.to_string()),
+                version: binary.map(|v| v.tag()),
                 skew: skew::control_plane(name, binary, oldest_api),
                 gate,
                 verdict,
@@ -680,7 +680,7 @@ mod tests {
             .unwrap()
             .image = "registry.k8s.io/kube-apiserver:v1.29.10".into();
         let r = analyse(&snap);
-        assert_eq!(r.apiserver.known_versions, vec!["1.29.10", "1.30.6"]);
+        assert_eq!(r.apiserver.known_versions, vec!["v1.29.10", "v1.30.6"]);
         assert_eq!(r.apiserver.skew.ok, Some(true));
         // A 1.30 kubelet is newer than the 1.29 apiserver; a 1.29 kubelet is fine.
         assert_eq!(node(&r, "worker-1").skew.ok, Some(false));
