@@ -347,7 +347,7 @@ fn table_output_and_wide() {
     assert_eq!(status.code(), Some(1), "stderr: {stderr}");
     for needle in [
         "CONTROL PLANE",
-        "kube-apiserver            1.37.2",
+        "kube-apiserver            v1.37.2",
         "not visible (managed control plane?)",
         "CLUSTER VERDICT: partial",
         // The whole pool supports them: labelled by its pool label, not node by node.

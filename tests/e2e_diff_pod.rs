@@ -170,7 +170,16 @@ fn deployment_into_the_stripping_namespace_names_the_webhook() {
     assert_eq!(report["objects"][0]["object"], "Deployment/web");
     assert_eq!(report["objects"][0]["namespace"], "legacy");
     assert_eq!(report["objects"][0]["result"], "sidecar-affected");
-    assert_eq!(report["apiserver"]["gate"]["state"], "always-on");
+    assert_eq!(report["apiserver"]["version"], "v1.37.2");
+    assert_eq!(report["apiserver"]["gate"]["enabled"], true, "{report:#}");
+    assert_eq!(
+        report["apiserver"]["gate"]["source"], "version",
+        "{report:#}"
+    );
+    assert!(
+        report["apiserver"]["gate"]["stage"].is_null(),
+        "removed in 1.37"
+    );
     let sections = &report["coverage"]["sections"];
     assert_eq!(sections[0]["section"], "admission", "{report:#}");
     assert_eq!(sections[0]["gaps"], Value::Array(vec![]), "{report:#}");
@@ -549,7 +558,12 @@ fn gate_off_apiserver_is_blamed_for_a_manifest() {
     );
     assert_eq!(r.code, Some(1), "{}\n{}", r.stdout, r.stderr);
     let report = r.json();
-    assert_eq!(report["apiserver"]["gate"]["state"], "off", "{report:#}");
+    // The gate in check-nodes' shape: read from the apiserver's /metrics, off.
+    assert_eq!(report["apiserver"]["gate"]["enabled"], false, "{report:#}");
+    assert_eq!(
+        report["apiserver"]["gate"]["source"], "metrics",
+        "{report:#}"
+    );
     let change = restart_policy_change(&report, "log-shipper");
     assert_eq!(change["attribution"]["by"], "apiserver", "{change:#}");
     let f = findings(&report, "restart-policy-removed");

@@ -2,25 +2,65 @@
 //! keep `restartPolicy` on init containers?), the mutating webhooks, and the answer of a dry-run
 //! create. diff-pod and doctor both collect it (`kube::admission`).
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::facts::coverage::Gap;
+use crate::kube::gate::{self as shown, GATE, Source, stage_word};
 use crate::kube::version::KubeVersion;
-use crate::kube::versions;
+use crate::kube::versions::{self, Phase};
 use crate::kube::webhooks::Webhook;
 
-#[derive(Debug, Clone, Serialize)]
+/// Serialized as every command shows an apiserver: `version` parsed (`v1.34.4`), `gitVersion`
+/// as reported, and the gate in check-nodes' shape (`kube::gate::Gate`).
+#[derive(Debug, Clone)]
 pub struct Apiserver {
     /// `/version`'s gitVersion, as reported.
     pub version: Option<String>,
     pub gate: Gate,
     /// Whether the gate had to be read from `/metrics` (1.28-1.32).
-    #[serde(skip)]
     pub metrics_read: bool,
     /// Why `/metrics` could not be read, when it had to be.
-    #[serde(skip)]
     pub gap: Option<Gap>,
+}
+
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+struct ApiserverShown {
+    version: Option<String>,
+    git_version: Option<String>,
+    gate: shown::Gate,
+}
+
+impl Apiserver {
+    fn shown(&self) -> ApiserverShown {
+        let parsed = self
+            .version
+            .as_deref()
+            .and_then(crate::kube::version::parse);
+        ApiserverShown {
+            version: parsed.map(|v| v.tag()),
+            git_version: self.version.clone(),
+            gate: self.gate.shown(parsed),
+        }
+    }
+}
+
+impl Serialize for Apiserver {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.shown().serialize(s)
+    }
+}
+
+impl JsonSchema for Apiserver {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Apiserver".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        ApiserverShown::json_schema(generator)
+    }
 }
 
 /// The apiserver's SidecarContainers gate, decided from its version and `/metrics`.
@@ -67,6 +107,53 @@ impl Gate {
                     .into(),
             },
             Err(why) => Gate::Unknown { why },
+        }
+    }
+
+    /// The gate as check-nodes states one: enabled, stage, source and reason.
+    pub fn shown(&self, version: Option<KubeVersion>) -> shown::Gate {
+        let gate =
+            |enabled: Option<bool>, stage: Option<String>, source, reason: String| shown::Gate {
+                enabled,
+                stage,
+                source,
+                reason,
+            };
+        let metrics = |on: bool, stage: &String| {
+            gate(
+                Some(on),
+                Some(stage.clone()),
+                Source::Metrics,
+                format!(
+                    "metrics: {GATE} {} ({})",
+                    if on { "on" } else { "off" },
+                    stage_word(stage)
+                ),
+            )
+        };
+        match self {
+            Gate::Unsupported => gate(
+                Some(false),
+                None,
+                Source::Version,
+                "the apiserver predates the gate (added in 1.28)".into(),
+            ),
+            Gate::On { stage } => metrics(true, stage),
+            Gate::Off { stage } => metrics(false, stage),
+            Gate::AlwaysOn => {
+                let phase = version.map(Phase::of);
+                let reason = match phase {
+                    Some(Phase::Removed) => "the gate was removed in 1.37: always on",
+                    _ => "locked on (GA) in 1.33-1.36",
+                };
+                gate(
+                    Some(true),
+                    phase.and_then(Phase::stage).map(str::to_string),
+                    Source::Version,
+                    reason.into(),
+                )
+            }
+            Gate::Unknown { why } => gate(None, None, Source::Unknown, why.clone()),
         }
     }
 

@@ -2,6 +2,7 @@
 //! per minor are in `kube::versions`). An absent series means "too old", "removed" or "cannot
 //! tell" depending on the version, never anything on its own.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::facts::cluster::GateReading;
@@ -10,7 +11,7 @@ use crate::kube::versions::Phase;
 
 pub const GATE: &str = "SidecarContainers";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     /// Read from the component's own `kubernetes_feature_enabled` series.
@@ -24,7 +25,7 @@ pub enum Source {
 }
 
 /// The gate as the report states it. `enabled` is None when unknown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Gate {
     pub enabled: Option<bool>,

@@ -96,6 +96,17 @@ fn a_doctor_snapshot_serves_check_nodes_with_doctors_node_verdicts() {
     let from_doctor = node_verdicts(&report["nodes"]);
     assert_eq!(node_verdicts(&nodes), from_doctor);
     assert_eq!(from_doctor.len(), 5);
+    // The same things in the same shapes: doctor shows check-nodes' own objects.
+    assert_eq!(nodes["nodes"], report["nodes"]["nodes"]);
+    assert_eq!(nodes["pools"], report["nodes"]["pools"]);
+    assert_eq!(nodes["apiserver"], report["controlPlane"]["apiserver"]);
+    assert_eq!(
+        nodes["controlPlane"]["scheduler"],
+        report["controlPlane"]["scheduler"]
+    );
+    assert_eq!(report["controlPlane"]["apiserver"]["version"], "v1.34.4");
+    assert!(report["controlPlane"]["apiserver"]["gate"]["enabled"].is_boolean());
+    assert!(report["nodes"]["nodes"][0]["skew"]["reason"].is_string());
 }
 
 #[test]
@@ -226,6 +237,29 @@ fn doctor_scope_flags_narrow_a_snapshot_or_are_refused() {
     );
     let (code, _) = json(&["doctor", "--snapshot", narrow, "-n", "shop", "-o", "json"]);
     assert!(matches!(code, Some(0 | 1 | 4)), "{code:?}");
+}
+
+#[test]
+fn next_steps_name_their_objects_as_fields() {
+    let (_, r) = json(&[
+        "doctor",
+        "--snapshot",
+        &fixture("doctor-mixed.json"),
+        "-o",
+        "json",
+    ]);
+    let step = &r["nextSteps"][0];
+    assert_eq!(step["id"], "node-unsupported");
+    assert_eq!(
+        step["objects"][0],
+        serde_json::json!({"kind": "NodePool", "namespace": null, "name": "green", "container": null})
+    );
+    let action = step["action"].as_str().unwrap();
+    assert!(!action.contains("(node-unsupported:"), "{action}");
+    // The table still names them after the action.
+    Case::new(["doctor", "--snapshot", &fixture("doctor-mixed.json")])
+        .run()
+        .stdout_has("(node-unsupported: nodepool/green)");
 }
 
 #[test]

@@ -115,7 +115,7 @@ pub fn table_report(report: &Report<'_>, wide: bool, color: bool) -> String {
     } else {
         let _ = writeln!(out, "  Next steps:");
         for (i, step) in report.next_steps.iter().enumerate() {
-            let _ = writeln!(out, "  {}. {}", i + 1, step.action);
+            let _ = writeln!(out, "  {}. {}", i + 1, step.line());
         }
     }
     out
@@ -149,7 +149,7 @@ fn section_facts(report: &Report<'_>, section: Section, color: bool) -> String {
     let mut lines: Vec<String> = Vec::new();
     match section {
         Section::ControlPlane => {
-            match report.control_plane.apiserver.as_ref() {
+            match report.control_plane_view.apiserver.as_ref() {
                 Some(api) => {
                     let gate = match api.gate_enabled {
                         Some(true) => "on",
@@ -168,7 +168,7 @@ fn section_facts(report: &Report<'_>, section: Section, color: bool) -> String {
                 }
                 None => lines.push("kube-apiserver: not collected".into()),
             }
-            for c in &report.control_plane.components {
+            for c in &report.control_plane_view.components {
                 if c.visible {
                     let gate = match c.gate_enabled {
                         Some(true) => "gate on",
@@ -192,7 +192,7 @@ fn section_facts(report: &Report<'_>, section: Section, color: bool) -> String {
             }
         }
         Section::Nodes => {
-            let n = &report.nodes;
+            let n = &report.nodes_view;
             lines.push(format!(
                 "{} node(s): {} supported, {} partial, {} unsupported, {} unknown",
                 n.total, n.supported, n.partial, n.unsupported, n.unknown

@@ -9,6 +9,10 @@ use super::facts::{
     PoolFacts, Scope,
 };
 use super::verdict::{self, NextStep, Summary, Verdict};
+use crate::checks::cluster::pools::Pool;
+use crate::checks::cluster::report::{
+    self as cluster_report, ApiServerReport, ComponentReport, NodeReport,
+};
 use crate::checks::cluster::verdict::Verdict as NodeVerdict;
 use crate::checks::finding::Finding;
 use crate::facts::coverage::Coverage;
@@ -27,8 +31,17 @@ pub struct Report<'a> {
     /// For the table; machine output carries it in the document's header.
     #[serde(skip)]
     pub collected_at: Option<&'a str>,
-    pub control_plane: ControlPlane,
-    pub nodes: Nodes,
+    /// check-nodes' own apiserver and control-plane reports (the same shapes); null when the
+    /// cluster facts were not collected.
+    pub control_plane: Option<ControlPlaneReport>,
+    /// check-nodes' own node and pool reports, with the counts.
+    pub nodes: NodesReport,
+    /// Doctor's view of the control plane, for the table.
+    #[serde(skip)]
+    pub control_plane_view: ControlPlane,
+    /// Doctor's view of the nodes, for the table.
+    #[serde(skip)]
+    pub nodes_view: Nodes,
     pub admission: &'a AdmissionFacts,
     pub injectors: &'a InjectorFacts,
     pub workloads: Workloads,
@@ -57,6 +70,26 @@ pub struct Nodes {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+pub struct ControlPlaneReport {
+    pub apiserver: ApiServerReport,
+    pub scheduler: ComponentReport,
+    pub controller_manager: ComponentReport,
+}
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodesReport {
+    pub total: usize,
+    pub supported: usize,
+    pub partial: usize,
+    pub unsupported: usize,
+    pub unknown: usize,
+    pub pools: Vec<Pool>,
+    pub nodes: Vec<NodeReport>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Workloads {
     pub pods_seen: u64,
     /// Pods kept for checks (the rest had nothing a check reads), folded ones included.
@@ -74,6 +107,25 @@ pub fn analyse(facts: &DoctorFacts) -> Report<'_> {
     let cluster = input.cluster;
     let count = |v: NodeVerdict| cluster.nodes.iter().filter(|n| n.verdict == v).count();
     let w = &facts.workloads;
+    let (control_plane, nodes) = match facts.cluster.as_ref().map(cluster_report::analyse) {
+        Some(r) => (
+            Some(ControlPlaneReport {
+                apiserver: r.apiserver,
+                scheduler: r.control_plane.scheduler,
+                controller_manager: r.control_plane.controller_manager,
+            }),
+            NodesReport {
+                total: r.summary.nodes,
+                supported: r.summary.supported,
+                partial: r.summary.partial,
+                unsupported: r.summary.unsupported,
+                unknown: r.summary.unknown,
+                pools: r.pools,
+                nodes: r.nodes,
+            },
+        ),
+        None => (None, NodesReport::default()),
+    };
     Report {
         verdict: verdict::verdict(&summary, &facts.coverage),
         reason: facts.coverage.reason(),
@@ -82,7 +134,9 @@ pub fn analyse(facts: &DoctorFacts) -> Report<'_> {
         findings,
         scope: &facts.scope,
         collected_at: facts.collected_at.as_deref(),
-        nodes: Nodes {
+        control_plane,
+        nodes,
+        nodes_view: Nodes {
             total: cluster.nodes.len(),
             supported: count(NodeVerdict::Supported),
             partial: count(NodeVerdict::Partial),
@@ -91,7 +145,7 @@ pub fn analyse(facts: &DoctorFacts) -> Report<'_> {
             pools: cluster.pools.clone(),
             nodes: cluster.nodes.clone(),
         },
-        control_plane: ControlPlane {
+        control_plane_view: ControlPlane {
             apiserver: cluster.apiserver,
             components: cluster.components,
         },

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::coverage::remedy;
 use crate::checks::catalog;
 use crate::checks::finding::Section;
-use crate::checks::finding::{Finding, Severity};
+use crate::checks::finding::{Finding, ObjectRef, Severity};
 use crate::error::{EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK};
 use crate::facts::coverage::{Cause, Coverage};
 
@@ -53,10 +53,28 @@ pub struct Summary {
 pub struct NextStep {
     pub id: String,
     pub severity: Severity,
-    /// What to do, naming the objects.
+    /// What to do (a coverage step names its sections and permissions in it).
     pub action: String,
+    /// The objects of the findings it addresses, distinct, in action order; empty for a
+    /// coverage step.
+    pub objects: Vec<ObjectRef>,
     /// How many findings this step addresses.
     pub findings: usize,
+}
+
+impl NextStep {
+    /// As the table prints it: the action, then the id and the first three objects.
+    pub fn line(&self) -> String {
+        if self.objects.is_empty() {
+            return self.action.clone();
+        }
+        let shown: Vec<String> = self.objects.iter().take(3).map(|o| o.to_string()).collect();
+        let more = match self.objects.len() {
+            n if n > 3 => format!(" and {} more", n - 3),
+            _ => String::new(),
+        };
+        format!("{} ({}: {}{more})", self.action, self.id, shown.join(", "))
+    }
 }
 
 /// Most serious first; within a severity, causes before symptoms (catalog order, which puts
@@ -133,6 +151,7 @@ pub fn coverage_steps(coverage: &Coverage) -> Vec<NextStep> {
                     id: COVERAGE_STEP.to_string(),
                     severity: Severity::Info,
                     action: format!("{} ({} not fully examined)", remedy(g), s.section),
+                    objects: Vec::new(),
                     findings: 0,
                 }),
             }
@@ -149,6 +168,7 @@ pub fn coverage_steps(coverage: &Coverage) -> Vec<NextStep> {
                 quoted.join(", "),
                 sections.join(", ")
             ),
+            objects: Vec::new(),
             findings: 0,
         });
     }
@@ -197,24 +217,12 @@ fn finding_steps(ordered: &[Finding]) -> Vec<NextStep> {
         .filter(|(_, fs)| serious == 0 || fs[0].severity > Severity::Info)
         .map(|(id, fs)| {
             let first = fs[0];
-            let mut objects: Vec<String> = Vec::new();
+            let mut objects: Vec<ObjectRef> = Vec::new();
             for f in &fs {
-                let name = f.object.to_string();
-                if !objects.contains(&name) {
-                    objects.push(name);
+                if !objects.contains(&f.object) {
+                    objects.push(f.object.clone());
                 }
             }
-            let shown = objects
-                .iter()
-                .take(3)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ");
-            let more = if objects.len() > 3 {
-                format!(" and {} more", objects.len() - 3)
-            } else {
-                String::new()
-            };
             // The fix of a single finding names its object; for several, the generic fix.
             let fix = if fs.len() == 1 {
                 first.fix.clone()
@@ -224,7 +232,8 @@ fn finding_steps(ordered: &[Finding]) -> Vec<NextStep> {
             NextStep {
                 id: id.to_string(),
                 severity: first.severity,
-                action: format!("{fix} ({id}: {shown}{more})"),
+                action: fix,
+                objects,
                 findings: fs.len(),
             }
         })
@@ -412,7 +421,21 @@ mod tests {
             ]
         );
         assert_eq!(steps[0].findings, 2);
-        assert!(steps[0].action.contains("deployment/ns/a, deployment/ns/b"));
+        // The objects are fields; the table's line names them after the id.
+        let names: Vec<String> = steps[0].objects.iter().map(|o| o.to_string()).collect();
+        assert_eq!(names, ["deployment/ns/a", "deployment/ns/b"]);
+        assert!(
+            !steps[0].action.contains("deployment/ns/a"),
+            "{}",
+            steps[0].action
+        );
+        assert!(
+            steps[0]
+                .line()
+                .ends_with("(sidecar-stripped: deployment/ns/a, deployment/ns/b)"),
+            "{}",
+            steps[0].line()
+        );
         let only_info = vec![f("node-gate-unknown", "d")];
         assert_eq!(next_steps(&only_info, &complete()).len(), 1);
         assert!(next_steps(&[], &complete()).is_empty());
