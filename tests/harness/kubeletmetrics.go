@@ -286,8 +286,11 @@ func kubeletMetricsText(node, version, apiserverHost string, sidecar GateSeries)
 	b.gauge("plugin_manager_total_plugins", "", 1, "socket_path", `/var/lib/kubelet/plugins_registry/vendor,mode=rw}{"quoted"}\tail-reg.sock`, "state", "desired_state_of_world")
 	b.counter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", 100+b.rnd.Float64()*5000)
 	b.gauge("process_max_fds", "Maximum number of open file descriptors.", 1.048576e+06)
-	b.counter("process_network_receive_bytes_total", "Number of bytes received by the process over the network.", float64(b.n(1<<20, 1<<30)))
-	b.counter("process_network_transmit_bytes_total", "Number of bytes sent by the process over the network.", float64(b.n(1<<20, 1<<30)))
+	// The Prometheus client of 1.32 has no process_network_* (real-kubelet-1.32.txt); 1.34's has.
+	if minor >= 34 {
+		b.counter("process_network_receive_bytes_total", "Number of bytes received by the process over the network.", float64(b.n(1<<20, 1<<30)))
+		b.counter("process_network_transmit_bytes_total", "Number of bytes sent by the process over the network.", float64(b.n(1<<20, 1<<30)))
+	}
 	b.gauge("process_open_fds", "Number of open file descriptors.", float64(b.n(30, 90)))
 	b.gauge("process_resident_memory_bytes", "Resident memory size in bytes.", float64(b.n(60<<20, 200<<20)))
 	b.gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", 1.76369e+09+float64(b.n(0, 100000))/100)
@@ -357,7 +360,7 @@ func (b *metricsBuilder) render() string {
 	var sb strings.Builder
 	for _, name := range names {
 		f := b.families[name]
-		sort.SliceStable(f.series, func(i, j int) bool { return labelKey(f.series[i].labels) < labelKey(f.series[j].labels) })
+		sort.SliceStable(f.series, func(i, j int) bool { return labelsLess(f.series[i].labels, f.series[j].labels) })
 		fmt.Fprintf(&sb, "# HELP %s %s\n# TYPE %s %s\n", name, escapeHelp(f.help), name, f.typ)
 		for _, s := range f.series {
 			switch f.typ {
@@ -382,12 +385,16 @@ func (b *metricsBuilder) render() string {
 	return sb.String()
 }
 
-func labelKey(ls []label) string {
-	parts := make([]string, len(ls))
-	for i, l := range ls {
-		parts[i] = l.v
+// labelsLess orders series as the Prometheus Go client does: by the first label value that
+// differs. (Joining the values with a separator would sort "GracefulNodeShutdown" after
+// "GracefulNodeShutdownBasedOnPodPriority", which a real kubelet never does.)
+func labelsLess(a, b []label) bool {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i].v != b[i].v {
+			return a[i].v < b[i].v
+		}
 	}
-	return strings.Join(parts, "\xff")
+	return len(a) < len(b)
 }
 
 func writeSample(sb *strings.Builder, name string, ls []label, extra *label, v float64) {
