@@ -220,6 +220,27 @@ impl Webhook {
         matches!(self.side_effects.as_str(), "None" | "NoneOnDryRun")
     }
 
+    /// Where a webhook is served, for remedies: `service hooks/strip:443 /mutate` or its url.
+    pub fn endpoint(&self) -> String {
+        match &self.client {
+            ClientConfig::Service {
+                namespace,
+                name,
+                path,
+                port,
+            } => format!(
+                "service {namespace}/{name}:{port}{}",
+                path.as_deref()
+                    .map(|p| format!(" path {p}"))
+                    .unwrap_or_default()
+            ),
+            ClientConfig::Url { url } => format!("url {url}"),
+            ClientConfig::None => {
+                "its endpoint (the configuration has neither url nor service)".into()
+            }
+        }
+    }
+
     /// Whether a rule covers the request, selectors and matchConditions aside.
     pub fn rules_cover(&self, t: &Target) -> bool {
         self.rules.iter().any(|r| r.matches(t))

@@ -1,194 +1,30 @@
-//! The checks: facts in, findings and attributed changes out. Pure; every message names what was
-//! found, what it does to the pod, and who did it.
+//! The per-pod checks: facts in, findings and changes out (the report's types are in `report`,
+//! who made each change in `attribution`). Pure; every message names what was found, what it
+//! does to the pod, and who did it.
 
-use serde::Serialize;
 use serde_json::Value;
 
+use super::attribution::{attribution_text, candidates};
 use super::classify::{Change, Kind, SidecarEffect, classify, sidecars};
-use super::diff::{Path, RawChange, Seg, diff};
-use super::facts::{Apiserver, BlameResult, BlameStep, DiffFacts, Outcome, PodFacts, Writer};
+use super::diff::{RawChange, diff};
+use super::facts::{BlameResult, BlameStep, DiffFacts, Outcome, PodFacts};
 use super::normalize::{normalize, prune};
 use super::redact;
 use super::replay::replay;
+use super::report::{
+    Analysis, Attribution, Candidate, ChangeOut, ObjectReport, Report, Result_, View, rank,
+};
 use crate::checks::finding::{Finding, ObjectRef};
 use crate::error::{EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE};
 use crate::facts::coverage::{Cause, Coverage, Gap};
-use crate::kube::selector::{Labels, string_map};
-use crate::kube::strippers::{KnownStripper, known_stripper};
-use crate::kube::webhooks::{ClientConfig, Target, Verdict, Webhook, pod_create};
-
-/// A webhook that is (or may be) called for the pod.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Candidate {
-    pub webhook: String,
-    pub configuration: String,
-    #[serde(flatten)]
-    pub verdict: Verdict,
-    pub failure_policy: String,
-    pub reinvocation_policy: String,
-    pub side_effects: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub known_stripper: Option<KnownStripper>,
-}
-
-/// Who made a change.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "by")]
-pub enum Attribution {
-    /// The apiserver's defaulting or a built-in admission plugin; not interesting by itself.
-    Defaulting,
-    /// The apiserver dropped the field itself.
-    Apiserver {
-        why: String,
-    },
-    /// `--blame` replayed this webhook's own patch and it made the change.
-    Webhook {
-        webhook: String,
-        configuration: String,
-        patch: Value,
-    },
-    /// One of these webhooks, which are called for this pod.
-    Webhooks {
-        candidates: Vec<Candidate>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        also: Option<String>,
-    },
-    Unknown {
-        why: String,
-    },
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ChangeOut {
-    pub object: String,
-    pub path: Path,
-    pub kind: Kind,
-    pub container: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sidecar: Option<SidecarEffect>,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
-    pub attribution: Attribution,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Result_ {
-    /// Admission changed nothing but defaults.
-    Unchanged,
-    /// Admission changed the pod, but no sidecar.
-    Changed,
-    /// A change damages a native sidecar (or the create was rejected because of one).
-    SidecarAffected,
-    /// The dry run could not show what admission does.
-    NotRun,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ObjectReport {
-    pub object: String,
-    pub namespace: String,
-    pub source: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub submitted_from: Option<String>,
-    pub result: Result_,
-    /// Mutating webhooks that are (or may be) called when this pod is created.
-    pub webhooks: Vec<Candidate>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub blame: Vec<super::facts::BlameStep>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-    /// What could not be read or compared for this object (also in `coverage`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub gaps: Vec<Gap>,
-    /// Whether submitted and admitted (or live) specs were compared.
-    #[serde(skip)]
-    pub compared: bool,
-    #[serde(skip)]
-    pub exit_code: i32,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub apiserver: Apiserver,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub webhooks_error: Option<String>,
-    pub objects: Vec<ObjectReport>,
-    pub findings: Vec<Finding>,
-    pub changes: Vec<ChangeOut>,
-    pub coverage: Coverage,
-}
-
-/// The two sides of one pod's diff as they are shown (defaults hidden unless asked for).
-#[derive(Debug, Clone)]
-pub struct View {
-    pub object: String,
-    pub submitted_from: String,
-    pub result_from: String,
-    pub before: Value,
-    pub after: Value,
-}
-
-#[derive(Debug, Clone)]
-pub struct Analysis {
-    pub report: Report,
-    pub views: Vec<View>,
-}
-
-impl Analysis {
-    /// 1 when a sidecar is affected (definite, whatever else could not be compared); else 2
-    /// when the input named something without a known submission; else 4 when an object could
-    /// not be compared; else 0.
-    pub fn exit_code(&self) -> i32 {
-        let worst = self
-            .report
-            .objects
-            .iter()
-            .map(|o| o.exit_code)
-            .max_by_key(|c| rank(*c))
-            .unwrap_or(EXIT_OK);
-        if worst == EXIT_OK && !self.report.coverage.complete() {
-            EXIT_INCOMPLETE
-        } else {
-            worst
-        }
-    }
-}
-
-/// Precedence of per-object exit codes: a definite finding beats bad input, which beats a gap.
-fn rank(code: i32) -> u8 {
-    match code {
-        EXIT_FINDINGS => 3,
-        EXIT_USAGE => 2,
-        EXIT_INCOMPLETE => 1,
-        _ => 0,
-    }
-}
+use crate::kube::selector::string_map;
+use crate::kube::strippers::KnownStripper;
+use crate::kube::webhooks::{ClientConfig, pod_create};
 
 const PROBE_FORBIDDEN: &str = "may not be set for init containers without restartPolicy=Always";
 /// How the apiserver reports a webhook it could not call (k8s.io/apiserver webhookutil
 /// ErrCallingWebhook), within a 500 InternalError when the failurePolicy is Fail.
 const CALLING_WEBHOOK: &str = "failed calling webhook \"";
-
-/// Where a webhook is served, for remedies: `service hooks/strip:443 /mutate` or its url.
-pub fn endpoint(h: &Webhook) -> String {
-    match &h.client {
-        ClientConfig::Service {
-            namespace,
-            name,
-            path,
-            port,
-        } => format!(
-            "service {namespace}/{name}:{port}{}",
-            path.as_deref()
-                .map(|p| format!(" path {p}"))
-                .unwrap_or_default()
-        ),
-        ClientConfig::Url { url } => format!("url {url}"),
-        ClientConfig::None => "its endpoint (the configuration has neither url nor service)".into(),
-    }
-}
 
 pub fn analyze(facts: &DiffFacts, show_defaults: bool) -> Analysis {
     let mut report = Report {
@@ -218,11 +54,12 @@ pub fn analyze(facts: &DiffFacts, show_defaults: bool) -> Analysis {
     Analysis { report, views }
 }
 
-struct PodAnalysis<'a> {
-    facts: &'a DiffFacts,
-    pod: &'a PodFacts,
+/// One pod under analysis; `attribution` adds the methods that name who made a change.
+pub(super) struct PodAnalysis<'a> {
+    pub(super) facts: &'a DiffFacts,
+    pub(super) pod: &'a PodFacts,
     name: String,
-    candidates: Vec<Candidate>,
+    pub(super) candidates: Vec<Candidate>,
     findings: Vec<Finding>,
     changes: Vec<ChangeOut>,
     view: Option<View>,
@@ -318,7 +155,7 @@ impl<'a> PodAnalysis<'a> {
                     Some(h) => format!(
                         "{} ({}, timeoutSeconds {})",
                         h.name,
-                        endpoint(h),
+                        h.endpoint(),
                         h.timeout_seconds
                     ),
                     None => c.webhook.clone(),
@@ -554,7 +391,7 @@ impl<'a> PodAnalysis<'a> {
                     " (configuration {}, failurePolicy {}, timeoutSeconds {})",
                     h.configuration, h.failure_policy, h.timeout_seconds
                 ),
-                endpoint(h),
+                h.endpoint(),
                 match h.client {
                     ClientConfig::Service { .. } => {
                         "its pods ready, the service's endpoints, network policy, its certificate"
@@ -727,84 +564,6 @@ impl<'a> PodAnalysis<'a> {
         }
     }
 
-    /// Who removed `restartPolicy`: the apiserver when its gate says so, else the webhook that
-    /// `--blame` caught, else the webhooks called for the object.
-    fn strip_attribution(&self, blamed: Option<Attribution>) -> Attribution {
-        let apiserver = &self.facts.apiserver;
-        if let Some(why) = apiserver.gate.strips(apiserver.version.as_deref()) {
-            return Attribution::Apiserver { why };
-        }
-        if let Some(b) = blamed {
-            return b;
-        }
-        let also = match &apiserver.gate {
-            super::facts::Gate::Unknown { why } => Some(format!(
-                "or the apiserver, if its SidecarContainers gate is off (it could not be read: {why})"
-            )),
-            _ => None,
-        };
-        self.open_attribution(&self.candidates, also, true)
-    }
-
-    fn open_attribution(
-        &self,
-        candidates: &[Candidate],
-        also: Option<String>,
-        strip: bool,
-    ) -> Attribution {
-        if let Some(e) = &self.facts.webhooks.error {
-            let mut why = format!("the mutating webhooks could not be listed ({})", e.short());
-            if let Some(also) = also {
-                why.push_str(&format!("; {also}"));
-            }
-            return Attribution::Unknown { why };
-        }
-        if candidates.is_empty() {
-            let why = if strip {
-                "no mutating webhook is called for this object now, and the apiserver keeps the field: the webhook that did it may have changed or been removed since"
-            } else {
-                "no mutating webhook is called for this pod: a built-in admission plugin did it"
-            };
-            return match also {
-                Some(also) => Attribution::Unknown {
-                    why: format!("{why}; {also}"),
-                },
-                None => Attribution::Unknown { why: why.into() },
-            };
-        }
-        Attribution::Webhooks {
-            candidates: candidates.to_vec(),
-            also,
-        }
-    }
-
-    fn attribute(&self, change: &Change, steps: &[(usize, Vec<RawChange>)]) -> Attribution {
-        if change.kind == Kind::Defaulted {
-            return Attribution::Defaulting;
-        }
-        let blamed = steps.iter().find_map(|(i, raw)| {
-            raw.iter()
-                .any(|r| related(&r.path, &change.raw.path))
-                .then(|| self.pod.blame.get(*i))
-                .flatten()
-                .and_then(|step| match &step.result {
-                    BlameResult::Patched { patch } => Some(Attribution::Webhook {
-                        webhook: step.webhook.clone(),
-                        configuration: step.configuration.clone(),
-                        patch: patch.clone(),
-                    }),
-                    _ => None,
-                })
-        });
-        if is_init_restart_policy(&change.raw.path) && change.kind == Kind::Removed {
-            return self.strip_attribution(blamed);
-        }
-        if let Some(b) = blamed {
-            return b;
-        }
-        self.open_attribution(&self.candidates, None, false)
-    }
-
     /// For a live pod: a sidecar's restartPolicy present further up (the Deployment's template,
     /// the last-applied configuration) but missing nearer was dropped when the nearer object
     /// was written, before any pod existed.
@@ -847,53 +606,6 @@ impl<'a> PodAnalysis<'a> {
             }
         }
     }
-
-    fn writer_attribution(&self, w: &Writer) -> Attribution {
-        let apiserver = &self.facts.apiserver;
-        if let Some(why) = apiserver.gate.strips(apiserver.version.as_deref()) {
-            return Attribution::Apiserver { why };
-        }
-        let mut found: Vec<Candidate> = Vec::new();
-        for operation in ["CREATE", "UPDATE"] {
-            let t = Target {
-                operation,
-                group: &w.group,
-                version: &w.version,
-                resource: &w.resource,
-                subresource: "",
-                namespaced: true,
-                namespace_labels: self.pod.namespace_labels.as_ref(),
-                object_labels: &w.labels,
-            };
-            for c in candidates(&self.facts.webhooks.items, &t) {
-                if !found
-                    .iter()
-                    .any(|f| f.webhook == c.webhook && f.configuration == c.configuration)
-                {
-                    found.push(c);
-                }
-            }
-        }
-        self.open_attribution(&found, None, true)
-    }
-}
-
-fn candidates(hooks: &[Webhook], target: &Target) -> Vec<Candidate> {
-    hooks
-        .iter()
-        .filter_map(|h| {
-            let verdict = h.evaluate(target);
-            verdict.applies().then(|| Candidate {
-                webhook: h.name.clone(),
-                configuration: h.configuration.clone(),
-                verdict,
-                failure_policy: h.failure_policy.clone(),
-                reinvocation_policy: h.reinvocation_policy.clone(),
-                side_effects: h.side_effects.clone(),
-                known_stripper: known_stripper(&h.configuration, &h.name),
-            })
-        })
-        .collect()
 }
 
 /// A change's two sides as they may be shown. When masking makes them equal, the admitted side
@@ -937,95 +649,6 @@ fn masked_step(step: &BlameStep) -> BlameStep {
         _ => {}
     }
     step
-}
-
-/// One sentence naming who did it.
-pub fn attribution_text(a: &Attribution) -> String {
-    match a {
-        Attribution::Defaulting => "Set by the apiserver's defaulting.".into(),
-        Attribution::Apiserver { why } => format!("Done by the apiserver: {why}."),
-        Attribution::Webhook {
-            webhook,
-            configuration,
-            patch,
-        } => format!(
-            "Done by webhook {webhook} (configuration {configuration}), by its own patch ({}).",
-            patch_summary(patch)
-        ),
-        Attribution::Webhooks { candidates, also } => {
-            let list: Vec<String> = candidates
-                .iter()
-                .map(|c| {
-                    let mut s = format!(
-                        "{} (configuration {}, failurePolicy {}, reinvocationPolicy {}",
-                        c.webhook, c.configuration, c.failure_policy, c.reinvocation_policy
-                    );
-                    if let Verdict::MayMatch(why) = &c.verdict {
-                        s.push_str(&format!("; may match: {why}"));
-                    }
-                    if let Some(k) = c.known_stripper {
-                        s.push_str(&format!(
-                            "; publicly reported to strip restartPolicy: {}",
-                            k.project
-                        ));
-                    }
-                    s.push(')');
-                    s
-                })
-                .collect();
-            let mut text = if candidates.len() == 1 {
-                format!(
-                    "Done by the only mutating webhook called for it: {}",
-                    list.join("")
-                )
-            } else {
-                format!(
-                    "Done by one of the mutating webhooks called for it: {}; run with --blame to name it",
-                    list.join(", ")
-                )
-            };
-            if let Some(also) = also {
-                text.push_str(&format!(", {also}"));
-            }
-            text.push('.');
-            text
-        }
-        Attribution::Unknown { why } => format!("Who did it is unknown: {why}."),
-    }
-}
-
-/// A JSON patch as `op path` pairs, without values (they can be a whole pod spec).
-pub fn patch_summary(patch: &Value) -> String {
-    let Some(ops) = patch.as_array() else {
-        return "not a list of operations".into();
-    };
-    let mut parts: Vec<String> = ops
-        .iter()
-        .take(4)
-        .map(|op| {
-            format!(
-                "{} {}",
-                op.get("op").and_then(Value::as_str).unwrap_or("?"),
-                op.get("path").and_then(Value::as_str).unwrap_or("?")
-            )
-        })
-        .collect();
-    if ops.len() > 4 {
-        parts.push(format!("and {} more", ops.len() - 4));
-    }
-    parts.join(", ")
-}
-
-/// Two paths where one contains the other: a webhook that added a whole container "made" every
-/// field inside it.
-fn related(a: &Path, b: &Path) -> bool {
-    let n = a.0.len().min(b.0.len());
-    a.0[..n] == b.0[..n]
-}
-
-fn is_init_restart_policy(path: &Path) -> bool {
-    matches!(path.container(), Some(("initContainers", _)))
-        && matches!(path.in_container(), Some([Seg::Key(k)]) if k == "restartPolicy")
 }
 
 fn has_probes_or_hooks(pod: &Value, name: &str) -> bool {
@@ -1072,17 +695,16 @@ fn quoted(message: &str) -> Option<String> {
     Some(message[start..start + len].to_string())
 }
 
-/// Labels of an object, for callers building a `Writer`.
-pub fn labels_of(obj: &Value) -> Labels {
-    string_map(obj.pointer("/metadata/labels"))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::facts::{BlameStep, Gate, Source, Webhooks};
+    use super::super::attribution::{patch_summary, related};
+    use super::super::diff::Path;
+    use super::super::facts::{Apiserver, BlameStep, Gate, Source, Webhooks, Writer};
     use super::super::template::KindName;
     use super::*;
+    use crate::kube::selector::Labels;
     use crate::kube::webhooks::parse_configurations;
+    use crate::kube::webhooks::{Verdict, Webhook};
     use serde_json::json;
 
     fn submitted() -> Value {

@@ -9,8 +9,8 @@
 
 use std::collections::BTreeMap;
 
-use super::analyze::{ObjectReport, endpoint};
 use super::facts::{BlameResult, DiffFacts};
+use super::report::ObjectReport;
 use crate::facts::coverage::{Cause, Coverage, Gap, SectionCoverage};
 
 pub fn coverage(facts: &DiffFacts, objects: &[ObjectReport]) -> Coverage {
@@ -51,7 +51,7 @@ fn admission(facts: &DiffFacts) -> SectionCoverage {
                 .iter()
                 .find(|h| h.name == step.webhook && h.configuration == step.configuration);
             let at = hook
-                .map(|h| format!(", {}", endpoint(h)))
+                .map(|h| format!(", {}", h.endpoint()))
                 .unwrap_or_default();
             let what = format!(
                 "call webhook {}{at} for {} (--blame)",

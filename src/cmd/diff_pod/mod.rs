@@ -5,6 +5,7 @@
 //! Both end in the same facts (`facts`), analysed by pure checks (`analyze`), rendered (`render`).
 
 mod analyze;
+mod attribution;
 mod blame;
 mod classify;
 mod coverage;
@@ -16,6 +17,7 @@ mod owner;
 mod redact;
 mod render;
 mod replay;
+mod report;
 pub mod template;
 #[cfg(test)]
 mod trust_tests;

@@ -7,7 +7,6 @@
 
 use serde_json::{Map, Value};
 
-use super::analyze::labels_of;
 use super::facts::{Source, Writer};
 use super::normalize::LAST_APPLIED;
 use super::template::{KindName, kind_name, pod_from_template, template_of};
@@ -16,6 +15,7 @@ use crate::facts::coverage::Gap;
 use crate::kube::access::{Budget, Failure};
 use crate::kube::admission::{encode, get_json};
 use crate::kube::controllers::{CONTROLLER_ANNOTATIONS, CONTROLLER_LABELS, DAEMONSET_TOLERATIONS};
+use crate::kube::selector::{Labels, string_map};
 
 /// How far up the ownerReferences we go (CronJob -> Job -> Pod is the longest built-in chain).
 const MAX_DEPTH: usize = 4;
@@ -270,6 +270,11 @@ fn daemonset_additions(live: &Map<String, Value>, spec: &mut Map<String, Value>)
             }
         }
     }
+}
+
+/// Labels of an object, for the `Writer` of an owner.
+fn labels_of(obj: &Value) -> Labels {
+    string_map(obj.pointer("/metadata/labels"))
 }
 
 #[cfg(test)]

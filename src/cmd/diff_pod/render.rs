@@ -4,8 +4,9 @@
 
 use serde_json::Value;
 
-use super::analyze::{Analysis, Result_, View, patch_summary};
+use super::attribution::patch_summary;
 use super::facts::{BlameResult, Gate};
+use super::report::{Analysis, Result_, View};
 use super::unified::{Line, diff_lines, hunks};
 use crate::checks::finding::Severity;
 use crate::render::{Tone, bold, paint, table, table_text};

@@ -3,11 +3,12 @@
 
 use serde_json::{Value, json};
 
-use super::analyze::{Analysis, Result_, analyze};
+use super::analyze::analyze;
 use super::facts::{
     Apiserver, BlameResult, BlameStep, DiffFacts, Gate, Outcome, PodFacts, Source, Webhooks,
 };
 use super::render::table_output;
+use super::report::{Analysis, Result_};
 use super::template::KindName;
 use crate::cli::OutputFormat;
 use crate::error::{EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE};

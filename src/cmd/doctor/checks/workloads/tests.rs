@@ -1,5 +1,7 @@
 use super::*;
+use crate::checks::cluster::verdict::Verdict;
 use crate::cmd::doctor::facts::{ConditionFacts, ContainerStatusFacts, DoctorFacts, OwnerKey};
+use events::init_indices;
 
 fn container(name: &str) -> ContainerFacts {
     ContainerFacts {

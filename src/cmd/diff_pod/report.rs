@@ -1,0 +1,164 @@
+//! What diff-pod reports (its `-o json|yaml` shape and what the table shows): per object the
+//! result, the webhooks called and the gaps; the findings; the changes with who made them; and
+//! the exit code they add up to. Plain types; the checks that fill them are in `analyze`.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::classify::{Kind, SidecarEffect};
+use super::diff::Path;
+use super::facts::Apiserver;
+use crate::checks::finding::Finding;
+use crate::error::{EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE};
+use crate::facts::coverage::{Coverage, Gap};
+use crate::kube::strippers::KnownStripper;
+use crate::kube::webhooks::Verdict;
+
+/// A webhook that is (or may be) called for the pod.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Candidate {
+    pub webhook: String,
+    pub configuration: String,
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    pub failure_policy: String,
+    pub reinvocation_policy: String,
+    pub side_effects: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known_stripper: Option<KnownStripper>,
+}
+
+/// Who made a change.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "by")]
+pub enum Attribution {
+    /// The apiserver's defaulting or a built-in admission plugin; not interesting by itself.
+    Defaulting,
+    /// The apiserver dropped the field itself.
+    Apiserver {
+        why: String,
+    },
+    /// `--blame` replayed this webhook's own patch and it made the change.
+    Webhook {
+        webhook: String,
+        configuration: String,
+        patch: Value,
+    },
+    /// One of these webhooks, which are called for this pod.
+    Webhooks {
+        candidates: Vec<Candidate>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        also: Option<String>,
+    },
+    Unknown {
+        why: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeOut {
+    pub object: String,
+    pub path: Path,
+    pub kind: Kind,
+    pub container: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sidecar: Option<SidecarEffect>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub attribution: Attribution,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Result_ {
+    /// Admission changed nothing but defaults.
+    Unchanged,
+    /// Admission changed the pod, but no sidecar.
+    Changed,
+    /// A change damages a native sidecar (or the create was rejected because of one).
+    SidecarAffected,
+    /// The dry run could not show what admission does.
+    NotRun,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ObjectReport {
+    pub object: String,
+    pub namespace: String,
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submitted_from: Option<String>,
+    pub result: Result_,
+    /// Mutating webhooks that are (or may be) called when this pod is created.
+    pub webhooks: Vec<Candidate>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blame: Vec<super::facts::BlameStep>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// What could not be read or compared for this object (also in `coverage`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<Gap>,
+    /// Whether submitted and admitted (or live) specs were compared.
+    #[serde(skip)]
+    pub compared: bool,
+    #[serde(skip)]
+    pub exit_code: i32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub apiserver: Apiserver,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhooks_error: Option<String>,
+    pub objects: Vec<ObjectReport>,
+    pub findings: Vec<Finding>,
+    pub changes: Vec<ChangeOut>,
+    pub coverage: Coverage,
+}
+
+/// The two sides of one pod's diff as they are shown (defaults hidden unless asked for).
+#[derive(Debug, Clone)]
+pub struct View {
+    pub object: String,
+    pub submitted_from: String,
+    pub result_from: String,
+    pub before: Value,
+    pub after: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub report: Report,
+    pub views: Vec<View>,
+}
+
+impl Analysis {
+    /// 1 when a sidecar is affected (definite, whatever else could not be compared); else 2
+    /// when the input named something without a known submission; else 4 when an object could
+    /// not be compared; else 0.
+    pub fn exit_code(&self) -> i32 {
+        let worst = self
+            .report
+            .objects
+            .iter()
+            .map(|o| o.exit_code)
+            .max_by_key(|c| rank(*c))
+            .unwrap_or(EXIT_OK);
+        if worst == EXIT_OK && !self.report.coverage.complete() {
+            EXIT_INCOMPLETE
+        } else {
+            worst
+        }
+    }
+}
+
+/// Precedence of per-object exit codes: a definite finding beats bad input, which beats a gap.
+pub(super) fn rank(code: i32) -> u8 {
+    match code {
+        EXIT_FINDINGS => 3,
+        EXIT_USAGE => 2,
+        EXIT_INCOMPLETE => 1,
+        _ => 0,
+    }
+}
