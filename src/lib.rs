@@ -11,6 +11,12 @@
 //! - `render`, `output`, `progress`: shared output;
 //! - `cmd`: the commands, side by side; none imports another.
 
+/// The tool's version, shared by `version`, `--help` and `rbac`'s header (a command never reads
+/// another's module for it).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Set by build.rs: `KSC_GIT_COMMIT` from the environment, else `git rev-parse`, else "unknown".
+pub const COMMIT: &str = env!("KSC_GIT_COMMIT");
+
 pub mod checks;
 pub mod cli;
 pub mod cmd;

@@ -393,7 +393,7 @@ pub fn manifest(opts: &Options) -> String {
          # Every right is read-only but `create pods`, which the tool only uses with dryRun=All.\n\
          # A run without one of these rights still reports: what it could not read is named in its\n\
          # COVERAGE lines, and a verdict that depends on it becomes incomplete (exit 4).\n",
-        crate::cmd::version::VERSION
+        crate::VERSION
     );
     if !opts.omit.is_empty() {
         header.push_str(&format!("# Omitted: {}.\n", opts.omit.join(", ")));

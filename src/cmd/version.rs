@@ -9,9 +9,7 @@ use crate::error::Result;
 use crate::kube::version::KubeVersion;
 use crate::kube::versions::Phase;
 
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-/// Set by build.rs: `KSC_GIT_COMMIT` from the environment, else `git rev-parse`, else "unknown".
-pub const COMMIT: &str = env!("KSC_GIT_COMMIT");
+pub use crate::{COMMIT, VERSION};
 
 /// Far beyond any minor the table names: the scan only has to reach the last phase.
 const SCAN_MINORS: u32 = 200;

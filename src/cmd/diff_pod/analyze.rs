@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::attribution::{attribution_text, candidates};
+use super::attribution::{Attributor, attribution_text, candidates};
 use super::classify::{Change, Kind, SidecarEffect, classify, sidecars};
 use super::diff::{RawChange, diff};
 use super::facts::{BlameResult, BlameStep, DiffFacts, Outcome, PodFacts};
@@ -54,12 +54,12 @@ pub fn analyze(facts: &DiffFacts, show_defaults: bool) -> Analysis {
     Analysis { report, views }
 }
 
-/// One pod under analysis; `attribution` adds the methods that name who made a change.
-pub(super) struct PodAnalysis<'a> {
-    pub(super) facts: &'a DiffFacts,
-    pub(super) pod: &'a PodFacts,
+/// One pod under analysis.
+struct PodAnalysis<'a> {
+    facts: &'a DiffFacts,
+    pod: &'a PodFacts,
     name: String,
-    pub(super) candidates: Vec<Candidate>,
+    candidates: Vec<Candidate>,
     findings: Vec<Finding>,
     changes: Vec<ChangeOut>,
     view: Option<View>,
@@ -121,6 +121,15 @@ impl<'a> PodAnalysis<'a> {
             gaps: self.gaps.clone(),
             compared: self.compared,
             exit_code: self.exit_code,
+        }
+    }
+
+    /// Who made a change to this pod (`attribution`).
+    fn attributor(&self) -> Attributor<'_> {
+        Attributor {
+            facts: self.facts,
+            pod: self.pod,
+            candidates: &self.candidates,
         }
     }
 
@@ -278,7 +287,7 @@ impl<'a> PodAnalysis<'a> {
             if named.is_empty() {
                 named = declared.clone();
             }
-            let attribution = self.strip_attribution(None);
+            let attribution = self.attributor().strip_attribution(None);
             for name in &named {
                 self.finding(
                     "rejected-stripped-sidecar",
@@ -447,7 +456,7 @@ impl<'a> PodAnalysis<'a> {
         let mut shown_before = redact::pod(&before);
         let mut shown_after_masked = redact::pod(&shown_after);
         for change in changes.iter().filter(|c| !hidden(c)) {
-            let attribution = self.attribute(change, &steps);
+            let attribution = self.attributor().attribute(change, &steps);
             self.change_findings(change, &attribution, submitted);
             let (before_out, after_out) = masked_change(&change.raw);
             // A value changed under the mask would vanish from the diff: mark it instead.
@@ -583,7 +592,7 @@ impl<'a> PodAnalysis<'a> {
                 if !sidecars(&lost_in.pod).contains(&name) {
                     reported.push(name.clone());
                     let attribution = match &lost_in.writer {
-                        Some(w) => self.writer_attribution(w),
+                        Some(w) => self.attributor().writer_attribution(w),
                         None => Attribution::Unknown {
                             why: format!(
                                 "{} was never written through the apiserver",

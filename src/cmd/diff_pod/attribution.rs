@@ -3,15 +3,22 @@
 
 use serde_json::Value;
 
-use super::analyze::PodAnalysis;
 use super::classify::{Change, Kind};
 use super::diff::{Path, RawChange, Seg};
-use super::facts::{BlameResult, Gate, Writer};
+use super::facts::{BlameResult, DiffFacts, Gate, PodFacts, Writer};
 use super::report::{Attribution, Candidate};
 use crate::kube::strippers::known_stripper;
 use crate::kube::webhooks::{Target, Verdict, Webhook};
 
-impl PodAnalysis<'_> {
+/// What attributing one pod's changes reads: the cluster's facts, the pod's, and the webhooks
+/// called for it.
+pub(super) struct Attributor<'a> {
+    pub(super) facts: &'a DiffFacts,
+    pub(super) pod: &'a PodFacts,
+    pub(super) candidates: &'a [Candidate],
+}
+
+impl Attributor<'_> {
     /// Who removed `restartPolicy`: the apiserver when its gate says so, else the webhook that
     /// `--blame` caught, else the webhooks called for the object.
     pub(super) fn strip_attribution(&self, blamed: Option<Attribution>) -> Attribution {
@@ -28,7 +35,7 @@ impl PodAnalysis<'_> {
             )),
             _ => None,
         };
-        self.open_attribution(&self.candidates, also, true)
+        self.open_attribution(self.candidates, also, true)
     }
 
     pub(super) fn open_attribution(
@@ -91,7 +98,7 @@ impl PodAnalysis<'_> {
         if let Some(b) = blamed {
             return b;
         }
-        self.open_attribution(&self.candidates, None, false)
+        self.open_attribution(self.candidates, None, false)
     }
 
     pub(super) fn writer_attribution(&self, w: &Writer) -> Attribution {
