@@ -93,9 +93,21 @@ fn doctor(c: &TestCluster, ns: &str) -> (Value, Vec<(String, String)>) {
         run_product(c.admin_kubeconfig(), &["doctor", "-n", ns, "-o", "json"]);
     let report: Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("doctor -n {ns}: not JSON ({e}): {stdout}\n{stderr}"));
+    // A finding's absence means something only if the workloads were all examined. (Exit 4
+    // can come from elsewhere: a real kubelet busy starting pods on a loaded machine may not
+    // answer doctor's metrics read within its 5 s.)
     assert!(
-        matches!(code.code(), Some(0 | 1)),
-        "doctor -n {ns} exits 0 or 1 (everything examined): {code:?}\n{stderr}"
+        matches!(code.code(), Some(0 | 1 | 4)),
+        "doctor -n {ns}: {code:?}\n{stderr}"
+    );
+    let workloads = report["coverage"]["sections"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["section"] == "workloads"))
+        .unwrap_or_else(|| panic!("doctor -n {ns}: no workloads coverage: {stdout}"));
+    assert!(
+        workloads["gaps"].as_array().is_some_and(|g| g.is_empty())
+            && workloads["examined"] == workloads["total"],
+        "doctor -n {ns}: workloads not fully examined: {workloads}"
     );
     let found = report["findings"]
         .as_array()
@@ -282,10 +294,22 @@ fn kubelet_with_the_gate_off_rejects_a_real_pod() {
         "{found:?}"
     );
 
-    // check-nodes reads the gate from each real kubelet's own /metrics.
-    let (_, stdout, stderr) = run_product(c.admin_kubeconfig(), &["check-nodes", "-o", "json"]);
-    let nodes: Value =
-        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+    // check-nodes reads the gate from each real kubelet's own /metrics; a kubelet busy on a
+    // loaded machine may miss the read's deadline once, so up to three tries.
+    let mut nodes = Value::Null;
+    for attempt in 1..=3 {
+        let (_, stdout, stderr) = run_product(c.admin_kubeconfig(), &["check-nodes", "-o", "json"]);
+        nodes = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+        let all_read = nodes["nodes"].as_array().is_some_and(|ns| {
+            ns.iter()
+                .filter(|n| n["name"].as_str().is_some_and(|n| n.starts_with("real-")))
+                .all(|n| n["gate"]["source"] == "metrics")
+        });
+        if all_read {
+            break;
+        }
+        eprintln!("check-nodes attempt {attempt}: not every real kubelet's metrics read: {stdout}");
+    }
     let node = |name: &str| {
         nodes["nodes"]
             .as_array()

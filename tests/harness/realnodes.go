@@ -153,10 +153,22 @@ func (s *supervisor) startRealNodes(ctx context.Context) error {
 			}
 			return fmt.Errorf("node %s not Ready yet", n.Name)
 		})
+		if err == nil {
+			// The Node can be Ready before the kubelet's server listens: a node proxy request
+			// then gets 503 "connection refused".
+			addr := net.JoinHostPort(s.net.Nodes[n.Name], "10250")
+			err = pollUntil(ctx, nil, 60*time.Second, func() error {
+				c, err := net.DialTimeout("tcp", addr, time.Second)
+				if err == nil {
+					c.Close()
+				}
+				return err
+			})
+		}
 		if err != nil {
 			return fmt.Errorf("real node %s: %w; kubelet log:\n%s", n.Name, err, tailFile(filepath.Join(s.logDir, "kubelet-"+n.Name+".log"), 15))
 		}
-		log.Printf("real node %s Ready after %.1fs", n.Name, time.Since(start).Seconds())
+		log.Printf("real node %s Ready and serving after %.1fs", n.Name, time.Since(start).Seconds())
 	}
 	return nil
 }
