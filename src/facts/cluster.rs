@@ -184,3 +184,18 @@ pub struct NodeFacts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fetch_millis: Option<u64>,
 }
+
+impl NodeFacts {
+    /// The words for a node that is not Ready, shared by collection (which skips such nodes) and
+    /// coverage.
+    pub fn not_ready(&self) -> String {
+        let state = match self.ready {
+            Some(false) => "node is NotReady",
+            _ => "node readiness is Unknown",
+        };
+        match &self.ready_reason {
+            Some(r) if !r.is_empty() => format!("{state} ({r})"),
+            _ => state.to_string(),
+        }
+    }
+}

@@ -8,7 +8,6 @@ use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::api::{Api, ListParams};
 use serde::de::DeserializeOwned;
 
-use crate::checks::cluster::report;
 use crate::context::Cluster;
 use crate::error::{Error, Result, describe_kube_error};
 use crate::facts::cluster::{
@@ -96,10 +95,7 @@ async fn nodes_with_gates(
         .filter(|i| nodes[*i].ready == Some(true))
         .collect();
     for n in nodes.iter_mut().filter(|n| n.ready != Some(true)) {
-        n.metrics = GateReading::skipped(
-            format!("not asked: {}", report::not_ready(n)),
-            Cause::NotAsked,
-        );
+        n.metrics = GateReading::skipped(format!("not asked: {}", n.not_ready()), Cause::NotAsked);
     }
     let names: Vec<String> = ask.iter().map(|i| nodes[*i].name.clone()).collect();
     let readings = kubelets::fetch_all(client, &names, opts.limits, progress).await;

@@ -2,7 +2,7 @@
 //! (`fuzz_targets/*.rs`) and the corpus replay test (`tests/fuzz_corpus.rs`) so that CI replays
 //! the very code the fuzzer ran. Each function takes arbitrary bytes and panics only on a bug.
 
-use kubectl_sidecar::checks::cluster::report;
+use kubectl_sidecar::checks::cluster::analyse;
 use kubectl_sidecar::cli::OutputFormat;
 use kubectl_sidecar::cmd::{check_nodes, diff_pod, doctor};
 use kubectl_sidecar::kube::metrics;
@@ -56,8 +56,8 @@ pub fn snapshot(data: &[u8]) {
         let _ = kubectl_sidecar::render::machine(&report, OutputFormat::Json);
     }
     if let Ok(snapshot) = check_nodes::parse(text) {
-        let report = report::analyse(&snapshot);
-        let _ = report::exit_code(&report);
+        let report = analyse::analyse(&snapshot);
+        let _ = analyse::exit_code(&report);
         for (format, color) in [
             (OutputFormat::Wide, true),
             (OutputFormat::Table, false),

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::checks::cluster::report::{ApiServerReport, ControlPlaneReport, NodeReport, not_ready};
+use crate::checks::cluster::report::{ApiServerReport, ControlPlaneReport, NodeReport};
 use crate::checks::cluster::verdict::Verdict;
 use crate::facts::cluster::{ClusterFacts, Count, GateReading};
 use crate::facts::coverage::{Cause, Gap, SectionCoverage};
@@ -159,7 +159,7 @@ pub fn nodes(snapshot: &ClusterFacts, reports: &[NodeReport]) -> SectionCoverage
             continue;
         }
         let (cause, permission, detail) = match &facts.metrics {
-            _ if facts.ready != Some(true) => (Cause::NotAsked, None, not_ready(facts)),
+            _ if facts.ready != Some(true) => (Cause::NotAsked, None, facts.not_ready()),
             GateReading::Forbidden {
                 permission,
                 message,

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use serde::de::IgnoredAny;
 
-use crate::checks::cluster::report;
+use crate::checks::cluster::analyse;
 use crate::cli::CheckNodesArgs;
 use crate::context::Context;
 use crate::duration;
@@ -52,11 +52,11 @@ pub async fn run(ctx: Context, args: &CheckNodesArgs) -> Result<i32> {
         let saved = Snapshot::<()>::new(header.clone(), Some(facts.clone()), None);
         snapshot::save(path, &saved)?;
     }
-    let report = report::analyse(&facts);
+    let report = analyse::analyse(&facts);
     let header = Header::new(Kind::CheckNodesReport, header.collected_at, header.context);
     let text = render::render(&header, &report, ctx.output, ctx.color)?;
     crate::output::print(&text)?;
-    Ok(report::exit_code(&report))
+    Ok(analyse::exit_code(&report))
 }
 
 /// `-l`, parsed once: it scopes the nodes listed, or the nodes analysed from a snapshot.

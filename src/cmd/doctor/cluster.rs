@@ -1,13 +1,14 @@
 //! The Control plane and Nodes sections reuse the check-nodes engine: its facts are stored in
-//! the doctor snapshot, its verdicts are recomputed at analysis time (`nodes::report::analyse`)
+//! the doctor snapshot, its verdicts are recomputed at analysis time (`checks::cluster::analyse`)
 //! and reduced here to the view doctor's checks map to catalog ids.
 
 use super::facts::{
     ApiserverSummary, ClusterFacts, ComponentFacts, DoctorFacts, NodeSummary, PoolFacts,
     Recommendation,
 };
+use crate::checks::cluster::analyse::analyse;
 use crate::checks::cluster::pools::NO_POOL;
-use crate::checks::cluster::report::{self, ComponentReport, Report};
+use crate::checks::cluster::report::{ComponentReport, Report};
 use crate::facts::cluster::{ClusterFacts as Collected, GateReading};
 use crate::facts::coverage::Gap;
 use crate::kube::gate::{Gate, Source};
@@ -15,7 +16,7 @@ use crate::kube::gate::{Gate, Source};
 pub fn view(facts: &DoctorFacts) -> ClusterFacts {
     match facts.cluster.as_ref() {
         Some(snapshot) => {
-            let mut view = from_report(&report::analyse(snapshot));
+            let mut view = from_report(&analyse(snapshot));
             name_unread_gates(snapshot, &mut view);
             view
         }

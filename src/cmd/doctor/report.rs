@@ -10,9 +10,7 @@ use super::facts::{
 };
 use super::verdict::{self, NextStep, Summary, Verdict};
 use crate::checks::cluster::pools::Pool;
-use crate::checks::cluster::report::{
-    self as cluster_report, ApiServerReport, ComponentReport, NodeReport,
-};
+use crate::checks::cluster::report::{ApiServerReport, ComponentReport, NodeReport};
 use crate::checks::cluster::verdict::Verdict as NodeVerdict;
 use crate::checks::finding::Finding;
 use crate::facts::coverage::Coverage;
@@ -107,7 +105,11 @@ pub fn analyse(facts: &DoctorFacts) -> Report<'_> {
     let cluster = input.cluster;
     let count = |v: NodeVerdict| cluster.nodes.iter().filter(|n| n.verdict == v).count();
     let w = &facts.workloads;
-    let (control_plane, nodes) = match facts.cluster.as_ref().map(cluster_report::analyse) {
+    let (control_plane, nodes) = match facts
+        .cluster
+        .as_ref()
+        .map(crate::checks::cluster::analyse::analyse)
+    {
         Some(r) => (
             Some(ControlPlaneReport {
                 apiserver: r.apiserver,

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::checks::cluster::report;
+use crate::checks::cluster::analyse::analyse;
 use crate::cmd::doctor::coverage::{self, CONTROL_PLANE, NODES};
 use crate::cmd::doctor::facts::DoctorFacts;
 use crate::context::Context;
@@ -42,7 +42,7 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) -> Result<()> {
         Ok(snapshot) => snapshot,
         Err(e) => unread(git_version, e.to_string()),
     };
-    let analysed = report::analyse(&snapshot);
+    let analysed = analyse(&snapshot);
     for s in analysed.coverage.sections {
         if s.section == CONTROL_PLANE || s.section == NODES {
             let name = s.section.clone();
