@@ -49,16 +49,35 @@ fn cluster_commands_exit_as_the_readme_says() {
 fn the_report_is_what_doctor_prints_against_the_scenario() {
     let cluster = TestCluster::start(SCENARIO);
     let shell = Shell::cluster(&common::kubectl(), cluster.admin_kubeconfig());
-    let live = shell.run("COLUMNS=100 kubectl sidecar doctor -A");
-    assert_eq!(live.code, Some(1), "not ready: {}", live.stderr);
-    let shown = report(&readme()).unwrap_or_else(|e| panic!("{e}"));
-    let (live, shown) = (
-        without_collection_time(&live.stdout),
-        without_collection_time(&shown),
-    );
+    let shown = without_collection_time(&report(&readme()).unwrap_or_else(|e| panic!("{e}")));
+    // Right after `up`, the first connections to the fake kubelets can miss doctor's 5s on a
+    // loaded machine (later runs complete): a run whose coverage names such a failure is the
+    // machine, not the README, and is run again (as tests/readme/capture-report.sh does).
+    let mut live = String::new();
+    for _ in 0..3 {
+        let run = shell.run("COLUMNS=100 kubectl sidecar doctor -A");
+        assert_eq!(run.code, Some(1), "not ready: {}", run.stderr);
+        live = without_collection_time(&run.stdout);
+        if live == shown || !transient(&live) {
+            break;
+        }
+    }
     assert!(
         live == shown,
         "the scenario's report differs from README.md's (the bundled snapshot is stale): run \
          tests/readme/capture-report.sh as root\n--- README.md\n{shown}\n--- live\n{live}"
     );
+}
+
+/// Whether a COVERAGE line names a timed-out, unreachable or failing read.
+fn transient(report: &str) -> bool {
+    report
+        .lines()
+        .skip_while(|l| *l != "COVERAGE")
+        .take_while(|l| !l.is_empty())
+        .any(|l| {
+            [": timeout", ": unreachable", ": server error", ": error"]
+                .iter()
+                .any(|cause| l.contains(cause))
+        })
 }
