@@ -29,6 +29,7 @@ fn json(restricted: bool, extra: &[&str]) -> (Option<i32>, Value, String, Durati
     let took = started.elapsed();
     let value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
+    common::assert_schema("CheckNodesReport", &value);
     (status.code(), value, stderr, took)
 }
 
@@ -407,6 +408,7 @@ fn saved_snapshot_reproduces_the_report_offline() {
     // The snapshot holds the raw facts, and no credentials.
     let text = std::fs::read_to_string(file).expect("snapshot written");
     assert!(text.contains("\"kind\": \"Snapshot\""));
+    common::assert_schema("Snapshot", &serde_json::from_str(&text).expect("JSON"));
     assert!(text.contains("\"apiVersion\": \"kubectl-sidecar/v1\""));
     assert!(!text.to_lowercase().contains("token"));
 }

@@ -35,9 +35,12 @@ struct Run {
 }
 
 impl Run {
+    /// The report, which must validate against the published schema.
     fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+        let report = serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr));
+        common::assert_schema("DiffPodReport", &report);
+        report
     }
 }
 

@@ -47,9 +47,12 @@ struct Run {
 }
 
 impl Run {
+    /// The report, which must validate against the published schema.
     fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+        let report = serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr));
+        common::assert_schema("DoctorReport", &report);
+        report
     }
 }
 
@@ -596,6 +599,10 @@ fn mixed_cluster_in_action_order_as_admin_and_as_restricted_user() {
     let from_snapshot: Value =
         serde_json::from_str(&from_snapshot).unwrap_or_else(|e| panic!("{e}: {stderr}"));
     assert_eq!(from_snapshot["kind"], "CheckNodesReport");
+    common::assert_schema("CheckNodesReport", &from_snapshot);
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(&snapshot).expect("snapshot")).expect("JSON");
+    common::assert_schema("Snapshot", &saved);
     assert!(!verdicts(&live).is_empty());
     assert_eq!(verdicts(&from_snapshot), verdicts(&live));
     assert_eq!(offline_status.code(), status.code());

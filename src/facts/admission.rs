@@ -64,7 +64,7 @@ impl JsonSchema for Apiserver {
 }
 
 /// The apiserver's SidecarContainers gate, decided from its version and `/metrics`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case", tag = "state")]
 pub enum Gate {
     /// Older than 1.28: the field does not exist for this apiserver and is dropped.
@@ -172,7 +172,7 @@ impl Gate {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 pub struct Webhooks {
     pub items: Vec<Webhook>,
     /// Why the list could not be read (attribution then stays open).
@@ -180,7 +180,7 @@ pub struct Webhooks {
     pub error: Option<Gap>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case", tag = "result")]
 pub enum Outcome {
     /// The dry run's answer (or the live pod): the pod as stored.

@@ -92,6 +92,43 @@ impl<T> Document<T> {
     }
 }
 
+/// The JSON Schema of a document of `kind` whose body is `T`: the header's `apiVersion` and
+/// `kind` pinned to their values, so a document of another kind or version does not validate.
+pub fn schema<T: JsonSchema>(kind: Kind) -> schemars::Schema {
+    schema_of::<Document<T>>(kind)
+}
+
+/// The JSON Schema of a whole document type (header included) of `kind`. Reports are what this
+/// build writes (a field it omits when empty is optional); a snapshot is what it reads (a field
+/// with a default is optional).
+pub fn schema_of<D: JsonSchema>(kind: Kind) -> schemars::Schema {
+    let settings = match kind {
+        Kind::Snapshot => schemars::generate::SchemaSettings::default().for_deserialize(),
+        _ => schemars::generate::SchemaSettings::default().for_serialize(),
+    };
+    let mut schema = settings.into_generator().into_root_schema_for::<D>();
+    schema.insert(
+        "$id".into(),
+        format!(
+            "https://kubectl-sidecar.dev/schemas/v1/{}.json",
+            kind.name()
+        )
+        .into(),
+    );
+    schema.insert("title".into(), kind.name().into());
+    if let Some(props) = schema
+        .get_mut("properties")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        props.insert(
+            "apiVersion".into(),
+            serde_json::json!({ "const": API_VERSION }),
+        );
+        props.insert("kind".into(), serde_json::json!({ "const": kind.name() }));
+    }
+    schema
+}
+
 /// Now, as RFC 3339 (UTC, whole seconds).
 pub fn now() -> Option<String> {
     let secs = std::time::SystemTime::now()

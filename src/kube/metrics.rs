@@ -15,6 +15,7 @@
 use std::fmt::Write as _;
 
 use futures::{AsyncBufRead, AsyncBufReadExt};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The family that records every feature gate a component knows (k8s component-base).
@@ -31,7 +32,7 @@ pub const MAX_BODY: usize = 16 * 1024 * 1024;
 /// Most lines of the family kept. A component knows a few hundred gates.
 pub const MAX_SERIES: usize = 10_000;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct FeatureSeries {
     pub name: String,
     /// `ALPHA`, `BETA`, `DEPRECATED`, or `""` for GA (Kubernetes writes GA as the empty string).

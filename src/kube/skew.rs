@@ -4,13 +4,14 @@
 //! Only (major, minor) matter. With several apiservers the policy measures against the oldest,
 //! so callers pass the oldest version they know of.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::kube::version::KubeVersion;
 use crate::kube::versions;
 
 /// One skew verdict: `ok` is None when a version is unknown, so the rule cannot be checked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Skew {
     pub ok: Option<bool>,
     pub reason: String,

@@ -3,9 +3,10 @@
 //! (../shared/k8s-sidecar-facts.md), from gcs-fuse-csi-driver docs/known-issues.md and the
 //! issues it names.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct KnownStripper {
     /// What the webhook belongs to.
     pub project: &'static str,

@@ -671,3 +671,23 @@ pub fn kubectl() -> PathBuf {
         )
     })
 }
+
+/// Fails unless `document` validates against the published schema of `kind`
+/// (tests/schemas/KIND.json, checked against the Rust types by tests/schemas.rs).
+#[track_caller]
+pub fn assert_schema(kind: &str, document: &serde_json::Value) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/schemas/{kind}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("a schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(document)
+        .take(10)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "not a valid {kind}:\n{}",
+        errors.join("\n")
+    );
+}

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::checks::cluster::verdict::Verdict;
@@ -42,7 +43,7 @@ pub fn pool_of(labels: &BTreeMap<String, String>) -> (String, Option<String>) {
     (NO_POOL.to_string(), None)
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Counts {
     pub supported: usize,
     pub partial: usize,
@@ -85,7 +86,7 @@ pub struct Member<'a> {
     pub examined: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Pool {
     pub name: String,
@@ -129,7 +130,7 @@ pub fn summarize(members: &[Member<'_>]) -> Vec<Pool> {
         .collect()
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Recommendation {
     pub why: String,

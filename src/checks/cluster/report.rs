@@ -1,6 +1,7 @@
 //! check-nodes' report: its serde shape is the `-o json|yaml` contract documented in README.md
 //! (## check-nodes). Plain types; `analyse` fills them from the facts.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::checks::cluster::pools::{Pool, Recommendation};
@@ -9,7 +10,7 @@ use crate::facts::coverage::Coverage;
 use crate::kube::gate::Gate;
 use crate::kube::skew::Skew;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     pub apiserver: ApiServerReport,
@@ -22,7 +23,7 @@ pub struct Report {
     pub coverage: Coverage,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiServerReport {
     /// The version `/version` reported, as `v1.34.4` without vendor suffix (null when unreadable).
@@ -40,14 +41,14 @@ pub struct ApiServerReport {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ControlPlaneReport {
     pub scheduler: ComponentReport,
     pub controller_manager: ComponentReport,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ComponentReport {
     pub component: String,
@@ -58,7 +59,7 @@ pub struct ComponentReport {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ComponentInstance {
     pub pod: String,
@@ -71,7 +72,7 @@ pub struct ComponentInstance {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeReport {
     pub name: String,
@@ -89,7 +90,7 @@ pub struct NodeReport {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     pub nodes: usize,

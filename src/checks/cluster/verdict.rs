@@ -1,5 +1,6 @@
 //! One component's verdict: can it take part in running native sidecars, and the one-line why.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::kube::gate::{Gate, Source, stage_word};
@@ -7,7 +8,18 @@ use crate::kube::version::KubeVersion;
 use crate::kube::versions::Phase;
 
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {

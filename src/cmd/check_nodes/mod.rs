@@ -125,6 +125,11 @@ fn options(
     })
 }
 
+/// The JSON Schema of `-o json|yaml` (tests/schemas/CheckNodesReport.json).
+pub fn schema() -> schemars::Schema {
+    contract::schema::<crate::checks::cluster::report::Report>(Kind::CheckNodesReport)
+}
+
 /// A snapshot's cluster facts from its text, apart from the file (the fuzz targets feed it
 /// arbitrary bytes).
 pub fn parse(text: &str) -> std::result::Result<ClusterFacts, String> {

@@ -2,13 +2,14 @@
 //! env var, annotation), a default the apiserver fills in, or another change, and whether it
 //! damages a native sidecar of the submitted pod.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::diff::{Op, Path, RawChange, Seg, is_container_list};
 use super::normalize::TOKEN_VOLUME;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// In the submission, gone after admission.
@@ -24,7 +25,7 @@ pub enum Kind {
 }
 
 /// How a change damages a sidecar that the submission declared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SidecarEffect {
     /// `restartPolicy: Always` gone: the container becomes a classic init container.

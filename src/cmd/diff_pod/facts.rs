@@ -2,6 +2,7 @@
 //! the mutating webhooks, and per pod what was submitted and what admission returned. The
 //! analysis (`analyze`) is a pure function of these.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -10,7 +11,7 @@ pub use crate::facts::admission::{Apiserver, Gate, Outcome, Webhooks};
 use crate::facts::coverage::{Cause, Gap};
 use crate::kube::selector::Labels;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DiffFacts {
     pub apiserver: Apiserver,
     pub webhooks: Webhooks,
@@ -18,7 +19,7 @@ pub struct DiffFacts {
 }
 
 /// One pod: what was submitted, what admission made of it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PodFacts {
     pub object: KindName,
     pub namespace: String,
@@ -45,7 +46,7 @@ pub struct PodFacts {
 }
 
 /// One version of the pod's spec, as some object holds it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Source {
     /// "manifest deploy.yaml", "template of ReplicaSet/web-5d9", "last-applied configuration of
     /// Deployment/web".
@@ -57,7 +58,7 @@ pub struct Source {
 }
 
 /// An object written through the apiserver, for webhook matching.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Writer {
     pub object: KindName,
     pub group: String,
@@ -66,7 +67,7 @@ pub struct Writer {
     pub labels: Labels,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct BlameStep {
     pub webhook: String,
     pub configuration: String,
@@ -74,7 +75,7 @@ pub struct BlameStep {
     pub result: BlameResult,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case", tag = "result")]
 pub enum BlameResult {
     /// The webhook answered with this JSON patch (applied before calling the next one).

@@ -128,6 +128,11 @@ pub async fn run(ctx: Context, args: &DiffPodArgs) -> Result<i32> {
     Ok(analysis.exit_code())
 }
 
+/// The JSON Schema of `-o json|yaml` (tests/schemas/DiffPodReport.json).
+pub fn schema() -> schemars::Schema {
+    crate::facts::contract::schema::<report::Report>(Kind::DiffPodReport)
+}
+
 fn progress(ctx: &Context, what: &str) {
     if ctx.progress {
         crate::output::note(&format!("diff-pod: {what}...\n"));

@@ -2,6 +2,7 @@
 //! result, the webhooks called and the gaps; the findings; the changes with who made them; and
 //! the exit code they add up to. Plain types; the checks that fill them are in `analyze`.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -15,7 +16,7 @@ use crate::kube::strippers::KnownStripper;
 use crate::kube::webhooks::Verdict;
 
 /// A webhook that is (or may be) called for the pod.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Candidate {
     pub webhook: String,
@@ -30,7 +31,7 @@ pub struct Candidate {
 }
 
 /// Who made a change.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case", tag = "by")]
 pub enum Attribution {
     /// The apiserver's defaulting or a built-in admission plugin; not interesting by itself.
@@ -56,7 +57,7 @@ pub enum Attribution {
     },
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ChangeOut {
     pub object: String,
     pub path: Path,
@@ -69,7 +70,7 @@ pub struct ChangeOut {
     pub attribution: Attribution,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Result_ {
     /// Admission changed nothing but defaults.
@@ -82,7 +83,7 @@ pub enum Result_ {
     NotRun,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ObjectReport {
     pub object: String,
     pub namespace: String,
@@ -106,7 +107,7 @@ pub struct ObjectReport {
     pub exit_code: i32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Report {
     pub apiserver: Apiserver,
     #[serde(skip_serializing_if = "Option::is_none")]

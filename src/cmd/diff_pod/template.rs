@@ -3,6 +3,7 @@
 //! labels the controller itself adds where they are known in advance. No ownerReferences: a dry
 //! run must not look like it belongs to a real owner.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -11,7 +12,7 @@ use crate::error::{Error, Result};
 
 /// An object as diff-pod names it, `Deployment/web` (in namespace `shop`): what the user pointed
 /// at, or an owner on the way up. Findings carry the fuller `checks::finding::ObjectRef`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct KindName {
     pub kind: String,
     pub name: String,

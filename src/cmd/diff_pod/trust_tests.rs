@@ -12,6 +12,7 @@ use super::report::{Analysis, Result_};
 use super::template::KindName;
 use crate::cli::OutputFormat;
 use crate::error::{EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE};
+use crate::facts::contract::{Header, Kind};
 use crate::facts::coverage::{Cause, Gap};
 use crate::kube::access::Failure;
 use crate::kube::webhooks::parse_configurations;
@@ -131,20 +132,35 @@ fn rejected(code: u16, reason: &str, message: &str) -> Outcome {
     }
 }
 
-/// Every output format of one analysis, as the user would see it.
+/// Every output format of one analysis, as the user would see it; the JSON document must
+/// validate against the published schema (tests/schemas/DiffPodReport.json).
 fn outputs(a: &Analysis) -> Vec<(&'static str, String)> {
+    let header = Header::new(Kind::DiffPodReport, None, None);
+    let document = |format| crate::render::document(&header, &a.report, format).expect("render");
+    let json = document(OutputFormat::Json);
+    assert_valid(&serde_json::from_str(&json).expect("JSON"));
     vec![
         ("table", table_output(a, false, false)),
         ("wide", table_output(a, false, true)),
-        (
-            "json",
-            crate::render::machine(&a.report, OutputFormat::Json).expect("json"),
-        ),
-        (
-            "yaml",
-            crate::render::machine(&a.report, OutputFormat::Yaml).expect("yaml"),
-        ),
+        ("json", json),
+        ("yaml", document(OutputFormat::Yaml)),
     ]
+}
+
+#[track_caller]
+fn assert_valid(document: &Value) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/schemas/DiffPodReport.json"
+    );
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect(path)).expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(document)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
 
 fn json_of(a: &Analysis) -> Value {

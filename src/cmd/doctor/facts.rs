@@ -10,12 +10,13 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use crate::checks::cluster::verdict::Verdict;
 use crate::facts::coverage::Coverage;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DoctorFacts {
     /// RFC 3339 time of collection; durations such as "running for 20m" are measured from it.
@@ -40,7 +41,7 @@ pub struct DoctorFacts {
     pub coverage: Coverage,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Scope {
     /// None with `all_namespaces` false never happens after resolution.
@@ -57,7 +58,7 @@ pub use crate::checks::finding::Section;
 // reduced to what maps to catalog ids. Derived at analysis time (see `cluster::view`), never
 // stored in a snapshot: the snapshot keeps check-nodes' own facts.
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ClusterFacts {
     #[serde(default)]
@@ -73,7 +74,7 @@ pub struct ClusterFacts {
     pub recommendation: Option<Recommendation>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PoolFacts {
     pub name: String,
@@ -84,7 +85,7 @@ pub struct PoolFacts {
     pub unknown: usize,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Recommendation {
     pub label_commands: Vec<String>,
@@ -93,7 +94,7 @@ pub struct Recommendation {
 
 /// What doctor's checks read of the apiserver, summarised from check-nodes' analysis of its
 /// facts (`facts::cluster::ApiServerFacts`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiserverSummary {
     pub version: Option<String>,
@@ -110,7 +111,7 @@ pub struct ApiserverSummary {
 }
 
 /// kube-scheduler / kube-controller-manager as seen from their static pods.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ComponentFacts {
     pub name: String,
@@ -123,7 +124,7 @@ pub struct ComponentFacts {
 
 /// One node as doctor's checks read it, summarised from check-nodes' verdict on its facts
 /// (`facts::cluster::NodeFacts`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeSummary {
     pub name: String,
@@ -147,7 +148,7 @@ pub struct NodeSummary {
 // ---------------------------------------------------------------------------------------------
 // Admission.
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AdmissionFacts {
     /// Mutating webhooks whose rules intercept pod creation.
@@ -158,7 +159,7 @@ pub struct AdmissionFacts {
     pub canaries: Vec<CanaryFacts>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookFacts {
     pub configuration: String,
@@ -176,7 +177,7 @@ pub struct WebhookFacts {
     pub known_stripper: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CanaryOutcome {
     /// `restartPolicy: Always` survived admission.
@@ -193,7 +194,7 @@ pub enum CanaryOutcome {
     Failed,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CanaryFacts {
     pub namespace: String,
@@ -212,14 +213,14 @@ pub struct CanaryFacts {
 // ---------------------------------------------------------------------------------------------
 // Injectors.
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InjectorFacts {
     #[serde(default)]
     pub istiod: Vec<IstiodFacts>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IstiodFacts {
     pub namespace: String,
@@ -235,7 +236,7 @@ pub struct IstiodFacts {
 // ---------------------------------------------------------------------------------------------
 // Workloads.
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkloadFacts {
     /// Every pod listed, including those not kept.
@@ -251,13 +252,15 @@ pub struct WorkloadFacts {
     pub namespaces: Vec<NamespaceFacts>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 pub struct OwnerKey {
     pub kind: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PodFacts {
     pub namespace: String,
@@ -292,7 +295,7 @@ pub struct PodFacts {
     pub similar_nodes: BTreeMap<String, u32>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PodSpecFacts {
     pub restart_policy: Option<String>,
@@ -302,7 +305,7 @@ pub struct PodSpecFacts {
     pub containers: Vec<ContainerFacts>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerFacts {
     pub name: String,
@@ -329,7 +332,7 @@ impl ContainerFacts {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerStatusFacts {
     pub name: String,
@@ -349,7 +352,7 @@ pub struct ContainerStatusFacts {
     pub last_exit_code: Option<i32>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConditionFacts {
     #[serde(rename = "type")]
@@ -359,7 +362,7 @@ pub struct ConditionFacts {
     pub message: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OwnerFacts {
     pub kind: String,
@@ -372,7 +375,7 @@ pub struct OwnerFacts {
     pub last_applied: Option<PodSpecFacts>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TemplateFacts {
     #[serde(default)]
@@ -382,7 +385,7 @@ pub struct TemplateFacts {
     pub spec: PodSpecFacts,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventFacts {
     pub namespace: String,
@@ -397,7 +400,7 @@ pub struct EventFacts {
     pub last_seen: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NamespaceFacts {
     pub name: String,

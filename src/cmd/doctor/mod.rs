@@ -89,6 +89,17 @@ fn from_snapshot(
     Ok((facts, snapshot.header))
 }
 
+/// The JSON Schema of `-o json|yaml` (tests/schemas/DoctorReport.json).
+pub fn schema() -> schemars::Schema {
+    crate::facts::contract::schema::<report::Report<'static>>(Kind::DoctorReport)
+}
+
+/// The JSON Schema of the one snapshot kind (tests/schemas/Snapshot.json): its doctor part is
+/// doctor's type, so the whole schema is made here.
+pub fn snapshot_schema() -> schemars::Schema {
+    crate::facts::contract::schema_of::<Snapshot<DoctorFacts>>(Kind::Snapshot)
+}
+
 /// Doctor's facts from a snapshot's text, apart from the file (the fuzz targets feed it
 /// arbitrary bytes).
 pub fn parse_snapshot(text: &str) -> std::result::Result<DoctorFacts, String> {

@@ -1,6 +1,7 @@
 //! The analysed run: verdict, counts, next steps, findings in action order, and each section's
 //! facts. Its serde shape is the `-o json|yaml` contract documented in README.md.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::checks::{self, Input};
@@ -15,7 +16,7 @@ use crate::checks::cluster::verdict::Verdict as NodeVerdict;
 use crate::checks::finding::Finding;
 use crate::facts::coverage::Coverage;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Report<'a> {
     pub verdict: Verdict,
@@ -47,14 +48,14 @@ pub struct Report<'a> {
     pub coverage: &'a Coverage,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ControlPlane {
     pub apiserver: Option<ApiserverSummary>,
     pub components: Vec<ComponentFacts>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Nodes {
     pub total: usize,
@@ -66,7 +67,7 @@ pub struct Nodes {
     pub nodes: Vec<NodeSummary>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ControlPlaneReport {
     pub apiserver: ApiServerReport,
@@ -74,7 +75,7 @@ pub struct ControlPlaneReport {
     pub controller_manager: ComponentReport,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NodesReport {
     pub total: usize,
@@ -86,7 +87,7 @@ pub struct NodesReport {
     pub nodes: Vec<NodeReport>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Workloads {
     pub pods_seen: u64,

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::coverage::remedy;
@@ -14,7 +15,7 @@ use crate::checks::finding::{Finding, ObjectRef, Severity};
 use crate::error::{EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK};
 use crate::facts::coverage::{Cause, Coverage};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 pub enum Verdict {
     #[serde(rename = "ready")]
     Ready,
@@ -41,14 +42,14 @@ impl Verdict {
 /// The id of the next steps that close a coverage gap (they are not findings).
 pub const COVERAGE_STEP: &str = "coverage";
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Summary {
     pub error: usize,
     pub warning: usize,
     pub info: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NextStep {
     pub id: String,
