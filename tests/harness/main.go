@@ -9,6 +9,7 @@
 //	ksc-harness metrics [--version V] NODE    (print a fake kubelet's /metrics body)
 //	ksc-harness faults --dir DIR [--proxy NAME] [--kubeconfig OUT] 'VERB TARGET ACTION'...
 //	ksc-harness apiserver --dir DIR stop|start
+//	ksc-harness latency --dir DIR DURATION      (delay every fake kubelet's answers)
 package main
 
 import (
@@ -41,6 +42,8 @@ func main() {
 		err = cmdFaults(os.Args[2:])
 	case "apiserver":
 		err = cmdAPIServer(os.Args[2:])
+	case "latency":
+		err = cmdLatency(os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 	default:
@@ -60,6 +63,7 @@ func usage() {
   ksc-harness metrics [--version vX.Y.Z] [--sidecar absent|ENABLED/STAGE] NODE
   ksc-harness faults --dir DIR [--proxy NAME] [--user admin|restricted] [--kubeconfig OUT] ['VERB TARGET ACTION'...]
   ksc-harness apiserver --dir DIR stop|start
+  ksc-harness latency --dir DIR DURATION
 See tests/SCENARIOS.md.
 `)
 	os.Exit(2)

@@ -107,9 +107,12 @@ func allocateNet(nodes []NodeSpec, dir, dataDir string) (*netPlan, error) {
 }
 
 func (p *netPlan) build(nodes []NodeSpec) error {
-	out, _ := exec.Command("ip", "-4", "route", "show", fmt.Sprintf("10.77.%d.0/24", p.N)).Output()
-	if strings.TrimSpace(string(out)) != "" {
-		return fmt.Errorf("10.77.%d.0/24 is already routed here", p.N)
+	blocks := extraBlocks(p.N, len(nodes))
+	for _, b := range append([]string{fmt.Sprintf("10.77.%d.0/24", p.N)}, blocks...) {
+		out, _ := exec.Command("ip", "-4", "route", "show", b).Output()
+		if strings.TrimSpace(string(out)) != "" {
+			return fmt.Errorf("%s is already routed here", b)
+		}
 	}
 	steps := [][]string{
 		{"link", "add", p.HostVeth, "type", "veth", "peer", "name", p.NsVeth, "netns", p.Netns},
@@ -118,17 +121,22 @@ func (p *netPlan) build(nodes []NodeSpec) error {
 		{"-n", p.Netns, "link", "set", "lo", "up"},
 		{"-n", p.Netns, "link", "set", p.NsVeth, "up"},
 	}
-	for i, node := range nodes {
-		addr := fmt.Sprintf("10.77.%d.%d", p.N, i+2)
-		p.Nodes[node.Name] = addr
-		steps = append(steps, []string{"-n", p.Netns, "addr", "add", addr + "/24", "dev", p.NsVeth})
+	for _, b := range blocks {
+		steps = append(steps, []string{"route", "add", b, "dev", p.HostVeth})
 	}
 	for _, s := range steps {
 		if err := ipCmd(s...); err != nil {
 			return err
 		}
 	}
-	return nil
+	// One `ip` per address takes minutes at thousands of nodes; a batch takes a second.
+	var batch strings.Builder
+	for i, node := range nodes {
+		addr := nodeAddress(p.N, i)
+		p.Nodes[node.Name] = addr
+		fmt.Fprintf(&batch, "addr add %s/24 dev %s\n", addr, p.NsVeth)
+	}
+	return ipBatch(p.Netns, batch.String())
 }
 
 // sweepNet kills whatever runs inside ksc-<n>, deletes the veth pair and the namespace, and

@@ -27,6 +27,10 @@ type Scenario struct {
 	// ControllerManager and Scheduler run the real components when present.
 	ControllerManager *ComponentSpec `json:"controllerManager,omitempty"`
 	Scheduler         *ComponentSpec `json:"scheduler,omitempty"`
+	// Generate adds nodes and workloads by count (fleet.go), for scale benchmarks.
+	Generate *GenerateSpec `json:"generate,omitempty"`
+	// KubeletLatency delays every fake kubelet's answers (latency.go); `ksc-harness latency` changes it.
+	KubeletLatency string `json:"kubeletLatency,omitempty"`
 }
 
 // ComponentSpec is a real control-plane component besides the apiserver.
@@ -164,6 +168,9 @@ func loadScenario(path string) (*Scenario, error) {
 	if err := yaml.UnmarshalStrict(raw, &s); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	if err := s.expand(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	if err := s.validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -174,8 +181,8 @@ func (s *Scenario) validate() error {
 	if _, ok := minorOf(s.APIServer.Version); !ok {
 		return fmt.Errorf("apiserver.version %q: want vMAJOR.MINOR.PATCH such as v1.37.2", s.APIServer.Version)
 	}
-	if len(s.Nodes) > 200 {
-		return fmt.Errorf("at most 200 nodes (one /24 per scenario)")
+	if len(s.Nodes) > maxNodes {
+		return fmt.Errorf("at most %d nodes per scenario", maxNodes)
 	}
 	seen := map[string]bool{}
 	for i := range s.Nodes {

@@ -312,6 +312,7 @@ func (s *supervisor) bringUp(ctx context.Context, k8sBin string) error {
 		{"controllers", s.startControllers},
 		{"webhooks", func(ctx context.Context) error { return s.registerWebhooks(ctx, authority) }},
 		{"objects", s.createObjects},
+		{"generated workloads", s.generateWorkloads},
 	}
 	for _, st := range steps {
 		t := time.Now()
@@ -342,19 +343,40 @@ func (s *supervisor) startKubelets(ctx context.Context, authority *ca) error {
 		ips = append(ips, s.net.Nodes[n.Name])
 		names = append(names, n.Name)
 	}
+	perNode := len(ips) > firstBlockNodes
+	if perNode {
+		ips, names = nil, nil // each node gets its own below; one cert naming thousands is no kubelet's
+		if err := os.MkdirAll(filepath.Join(s.dir, "pki", "kubelets"), 0o755); err != nil {
+			return err
+		}
+	}
 	cert, key, err := authority.issueServing(filepath.Join(s.dir, "pki"), "kubelets", ips, names)
 	if err != nil {
 		return err
 	}
-	cfg := kubeletsConfig{CertFile: cert, KeyFile: key, APIServerHost: s.net.HostAddr + ":6443"}
+	latency := s.scenario.KubeletLatency
+	if latency == "" {
+		latency = "0s"
+	}
+	if err := os.WriteFile(latencyFile(s.dir), []byte(latency+"\n"), 0o644); err != nil {
+		return err
+	}
+	cfg := kubeletsConfig{CertFile: cert, KeyFile: key, APIServerHost: s.net.HostAddr + ":6443", LatencyFile: latencyFile(s.dir),
+		StatsFile: filepath.Join(s.dir, "kubelet-stats.json")}
 	for _, n := range fake {
 		side := sidecarSeriesFor(must(minorOf(n.KubeletVersion)))
 		if n.Metrics.SidecarContainers != nil {
 			side = *n.Metrics.SidecarContainers
 		}
-		cfg.Nodes = append(cfg.Nodes, kubeletNode{Name: n.Name, Address: s.net.Nodes[n.Name], Port: n.KubeletPort,
+		kn := kubeletNode{Name: n.Name, Address: s.net.Nodes[n.Name], Port: n.KubeletPort,
 			Version: n.KubeletVersion, Mode: n.Metrics.Mode, Status: n.Metrics.Status,
-			SidecarAbsent: side.Absent, SidecarEnabled: side.Enabled, SidecarStage: side.Stage})
+			SidecarAbsent: side.Absent, SidecarEnabled: side.Enabled, SidecarStage: side.Stage}
+		if perNode {
+			if kn.CertFile, kn.KeyFile, err = authority.issueServing(filepath.Join(s.dir, "pki", "kubelets"), n.Name, []string{kn.Address}, []string{n.Name}); err != nil {
+				return err
+			}
+		}
+		cfg.Nodes = append(cfg.Nodes, kn)
 	}
 	raw, _ := json.MarshalIndent(cfg, "", "  ")
 	path := filepath.Join(s.dir, "kubelets.json")
