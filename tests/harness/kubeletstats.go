@@ -31,15 +31,16 @@ func (s *kubeletStats) load() {
 // writeStats keeps path up to date with the counters.
 func writeStats(path string) {
 	var last kubeletStats
+	written := false
 	write := func() {
 		var now kubeletStats
 		now.load()
-		if now == last {
+		if written && now == last {
 			return
 		}
 		raw, _ := json.Marshal(now)
 		if err := os.WriteFile(path+".tmp", append(raw, '\n'), 0o644); err == nil && os.Rename(path+".tmp", path) == nil {
-			last = now
+			last, written = now, true
 		}
 	}
 	write()
