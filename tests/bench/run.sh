@@ -14,6 +14,7 @@
 # KSC_BENCH_BIN (a kubectl-sidecar to measure instead of `cargo build --release`'s),
 # KSC_BENCH_OUT (default /tmp/ksc-bench), KSC_BENCH_ROUNDS (3: median of, for the tool and for
 # kubectl get pods; the loops run once), KSC_BENCH_KUBECTL_ONCE (set: kubectl get pods once),
+# KSC_BENCH_EXTRA_CONCURRENCY ("32 64": check-nodes again at these --concurrency levels),
 # KSC_BENCH_LATENCIES ("0 50ms"), KSC_BENCH_SERIAL_SAMPLE (200) and KSC_BENCH_XARGS_SAMPLE (0 =
 # all): the loops read that many nodes, and the total is extrapolated (and marked so) when the
 # fleet is larger.
@@ -148,6 +149,10 @@ for scale in "${scales[@]}"; do
     log "$scale nodes, latency $lat: check-nodes"
     measure check "$bin" --kubeconfig "$kc" check-nodes -o json --timeout 10m --deadline 600s
     echo "| $scale | check-nodes | $lat | $wall | $rss MiB | $load | $requests | $kubelets | $rc, $(readout answered "$out/first.tmp") |" >>"$results"
+    for c in ${KSC_BENCH_EXTRA_CONCURRENCY:-}; do
+      measure check "$bin" --kubeconfig "$kc" check-nodes -o json --timeout 10m --deadline 600s --concurrency "$c"
+      echo "| $scale | check-nodes --concurrency $c | $lat | $wall | $rss MiB | $load | $requests | $kubelets | $rc, $(readout answered "$out/first.tmp") |" >>"$results"
+    done
     loop serial "serial kubectl loop" "$serial_sample" \
       'for n in $($KUBECTL get nodes -o name | head -n $SAMPLE); do $KUBECTL get --raw /api/v1/nodes/${n#node/}/proxy/metrics | grep SidecarContainers; done'
     loop xargs "\`xargs -P 16\` kubectl loop" "$xargs_sample" \

@@ -5,8 +5,9 @@ package main
 //
 // Addresses: the first 200 nodes keep 10.77.<n>.<i+2> (every existing scenario and its tests);
 // node 200+j gets 10.<78 + j/250>.<n>.<j%250 + 2>, so scenario n owns the /24s 10.77.n, 10.78.n,
-// ... 10.97.n and two scenarios never share one. The host reaches the extra /24s by a route on
-// its veth end (the namespace answers ARP for them), with 10.77.n.1 as the source address.
+// ... 10.97.n and two scenarios never share one. The host reaches the extra /24s through one
+// gateway address inside the namespace (10.77.n.254), so its neighbour table holds one entry for
+// them, not one per node; 10.77.n.1 is the source address.
 
 import (
 	"context"
@@ -31,6 +32,10 @@ func nodeAddress(n, i int) string {
 	j := i - firstBlockNodes
 	return fmt.Sprintf("10.%d.%d.%d", 78+j/blockNodes, n, j%blockNodes+2)
 }
+
+// gatewayAddress is the namespace's address the host routes the extra /24s through (never a
+// node's: those stop at .201).
+func gatewayAddress(n int) string { return fmt.Sprintf("10.77.%d.254", n) }
 
 // extraBlocks lists the /24s beyond 10.77.n.0/24 that count nodes need.
 func extraBlocks(n, count int) []string {

@@ -121,8 +121,14 @@ func (p *netPlan) build(nodes []NodeSpec) error {
 		{"-n", p.Netns, "link", "set", "lo", "up"},
 		{"-n", p.Netns, "link", "set", p.NsVeth, "up"},
 	}
-	for _, b := range blocks {
-		steps = append(steps, []string{"route", "add", b, "dev", p.HostVeth})
+	if len(blocks) > 0 {
+		// Through one gateway address: a directly connected route would put every node's
+		// address in the host's neighbour table, which holds 1,024 entries for the whole
+		// machine (gc_thresh3); past that, ARP fails for everyone's scenarios.
+		steps = append(steps, []string{"-n", p.Netns, "addr", "add", gatewayAddress(p.N) + "/24", "dev", p.NsVeth})
+		for _, b := range blocks {
+			steps = append(steps, []string{"route", "add", b, "via", gatewayAddress(p.N), "dev", p.HostVeth})
+		}
 	}
 	for _, s := range steps {
 		if err := ipCmd(s...); err != nil {
