@@ -1,15 +1,16 @@
 //! kubectl-sidecar as a library: the binary (`main.rs`) is a thin shell over it, and the fuzz
 //! targets and tests reach the same parsers through it.
 //!
-//! Layers, each depending only on the ones above it in this list:
-//! - front: `cli` (raw flags), `context` (the resolved context), `help`, `complete`;
+//! Layers (README.md "How it works" draws them; tests/architecture.rs keeps them):
 //! - `kube`: everything that talks to Kubernetes or encodes its rules (requests with paging,
 //!   timeouts and error classification, versions and the one table of version facts, the gate
 //!   reader, metrics, skew, selectors, webhook rules, the strippers list, shared collectors);
-//! - `facts`: the shared facts model (plain serializable data; what snapshots hold);
-//! - `checks`: shared pure analysis (facts in, verdicts out);
-//! - `render`, `output`, `progress`: shared output;
-//! - `cmd`: the commands, side by side; none imports another.
+//! - `facts`: the shared facts model (plain serializable data; what snapshots hold), built on
+//!   `kube`'s pure types;
+//! - `checks`: shared pure analysis (facts in, verdicts and findings out);
+//! - `cmd`: the commands, side by side over those layers; none imports another;
+//! - front: `cli` (raw flags), `context` (the resolved context), `help`, `complete`, and the
+//!   shared output (`render`, `output`, `progress`).
 
 /// The tool's version, shared by `version`, `--help` and `rbac`'s header (a command never reads
 /// another's module for it).
