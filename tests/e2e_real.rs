@@ -248,21 +248,18 @@ fn classic_init_proxy_keeps_a_real_pod_in_init() {
     });
     assert_eq!(pod["status"]["phase"], "Pending", "{pod:#}");
     let (report, found) = doctor(c, "init-classic");
-    // The live symptom supersedes the static init-container-never-exits on the same container
-    // (doctor's SUPERSEDED table): one finding, the one that says the pod is stuck.
+    // Nothing declares the proxy with restartPolicy: Always, so it is the author's classic init
+    // container that never exits, not a sidecar whose restartPolicy was lost.
     assert!(
-        has(&found, "sidecar-run-as-init", "pod/shop [proxy]"),
+        has(&found, "init-container-never-exits", "pod/shop [proxy]"),
         "{found:?}"
     );
+    assert!(!ids(&found).contains(&"sidecar-run-as-init"), "{found:?}");
     assert!(
-        !ids(&found).contains(&"init-container-never-exits"),
-        "{found:?}"
-    );
-    assert!(
-        evidence(&report, "sidecar-run-as-init")
+        evidence(&report, "init-container-never-exits")
             .contains("init container proxy is running, not ready"),
         "{}",
-        evidence(&report, "sidecar-run-as-init")
+        evidence(&report, "init-container-never-exits")
     );
 }
 

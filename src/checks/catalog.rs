@@ -371,9 +371,18 @@ pub const DOCTOR: &[Check] = &[
         Warning,
         Workloads,
         "restartPolicy on a regular container",
-        "A container in `containers` has its own `restartPolicy` (allowed from 1.34 for per-container restart rules). It does not make the container a sidecar: it neither starts first nor stops last. If a sidecar was meant, it belongs in `initContainers`.",
+        "A container in `containers` has its own `restartPolicy` (ContainerRestartRules, KEP-5307). It does not make the container a sidecar: it neither starts first nor stops last; only `restartPolicy: Always` on an init container does. What the field does depends on the apiserver: up to 1.33 it is rejected, 1.34 drops it (the gate is off by default), from 1.35 it is kept and the kubelet applies it. In a pod meant to finish (a Job, restartPolicy Never or OnFailure) on 1.35+, `Always` is reported as `app-container-restarts-forever` instead.",
         "Move the container to `initContainers` with `restartPolicy: Always` if it is a sidecar; otherwise ignore this if the restart rule is intended.",
         SIDECAR_DOC
+    ),
+    check!(
+        added "app-container-restarts-forever",
+        Error,
+        Workloads,
+        "Regular container with restartPolicy: Always in a pod meant to finish",
+        "From 1.35 the apiserver keeps `restartPolicy` on a regular container (ContainerRestartRules beta, on by default) and the kubelet applies it: a container with `Always` in a Job's pod (or a pod with restartPolicy Never or OnFailure) is restarted every time it exits, so the pod never completes and the Job never finishes. Up to 1.34 the field is rejected or dropped, and this is reported as the warning `restart-policy-on-app-container`.",
+        "If the container is a sidecar, move it to `initContainers` (restartPolicy: Always there makes a native sidecar that stops when the work is done); otherwise remove its `restartPolicy` or set OnFailure/Never.",
+        "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-restart-rules"
     ),
     check!(
         "sidecar-readiness-not-startup",

@@ -84,7 +84,11 @@ pub(super) fn run_as_init(
             }
             continue;
         }
-        let why = if let Some(source) = declared_restartable(submitted, &status.name) {
+        // Whether its author meant a sidecar decides the id: a declaration with
+        // restartPolicy: Always that the pod lacks is a sidecar run as init; with none, the
+        // author declared a classic init container that never exits.
+        let declared = declared_restartable(submitted, &status.name);
+        let why = if let Some(source) = declared {
             Some(format!("{source} declares it with restartPolicy: Always"))
         } else if let Some(why) = helper(spec) {
             Some(format!("it {why}"))
@@ -98,7 +102,7 @@ pub(super) fn run_as_init(
                 .map(|age| format!("it has been running for {} minutes", age / 60))
         };
         let Some(why) = why else { continue };
-        hits.add(
+        let finding = if declared.is_some() {
             Finding::new(
                 "sidecar-run-as-init",
                 object.clone().with_container(&status.name),
@@ -107,10 +111,17 @@ pub(super) fn run_as_init(
                     status.name
                 ),
             )
-            .evidence(evidence_state)
-            .evidence(why),
-            Some(seen),
-        );
+        } else {
+            Finding::new(
+                "init-container-never-exits",
+                object.clone().with_container(&status.name),
+                format!(
+                    "pod stuck in Init behind {}, declared as a classic init container (no restartPolicy: Always anywhere it is declared) that never exits",
+                    status.name
+                ),
+            )
+        };
+        hits.add(finding.evidence(evidence_state).evidence(why), Some(seen));
     }
 }
 

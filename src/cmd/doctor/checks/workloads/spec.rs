@@ -8,6 +8,8 @@ use super::hits::{Hits, Seen};
 use crate::checks::finding::{Finding, ObjectRef};
 use crate::cmd::doctor::checks::looks::{self, helper, ports_text, serves_ports, split_regular};
 use crate::cmd::doctor::facts::{ContainerFacts, PodSpecFacts};
+use crate::kube::version::KubeVersion;
+use crate::kube::versions::{CONTAINER_RESTART_RULES_ALPHA, CONTAINER_RESTART_RULES_BETA};
 
 /// A declared spec and where it came from.
 pub(super) struct Declared<'a> {
@@ -18,6 +20,8 @@ pub(super) struct Declared<'a> {
     pub(super) only: Option<&'a BTreeSet<&'a str>>,
     /// Other declarations of the same workload (last-applied), to tell stripping from intent.
     pub(super) elsewhere: &'a [(String, &'a PodSpecFacts)],
+    /// The apiserver's version: it decides what a restartPolicy on a regular container does.
+    pub(super) apiserver: Option<KubeVersion>,
 }
 
 impl Declared<'_> {
@@ -45,22 +49,7 @@ pub(super) fn static_spec(
     }
     for c in spec.containers.iter().filter(|c| d.wants(c)) {
         if let Some(policy) = c.restart_policy.as_deref() {
-            let meant = match helper(c) {
-                Some(why) => format!("; it {why}, so a sidecar was probably meant"),
-                None => String::new(),
-            };
-            hits.add(
-                Finding::new(
-                    "restart-policy-on-app-container",
-                    d.at(c),
-                    format!(
-                        "regular container {} has restartPolicy: {policy}; that does not make it a sidecar{meant}",
-                        c.name
-                    ),
-                )
-                .evidence(format!("{}: containers[{}].restartPolicy: {policy}", d.source, c.name)),
-                seen,
-            );
+            app_restart_policy(spec, c, policy, d, seen, hits);
         }
     }
     let (helpers, work) = split_regular(&spec.containers);
@@ -100,6 +89,76 @@ pub(super) fn static_spec(
             );
         }
     }
+}
+
+/// A restartPolicy on a regular container never makes a sidecar; what it does depends on the
+/// apiserver (ContainerRestartRules): rejected up to 1.33, dropped by 1.34 (gate off), kept from
+/// 1.35, where `Always` restarts the container forever, so a pod meant to finish never does.
+fn app_restart_policy(
+    spec: &PodSpecFacts,
+    c: &ContainerFacts,
+    policy: &str,
+    d: &Declared<'_>,
+    seen: Option<&Seen>,
+    hits: &mut Hits,
+) {
+    let meant = match helper(c) {
+        Some(why) => format!("; it {why}, so a sidecar was probably meant"),
+        None => String::new(),
+    };
+    let evidence = format!(
+        "{}: containers[{}].restartPolicy: {policy}",
+        d.source, c.name
+    );
+    let must_finish =
+        d.is_job || matches!(spec.restart_policy.as_deref(), Some("Never" | "OnFailure"));
+    let kept = d
+        .apiserver
+        .is_some_and(|v| CONTAINER_RESTART_RULES_BETA.reached_by(v));
+    if policy == "Always" && must_finish && kept {
+        let api = d.apiserver.map(|v| v.to_string()).unwrap_or_default();
+        hits.add(
+            Finding::new(
+                "app-container-restarts-forever",
+                d.at(c),
+                format!(
+                    "regular container {} has restartPolicy: Always in a pod meant to finish: the apiserver ({api}) keeps the field, so the kubelet restarts it forever and the pod never completes{meant}",
+                    c.name
+                ),
+            )
+            .evidence(evidence)
+            .evidence(format!(
+                "apiserver {api}: ContainerRestartRules is on from {CONTAINER_RESTART_RULES_BETA}"
+            )),
+            seen,
+        );
+        return;
+    }
+    let today = match d.apiserver {
+        Some(v) if CONTAINER_RESTART_RULES_BETA.reached_by(v) => {
+            format!("the apiserver ({v}) keeps it and the kubelet applies it")
+        }
+        Some(v) if CONTAINER_RESTART_RULES_ALPHA.reached_by(v) => format!(
+            "the apiserver ({v}) drops it unless ContainerRestartRules is turned on; from {CONTAINER_RESTART_RULES_BETA} it is applied"
+        ),
+        Some(v) => format!(
+            "the apiserver ({v}) rejects it on new pods; from {CONTAINER_RESTART_RULES_BETA} it is applied"
+        ),
+        None => "what it does depends on the apiserver version (applied from 1.35)".to_string(),
+    };
+    hits.add(
+        Finding::new(
+            "restart-policy-on-app-container",
+            d.at(c),
+            format!(
+                "regular container {} has restartPolicy: {policy}; that does not make it a sidecar{meant}",
+                c.name
+            ),
+        )
+        .evidence(evidence)
+        .evidence(today),
+        seen,
+    );
 }
 
 fn native_sidecar(c: &ContainerFacts, d: &Declared<'_>, seen: Option<&Seen>, hits: &mut Hits) {
