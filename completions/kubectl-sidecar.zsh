@@ -65,6 +65,7 @@ _arguments "${_arguments_options[@]}" : \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
+'*::nodes -- Only these nodes, by name (as `kubectl get nodes NAME...`); with -l, a node must match both:_default' \
 && ret=0
 ;;
 (diff-pod)

@@ -170,6 +170,10 @@ pub struct RbacArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct CheckNodesArgs {
+    /// Only these nodes, by name (as `kubectl get nodes NAME...`); with -l, a node must match both.
+    #[arg(value_name = "NODE")]
+    pub nodes: Vec<String>,
+
     /// Only nodes matching this label selector (e.g. `pool=blue,!spot`).
     #[arg(short = 'l', long, value_name = "SELECTOR")]
     pub selector: Option<String>,

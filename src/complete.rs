@@ -219,7 +219,13 @@ pub fn complete(words: &[String]) -> String {
         }
         NO_FILE_COMP
     } else {
-        match cmd.get_positionals().nth(positionals) {
+        // A repeatable positional (`check-nodes NODE...`) takes every word after it.
+        let repeated = || {
+            cmd.get_positionals()
+                .last()
+                .filter(|a| matches!(a.get_action(), clap::ArgAction::Append))
+        };
+        match cmd.get_positionals().nth(positionals).or_else(repeated) {
             Some(arg) => value_candidates(cmd, arg, partial, &connection, "", &mut out),
             None => NO_FILE_COMP,
         }

@@ -390,6 +390,34 @@ fn selector_limits_the_nodes() {
 }
 
 #[test]
+fn node_names_pick_nodes_like_kubectl_get_nodes() {
+    let (_, report, stderr, _) = json(false, &["pay-128-on", "pay-129-off"]);
+    let names: Vec<&str> = report["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{stderr}"))
+        .iter()
+        .filter_map(|n| n["name"].as_str())
+        .collect();
+    assert_eq!(names, ["pay-128-on", "pay-129-off"]);
+    assert_eq!(report["summary"]["nodes"], 2);
+    // With -l, a node must match both; a name that is not there is one line and exit 2.
+    let (status, stdout, stderr) = cluster().run(&[
+        "check-nodes",
+        "pay-128-on",
+        "nope-1",
+        "-l",
+        "eks.amazonaws.com/nodegroup=payments",
+    ]);
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("node(s) not found among the nodes -l selects: nope-1"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn saved_snapshot_reproduces_the_report_offline() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("snap.json");

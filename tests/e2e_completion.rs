@@ -96,6 +96,14 @@ fn pod_names_for_diff_pod_in_the_namespace_of_n() {
 }
 
 #[test]
+fn node_names_for_check_nodes() {
+    let (names, _) = kubectl_complete(&["check-nodes", ""]);
+    assert_eq!(names, ["node-a", "node-b"]);
+    let (names, _) = kubectl_complete(&["check-nodes", "node-a", "node-b"]);
+    assert_eq!(names, ["node-b"]);
+}
+
+#[test]
 fn node_labels_for_check_nodes_selector() {
     let (names, _) = kubectl_complete(&["check-nodes", "-l", "eks"]);
     assert_eq!(names, ["eks.amazonaws.com/nodegroup=main"]);

@@ -14,6 +14,9 @@ pub struct ClusterFacts {
     /// The `-l` selector the nodes were listed with, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selector: Option<String>,
+    /// The node names asked for (`check-nodes NODE...`), if any: `nodes` then holds only those.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<String>,
     pub apiserver: ApiServerFacts,
     pub control_plane: ControlPlaneFacts,
     /// The nodes listed: all of them, unless `nodes_gap` says the list could not be finished.

@@ -459,3 +459,43 @@ fn a_forbidden_list_nodes_still_reports_the_control_plane() {
         // 1.33 is locked on: the forbidden /metrics decides nothing against it.
         .stdout_has("controlPlane: 1 of 3 components examined");
 }
+
+#[test]
+fn node_names_narrow_the_report_like_kubectl_get_nodes() {
+    let first = "ip-10-0-11-21.eu-west-1.compute.internal";
+    let report = on("mixed-fleet.json", &[first, "-o", "json"])
+        .exit(0)
+        .json();
+    let names: Vec<&str> = report["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, [first]);
+    assert_eq!(report["summary"]["nodes"], 1, "{report}");
+
+    on("mixed-fleet.json", &[first, "nope-1"]).one_line_error(
+        2,
+        &[
+            "node(s) not in the snapshot: nope-1",
+            "--snapshot FILE -o json",
+        ],
+    );
+}
+
+#[test]
+fn node_names_and_a_selector_must_both_match() {
+    // The first node is in pool `system`: asked for by name but outside -l, it is not there.
+    let first = "ip-10-0-11-21.eu-west-1.compute.internal";
+    on(
+        "mixed-fleet.json",
+        &[first, "-l", "eks.amazonaws.com/nodegroup=payments"],
+    )
+    .one_line_error(
+        2,
+        &[&format!(
+            "node(s) not among the snapshot's nodes that -l selects: {first}"
+        )],
+    );
+}

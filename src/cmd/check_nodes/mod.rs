@@ -31,7 +31,7 @@ pub async fn run(ctx: Context, args: &CheckNodesArgs) -> Result<i32> {
                 Error::usage(format!("snapshot {} {e}", path.display()))
                     .hint("pass a file written by --save-snapshot (check-nodes or doctor)")
             })?;
-            let facts = narrow(facts, selector.as_ref());
+            let facts = narrow(facts, selector.as_ref(), &args.nodes);
             let header = snapshot.header;
             (facts, header)
         }
@@ -48,6 +48,7 @@ pub async fn run(ctx: Context, args: &CheckNodesArgs) -> Result<i32> {
             )
         }
     };
+    named_nodes_found(&facts, args.snapshot.is_some())?;
     if let Some(path) = &args.save_snapshot {
         let saved = Snapshot::<()>::new(header.clone(), Some(facts.clone()), None);
         snapshot::save(path, &saved)?;
@@ -70,9 +71,14 @@ fn selector(args: &CheckNodesArgs) -> Result<Option<Selector>> {
     })
 }
 
-/// A snapshot's nodes reduced to those `-l` selects; its own selector, if any, still holds, so
-/// the recorded one becomes both.
-fn narrow(mut facts: ClusterFacts, selector: Option<&Selector>) -> ClusterFacts {
+/// A snapshot's nodes reduced to those `-l` selects and the NODE arguments name; its own
+/// selector, if any, still holds, so the recorded one becomes both.
+fn narrow(mut facts: ClusterFacts, selector: Option<&Selector>, names: &[String]) -> ClusterFacts {
+    if !names.is_empty() {
+        // A snapshot taken for some names holds only those: a name beyond them is not found.
+        facts.nodes.retain(|n| names.contains(&n.name));
+        facts.names = names.to_vec();
+    }
     if let Some(selector) = selector {
         facts.nodes.retain(|n| selector.matches(&n.labels));
         facts.selector = Some(match facts.selector.take() {
@@ -81,6 +87,35 @@ fn narrow(mut facts: ClusterFacts, selector: Option<&Selector>) -> ClusterFacts 
         });
     }
     facts
+}
+
+/// Like `kubectl get nodes NAME...`, a name that is not there is an error rather than an empty
+/// report, unless the node list itself could not be read (then the gap says so).
+fn named_nodes_found(facts: &ClusterFacts, from_snapshot: bool) -> Result<()> {
+    if facts.nodes_gap.is_some() {
+        return Ok(());
+    }
+    let missing: Vec<&str> = facts
+        .names
+        .iter()
+        .filter(|name| !facts.nodes.iter().any(|n| &n.name == *name))
+        .map(String::as_str)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let which = match (from_snapshot, facts.selector.is_some()) {
+        (true, false) => "not in the snapshot",
+        (true, true) => "not among the snapshot's nodes that -l selects",
+        (false, true) => "not found among the nodes -l selects",
+        (false, false) => "not found",
+    };
+    let hint = if from_snapshot {
+        "`check-nodes --snapshot FILE -o json` lists the nodes it holds"
+    } else {
+        "`kubectl get nodes --show-labels` lists the names and labels"
+    };
+    Err(Error::usage(format!("node(s) {which}: {}", missing.join(", "))).hint(hint))
 }
 
 /// The cluster facts of a snapshot, whichever command saved it.
@@ -114,6 +149,7 @@ fn options(
     let deadline_len = parse("--deadline", &args.deadline)?;
     Ok(collect::Options {
         selector: args.selector.clone().filter(|s| !s.trim().is_empty()),
+        names: args.nodes.clone(),
         limits: kubelets::Limits {
             concurrency: args.concurrency,
             node_timeout,

@@ -21,6 +21,7 @@ const DEADLINE: Duration = Duration::from_secs(60);
 fn options(ctx: &Context) -> Options {
     Options {
         selector: None,
+        names: Vec::new(),
         limits: crate::kube::kubelets::Limits {
             concurrency: CONCURRENCY,
             node_timeout: NODE_TIMEOUT,
@@ -58,6 +59,7 @@ fn unread(git_version: String, why: String) -> ClusterFacts {
     let cause = Cause::Error;
     ClusterFacts {
         selector: None,
+        names: Vec::new(),
         apiserver: ApiServerFacts {
             git_version,
             metrics: GateReading::skipped(format!("not asked: {why}"), cause),
