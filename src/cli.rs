@@ -179,15 +179,15 @@ pub struct CheckNodesArgs {
     pub selector: Option<String>,
 
     /// How many kubelets to query at once.
-    #[arg(long, value_name = "N", default_value_t = 16)]
+    #[arg(long, value_name = "N", default_value_t = crate::kube::kubelets::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
 
     /// Give up on one kubelet's metrics after this long (e.g. 5s).
-    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    #[arg(long, value_name = "DURATION", default_value = crate::kube::kubelets::DEFAULT_NODE_TIMEOUT)]
     pub node_timeout: String,
 
     /// Stop waiting for kubelets after this long overall; unanswered nodes become `unknown`.
-    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    #[arg(long, value_name = "DURATION", default_value = crate::kube::kubelets::DEFAULT_DEADLINE)]
     pub deadline: String,
 
     /// Analyse a saved snapshot instead of a live cluster.

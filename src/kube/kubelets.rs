@@ -28,6 +28,12 @@ const THROTTLE_PAUSE: Duration = Duration::from_millis(500);
 pub const KUBELET_PERMISSION: &str = "get nodes/proxy";
 pub const APISERVER_PERMISSION: &str = "get on nonResourceURL /metrics";
 
+/// The defaults of check-nodes' `--concurrency`, `--node-timeout` and `--deadline`, which
+/// doctor's collection of the same facts uses too.
+pub const DEFAULT_CONCURRENCY: usize = 16;
+pub const DEFAULT_NODE_TIMEOUT: &str = "5s";
+pub const DEFAULT_DEADLINE: &str = "60s";
+
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub concurrency: usize,
@@ -262,6 +268,13 @@ pub fn classify(err: &kube::Error, permission: &str) -> GateReading {
 mod tests {
     use super::*;
     use kube::core::Status;
+
+    #[test]
+    fn the_default_limits_parse() {
+        let parse = |t| crate::duration::parse(t).unwrap();
+        assert_eq!(parse(DEFAULT_NODE_TIMEOUT), Duration::from_secs(5));
+        assert_eq!(parse(DEFAULT_DEADLINE), Duration::from_secs(60));
+    }
 
     fn api(code: u16, reason: &str, message: &str) -> kube::Error {
         let mut status = Status::failure(message, reason).with_code(code);

@@ -499,3 +499,17 @@ fn node_names_and_a_selector_must_both_match() {
         )],
     );
 }
+
+#[test]
+fn kubelet_flags_are_refused_with_a_snapshot() {
+    on(
+        "mixed-fleet.json",
+        &["--concurrency", "4", "--deadline", "2m"],
+    )
+    .one_line_error(
+        2,
+        &["--concurrency, --deadline cannot be used with --snapshot"],
+    );
+    // The defaults, spelled out, change nothing and pass.
+    on("all-supported.json", &["--node-timeout", "5s"]).exit(0);
+}

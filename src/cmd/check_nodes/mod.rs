@@ -26,6 +26,7 @@ pub async fn run(ctx: Context, args: &CheckNodesArgs) -> Result<i32> {
     let (facts, header) = match &args.snapshot {
         Some(path) => {
             ctx.refuse_connection_flags()?;
+            refuse_collection_flags(args)?;
             let snapshot = snapshot::load::<IgnoredAny>(path)?;
             let facts = cluster_part(snapshot.cluster).map_err(|e| {
                 Error::usage(format!("snapshot {} {e}", path.display()))
@@ -58,6 +59,29 @@ pub async fn run(ctx: Context, args: &CheckNodesArgs) -> Result<i32> {
     let text = render::render(&header, &report, ctx.output, ctx.color)?;
     crate::output::print(&text)?;
     Ok(analyse::exit_code(&report))
+}
+
+/// The flags that only shape how kubelets are read mean nothing for a snapshot: refused in
+/// one line rather than silently ignored (a value equal to the default cannot be told apart
+/// from none, and changes nothing either).
+fn refuse_collection_flags(args: &CheckNodesArgs) -> Result<()> {
+    use crate::kube::kubelets::{DEFAULT_CONCURRENCY, DEFAULT_DEADLINE, DEFAULT_NODE_TIMEOUT};
+    let given: Vec<&str> = [
+        (args.concurrency != DEFAULT_CONCURRENCY, "--concurrency"),
+        (args.node_timeout != DEFAULT_NODE_TIMEOUT, "--node-timeout"),
+        (args.deadline != DEFAULT_DEADLINE, "--deadline"),
+    ]
+    .into_iter()
+    .filter_map(|(set, flag)| set.then_some(flag))
+    .collect();
+    if given.is_empty() {
+        return Ok(());
+    }
+    Err(Error::usage(format!(
+        "{} cannot be used with --snapshot: they shape how kubelets are read, and a snapshot was read already",
+        given.join(", ")
+    ))
+    .hint("drop them, or run against the cluster without --snapshot"))
 }
 
 /// `-l`, parsed once: it scopes the nodes listed, or the nodes analysed from a snapshot.

@@ -2,7 +2,7 @@
 //! inside the run's budget), stored whole in the doctor snapshot. Coverage for both sections is
 //! check-nodes' own, derived from those facts, so doctor counts nodes exactly as check-nodes does.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::checks::cluster::analyse::analyse;
 use crate::cmd::doctor::coverage::{self, CONTROL_PLANE, NODES};
@@ -14,19 +14,18 @@ use crate::facts::coverage::{Cause, Gap};
 use crate::kube::cluster::{self as nodes_collect, Options, deadline_from};
 
 /// check-nodes' defaults (its --concurrency, --node-timeout and --deadline).
-const CONCURRENCY: usize = 16;
-const NODE_TIMEOUT: Duration = Duration::from_secs(5);
-const DEADLINE: Duration = Duration::from_secs(60);
-
 fn options(ctx: &Context) -> Options {
+    use crate::kube::kubelets::{DEFAULT_CONCURRENCY, DEFAULT_DEADLINE, DEFAULT_NODE_TIMEOUT};
+    let parse = |text| crate::duration::parse(text).expect("a built-in default parses");
+    let (node_timeout, deadline) = (parse(DEFAULT_NODE_TIMEOUT), parse(DEFAULT_DEADLINE));
     Options {
         selector: None,
         names: Vec::new(),
         limits: crate::kube::kubelets::Limits {
-            concurrency: CONCURRENCY,
-            node_timeout: NODE_TIMEOUT,
-            deadline: deadline_from(Instant::now(), DEADLINE),
-            deadline_len: DEADLINE,
+            concurrency: DEFAULT_CONCURRENCY,
+            node_timeout,
+            deadline: deadline_from(Instant::now(), deadline),
+            deadline_len: deadline,
             budget: ctx.budget,
         },
         progress: ctx.progress,
