@@ -75,10 +75,47 @@ fn running_pods(c: &TestCluster) -> usize {
         .count()
 }
 
+/// Where the harness records which scenarios' real kubelets hold the sysctls (file name: the
+/// scenario's network number, content: the pid of its supervisor).
+const SYSCTL_HOLDERS: &str = "/run/ksc-harness/sysctl-holders";
+
+fn wait_until_no_scenario_holds_the_sysctls() {
+    let live_holders = || -> Vec<String> {
+        std::fs::read_dir(SYSCTL_HOLDERS)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| {
+                        std::fs::read_to_string(e.path())
+                            .ok()
+                            .and_then(|t| t.trim().parse::<i32>().ok())
+                            .is_some_and(pid_alive)
+                    })
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let start = Instant::now();
+    loop {
+        let holders = live_holders();
+        if holders.is_empty() {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "scenarios {holders:?} still hold the kubelet sysctls: the machine's own values cannot be read"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 #[test]
 fn real_nodes_leave_no_process_cgroup_or_sysctl_behind() {
     common::prebuild("v1.34.4", &["kubelet"]).unwrap_or_else(|e| panic!("{e}"));
     common::prebuild("v1.32.13", &["kubelet"]).unwrap_or_else(|e| panic!("{e}"));
+    // The machine's own values: a shared scenario of the test binary before this one goes down
+    // only when that process has exited, and its kubelets' values stay until it releases them.
+    wait_until_no_scenario_holds_the_sysctls();
     let before = sysctls();
     let c = TestCluster::start_private("tests/scenarios/real-teardown.yaml", "teardown");
     let start = Instant::now();
