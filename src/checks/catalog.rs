@@ -563,6 +563,7 @@ impl Finding {
                 evidence: Vec::new(),
                 fix: check.fix.to_string(),
                 reference: check.reference.to_string(),
+                location: None,
             },
             None => Self {
                 id: id.to_string(),
@@ -573,6 +574,7 @@ impl Finding {
                 evidence: Vec::new(),
                 fix: String::new(),
                 reference: String::new(),
+                location: None,
             },
         }
     }

@@ -125,6 +125,22 @@ pub struct Finding {
     pub evidence: Vec<String>,
     pub fix: String,
     pub reference: String,
+    /// Where the object was declared, when it was read from a file (`doctor --offline`); null
+    /// for objects read from a cluster.
+    pub location: Option<SourceLocation>,
+}
+
+/// A place in the user's input, as editors and code-scanning tools (SARIF) point at it.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+pub struct SourceLocation {
+    /// The path as given on the command line (or `-` for stdin).
+    pub file: String,
+    /// 1-based index of the YAML/JSON document in the file.
+    pub document: usize,
+    /// 1-based line of the object's first key (of the List item, inside a List).
+    pub line: usize,
 }
 
 impl Finding {
@@ -139,6 +155,11 @@ impl Finding {
         S: Into<String>,
     {
         self.evidence.extend(lines.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn at(mut self, location: SourceLocation) -> Self {
+        self.location = Some(location);
         self
     }
 
