@@ -258,6 +258,7 @@ const COLLECTORS: &[&str] = &[
     "access",
     "admission",
     "cluster",
+    "collect",
     "kubelets",
     "metrics",
     "staticpods",
@@ -406,7 +407,7 @@ fn a_planted_layer_violation_is_caught() {
     for (path, text, why) in [
         (
             "cmd/diff_pod/analyze.rs",
-            "\nuse crate::cmd::doctor::facts::PodFacts;\n",
+            "\nuse crate::cmd::doctor::report::Report;\n",
             "a command reaches into another command",
         ),
         (
@@ -427,6 +428,11 @@ fn a_planted_layer_violation_is_caught() {
         (
             "facts/cluster.rs",
             "\nuse crate::kube::kubelets::Limits;\n",
+            "facts/ depends on a kube/ collector",
+        ),
+        (
+            "facts/workloads.rs",
+            "\nuse crate::kube::collect::extract::pod;\n",
             "facts/ depends on a kube/ collector",
         ),
         (

@@ -5,4 +5,6 @@ pub mod admission;
 pub mod cluster;
 pub mod contract;
 pub mod coverage;
+pub mod doctor;
 pub mod snapshot;
+pub mod workloads;

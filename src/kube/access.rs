@@ -232,6 +232,16 @@ pub fn classify(err: &kube::Error) -> Failure {
     }
 }
 
+/// `a, b, c (+N more)`, for gaps and evidence lines that list objects.
+pub fn list_some<S: AsRef<str>>(items: &[S], max: usize) -> String {
+    let shown: Vec<&str> = items.iter().take(max).map(AsRef::as_ref).collect();
+    let mut out = shown.join(", ");
+    if items.len() > max {
+        out.push_str(&format!(" (+{} more)", items.len() - max));
+    }
+    out
+}
+
 /// Messages from the network go into one table cell: one line, bounded.
 pub fn one_line(text: &str) -> String {
     const MAX: usize = 240;

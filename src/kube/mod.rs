@@ -6,8 +6,10 @@
 pub mod access;
 pub mod admission;
 pub mod cluster;
+pub mod collect;
 pub mod controllers;
 pub mod gate;
+pub mod injectors;
 pub mod kubelets;
 pub mod metrics;
 pub mod selector;

@@ -368,6 +368,25 @@ fn summarize(
     }
 }
 
+/// Sets a wider coverage's controlPlane and nodes sections to check-nodes' own, derived from its
+/// facts, so that doctor and a snapshot count them exactly as check-nodes does (collection
+/// cannot: it stays below the checks).
+pub fn cover(coverage: &mut Coverage, snapshot: &ClusterFacts) {
+    for s in analyse(snapshot).coverage.sections {
+        if s.section != coverage::CONTROL_PLANE && s.section != coverage::NODES {
+            continue;
+        }
+        match coverage
+            .sections
+            .iter_mut()
+            .find(|c| c.section == s.section)
+        {
+            Some(c) => *c = s,
+            None => coverage.sections.push(s),
+        }
+    }
+}
+
 /// 0 when everything deciding was examined and supports native sidecars with no skew rule
 /// broken; 4 when nothing examined stands in the way but something deciding was not examined;
 /// 1 otherwise (a definite finding beats a gap).

@@ -2,16 +2,109 @@
 //! the doctor snapshot, its verdicts are recomputed at analysis time (`checks::cluster::analyse`)
 //! and reduced here to the view doctor's checks map to catalog ids.
 
-use super::facts::{
-    ApiserverSummary, ClusterFacts, ComponentFacts, DoctorFacts, NodeSummary, PoolFacts,
-    Recommendation,
-};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
 use crate::checks::cluster::analyse::analyse;
 use crate::checks::cluster::pools::NO_POOL;
 use crate::checks::cluster::report::{ComponentReport, Report};
+use crate::checks::cluster::verdict::Verdict;
 use crate::facts::cluster::{ClusterFacts as Collected, GateReading};
 use crate::facts::coverage::Gap;
+use crate::facts::doctor::DoctorFacts;
 use crate::kube::gate::{Gate, Source};
+
+// ---------------------------------------------------------------------------------------------
+// Control plane and nodes, as doctor's checks see them: the check-nodes engine's verdicts,
+// reduced to what maps to catalog ids. Derived at analysis time (see `view`), never
+// stored in a snapshot: the snapshot keeps check-nodes' own facts.
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterFacts {
+    #[serde(default)]
+    pub apiserver: Option<ApiserverSummary>,
+    #[serde(default)]
+    pub components: Vec<ComponentFacts>,
+    #[serde(default)]
+    pub nodes: Vec<NodeSummary>,
+    #[serde(default)]
+    pub pools: Vec<PoolFacts>,
+    /// check-nodes' advice for a mixed fleet: the label commands and the node affinity.
+    #[serde(default)]
+    pub recommendation: Option<Recommendation>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolFacts {
+    pub name: String,
+    pub nodes: usize,
+    pub supported: usize,
+    pub partial: usize,
+    pub unsupported: usize,
+    pub unknown: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Recommendation {
+    pub label_commands: Vec<String>,
+    pub node_affinity: String,
+}
+
+/// What doctor's checks read of the apiserver, summarised from check-nodes' analysis of its
+/// facts (`facts::cluster::ApiServerFacts`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiserverSummary {
+    pub version: Option<String>,
+    /// None when unknown (metrics forbidden or unreadable).
+    pub gate_enabled: Option<bool>,
+    pub gate_stage: Option<String>,
+    /// `metrics`, `version` (inferred) or `unknown`.
+    pub gate_source: String,
+    pub gate_reason: Option<String>,
+    pub instances: Option<u32>,
+    /// Why the gate could not be read, when it could not (its cause decides the fix).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate_gap: Option<crate::facts::coverage::Gap>,
+}
+
+/// kube-scheduler / kube-controller-manager as seen from their static pods.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ComponentFacts {
+    pub name: String,
+    pub visible: bool,
+    pub version: Option<String>,
+    pub gate_enabled: Option<bool>,
+    pub skew_ok: Option<bool>,
+    pub reason: Option<String>,
+}
+
+/// One node as doctor's checks read it, summarised from check-nodes' verdict on its facts
+/// (`facts::cluster::NodeFacts`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeSummary {
+    pub name: String,
+    pub pool: Option<String>,
+    pub kubelet_version: Option<String>,
+    /// check-nodes' verdict of the node (never `incomplete`, which is the cluster's).
+    pub verdict: Verdict,
+    pub reason: String,
+    pub gate_enabled: Option<bool>,
+    /// `metrics`, `version` or `unknown`.
+    pub gate_source: String,
+    pub skew_ok: Option<bool>,
+    pub skew_reason: Option<String>,
+    #[serde(default)]
+    pub ready: Option<bool>,
+    /// Why the kubelet's gate could not be read, when it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate_gap: Option<crate::facts::coverage::Gap>,
+}
 
 pub fn view(facts: &DoctorFacts) -> ClusterFacts {
     match facts.cluster.as_ref() {

@@ -5,10 +5,7 @@
 
 pub mod checks;
 pub mod cluster;
-pub mod collect;
 pub mod coverage;
-pub mod extract;
-pub mod facts;
 pub mod options;
 pub mod render;
 pub mod report;
@@ -19,8 +16,8 @@ use crate::cli::{DoctorArgs, FailOn, OutputFormat};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::facts::contract::{Header, Kind};
+use crate::facts::doctor::DoctorFacts;
 use crate::facts::snapshot::{self, Snapshot};
-use facts::DoctorFacts;
 use options::{Options, Source};
 
 pub async fn run(ctx: Context, args: &DoctorArgs) -> Result<i32> {
@@ -38,7 +35,11 @@ pub async fn run(ctx: Context, args: &DoctorArgs) -> Result<i32> {
         Source::Live => {
             let ctx = ctx.clone().connect().await?;
             let scope = options.live_scope(&ctx.cluster().namespace);
-            let facts = collect::collect(&ctx, scope, options.selector.as_ref()).await?;
+            let mut facts =
+                crate::kube::collect::collect(&ctx, scope, options.selector.as_ref()).await?;
+            if let Some(cluster) = &facts.cluster {
+                crate::checks::cluster::analyse::cover(&mut facts.coverage, cluster);
+            }
             let header = Header::new(
                 Kind::Snapshot,
                 facts.collected_at.clone(),

@@ -7,10 +7,10 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use super::facts::{DoctorFacts, Scope};
 use crate::cli::DoctorArgs;
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::facts::doctor::{DoctorFacts, Scope};
 use crate::kube::selector::Selector;
 
 pub enum Source {
@@ -159,7 +159,7 @@ fn keep(facts: &mut DoctorFacts, namespace: Option<&str>, selector: Option<&Sele
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd::doctor::facts::{EventFacts, OwnerFacts, OwnerKey, PodFacts, TemplateFacts};
+    use crate::facts::workloads::{EventFacts, OwnerFacts, OwnerKey, PodFacts, TemplateFacts};
 
     fn options(namespace: Option<&str>, all: bool, selector: Option<&str>) -> Options {
         Options {

@@ -4,12 +4,12 @@
 
 use std::fmt::Write as _;
 
-use super::facts::CanaryOutcome;
 use super::report::Report;
 use super::verdict::{self, Verdict};
 use crate::checks::cluster::verdict::Verdict as NodeVerdict;
 use crate::checks::finding::Section;
 use crate::checks::finding::{Finding, Severity};
+use crate::facts::doctor::CanaryOutcome;
 use crate::render::{Tone, bold, paint, table, table_text};
 
 fn severity_tone(s: Severity) -> Tone {

@@ -5,16 +5,14 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::checks::{self, Input};
-use super::facts::{
-    AdmissionFacts, ApiserverSummary, ComponentFacts, DoctorFacts, InjectorFacts, NodeSummary,
-    PoolFacts, Scope,
-};
 use super::verdict::{self, NextStep, Summary, Verdict};
 use crate::checks::cluster::pools::Pool;
 use crate::checks::cluster::report::{ApiServerReport, ComponentReport, NodeReport};
 use crate::checks::cluster::verdict::Verdict as NodeVerdict;
 use crate::checks::finding::Finding;
+use crate::cmd::doctor::cluster::{ApiserverSummary, ComponentFacts, NodeSummary, PoolFacts};
 use crate::facts::coverage::Coverage;
+use crate::facts::doctor::{AdmissionFacts, DoctorFacts, InjectorFacts, Scope};
 
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

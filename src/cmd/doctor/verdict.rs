@@ -270,7 +270,7 @@ mod tests {
     }
 
     fn complete() -> Coverage {
-        let mut c = crate::cmd::doctor::coverage::empty();
+        let mut c = crate::kube::collect::coverage::empty();
         for s in &mut c.sections {
             s.total = Some(1);
             s.examined = 1;
@@ -280,7 +280,7 @@ mod tests {
 
     fn with_gap(section: &str, gap: Gap) -> Coverage {
         let mut c = complete();
-        crate::cmd::doctor::coverage::section(&mut c, section).gap(gap);
+        crate::kube::collect::coverage::section(&mut c, section).gap(gap);
         c
     }
 
@@ -445,7 +445,7 @@ mod tests {
     #[test]
     fn gaps_come_after_errors_and_before_warnings_and_follow_their_cause() {
         let mut c = forbidden_pods();
-        let nodes = crate::cmd::doctor::coverage::section(&mut c, "nodes");
+        let nodes = crate::kube::collect::coverage::section(&mut c, "nodes");
         nodes.gap(Gap::forbidden(
             "kubelet gate of 1 node(s): a",
             "get nodes/proxy",

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{Input, list_some};
 use crate::checks::finding::{Finding, ObjectRef};
-use crate::cmd::doctor::facts::{CanaryOutcome, WebhookFacts};
+use crate::facts::doctor::{CanaryOutcome, WebhookFacts};
 
 fn webhook_object(w: &WebhookFacts) -> ObjectRef {
     ObjectRef::cluster("MutatingWebhook", &w.name)
@@ -160,7 +160,7 @@ pub fn check(input: &Input<'_>) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd::doctor::facts::{CanaryFacts, DoctorFacts};
+    use crate::facts::doctor::{CanaryFacts, DoctorFacts};
 
     fn canary(ns: &str, outcome: CanaryOutcome, candidates: &[&str]) -> CanaryFacts {
         CanaryFacts {

@@ -122,7 +122,8 @@ pub fn check(input: &Input<'_>) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd::doctor::facts::{ApiserverSummary, ClusterFacts, ComponentFacts, DoctorFacts};
+    use crate::cmd::doctor::cluster::{ApiserverSummary, ClusterFacts, ComponentFacts};
+    use crate::facts::doctor::DoctorFacts;
 
     fn ids(api: ApiserverSummary, components: Vec<ComponentFacts>) -> Vec<String> {
         let facts = DoctorFacts::default();

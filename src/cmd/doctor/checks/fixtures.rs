@@ -13,11 +13,10 @@ use serde_json::Value;
 
 use super::{Input, run_with};
 use crate::checks::finding::Finding;
-use crate::cmd::doctor::collect::istio;
-use crate::cmd::doctor::extract;
-use crate::cmd::doctor::facts::{
-    ApiserverSummary, CanaryFacts, ClusterFacts, DoctorFacts, NodeSummary, WebhookFacts,
-};
+use crate::cmd::doctor::cluster::{ApiserverSummary, ClusterFacts, NodeSummary};
+use crate::facts::doctor::{CanaryFacts, DoctorFacts, WebhookFacts};
+use crate::kube::collect::extract;
+use crate::kube::collect::istio;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -6,85 +6,39 @@ use std::collections::BTreeMap;
 use super::{Input, list_some};
 use crate::checks::cluster::verdict::Verdict;
 use crate::checks::finding::{Finding, ObjectRef};
-use crate::cmd::doctor::facts::{NodeSummary, PodFacts};
+use crate::cmd::doctor::cluster::NodeSummary;
+use crate::facts::workloads::PodFacts;
+use crate::kube::injectors::{Mesh, Switch, parse_bool, switch};
 use crate::kube::{version, versions};
 
-pub const ISTIO_NATIVE: &str = "sidecar.istio.io/nativeSidecar";
+pub use crate::kube::injectors::{ISTIO_NATIVE, LINKERD_NATIVE};
 pub const ISTIO_PROXY: &str = "istio-proxy";
-/// Newest first; all three are honoured by some Linkerd release (alpha, then beta, then GA).
-pub const LINKERD_NATIVE: &[&str] = &[
-    "config.linkerd.io/proxy-enable-native-sidecar",
-    "config.beta.linkerd.io/proxy-enable-native-sidecar",
-    "config.alpha.linkerd.io/proxy-enable-native-sidecar",
-];
-
-/// Go's strconv.ParseBool, which both injectors use for these switches.
-fn parse_bool(v: &str) -> Option<bool> {
-    match v {
-        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
-        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
-        _ => None,
-    }
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
-fn squash(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
-}
 
 /// What is wrong with an annotation that looks like a native-sidecar switch, and the id.
 pub fn annotation_problem(key: &str, value: &str) -> Option<(&'static str, String)> {
-    if LINKERD_NATIVE.contains(&key) || key == ISTIO_NATIVE {
-        let id = if key == ISTIO_NATIVE {
-            "istio-annotation-typo"
-        } else {
-            "linkerd-annotation-typo"
-        };
-        return parse_bool(value).is_none().then(|| {
+    let id = |mesh| match mesh {
+        Mesh::Istio => "istio-annotation-typo",
+        Mesh::Linkerd => "linkerd-annotation-typo",
+    };
+    match switch(key)? {
+        Switch::Exact(mesh) => parse_bool(value).is_none().then(|| {
             (
-                id,
+                id(mesh),
                 format!("{key}: {value:?} is not true or false, so it is ignored"),
             )
-        });
-    }
-    let (prefix, name) = key.rsplit_once('/').unwrap_or(("", key));
-    let prefix = prefix.to_lowercase();
-    let name = squash(name);
-    let linkerd_like = prefix.contains("linkerd") || prefix.contains("l5d");
-    let near_linkerd = levenshtein(&name, "proxyenablenativesidecar") <= 4;
-    if near_linkerd || (linkerd_like && name.contains("native") && name.contains("sidecar")) {
-        return Some((
-            "linkerd-annotation-typo",
+        }),
+        Switch::NearMiss(Mesh::Linkerd) => Some((
+            id(Mesh::Linkerd),
             format!(
                 "{key} is not an annotation Linkerd knows; did you mean {}?",
                 LINKERD_NATIVE[0]
             ),
-        ));
-    }
-    let istio_like = prefix.contains("istio");
-    if istio_like && (levenshtein(&name, "nativesidecar") <= 3 || name.contains("nativesidecar")) {
-        return Some((
-            "istio-annotation-typo",
+        )),
+        Switch::NearMiss(Mesh::Istio) => Some((
+            id(Mesh::Istio),
             format!("{key} is not an annotation Istio knows; did you mean {ISTIO_NATIVE}?"),
-        ));
+        )),
     }
-    None
 }
 
 #[derive(Default)]
@@ -350,12 +304,5 @@ mod tests {
             annotation_problem(ISTIO_NATIVE, "yes").unwrap().0,
             "istio-annotation-typo"
         );
-    }
-
-    #[test]
-    fn edit_distance() {
-        assert_eq!(levenshtein("kitten", "sitting"), 3);
-        assert_eq!(levenshtein("", "abc"), 3);
-        assert_eq!(levenshtein("same", "same"), 0);
     }
 }

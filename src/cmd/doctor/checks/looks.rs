@@ -1,7 +1,7 @@
 //! Heuristics for "this container is a helper (a sidecar), not the work": known sidecar images
 //! and helper-like names. Each answer carries the reason, which becomes a finding's evidence.
 
-use crate::cmd::doctor::facts::ContainerFacts;
+use crate::facts::workloads::ContainerFacts;
 
 /// Image repositories (path fragments) of tools that are run as sidecars.
 const SIDECAR_IMAGES: &[&str] = &[

@@ -15,11 +15,13 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::jiff::Timestamp;
 
-use super::facts::{
-    ClusterFacts, DoctorFacts, NodeSummary, OwnerFacts, OwnerKey, PodFacts, PodSpecFacts,
-};
+use crate::cmd::doctor::cluster::{ClusterFacts, NodeSummary};
+
+use crate::facts::doctor::DoctorFacts;
+
 use crate::checks::cluster::verdict::Verdict;
 use crate::checks::finding::{Finding, ObjectRef};
+use crate::facts::workloads::{OwnerFacts, OwnerKey, PodFacts, PodSpecFacts};
 use crate::kube::version::{self, KubeVersion};
 use crate::kube::versions;
 
@@ -222,12 +224,4 @@ pub fn age_seconds(input: &Input<'_>, since: Option<&str>) -> Option<i64> {
     Some(now.as_second() - since.as_second())
 }
 
-/// `a, b, c (+N more)`, for evidence lines that list objects.
-pub fn list_some<S: AsRef<str>>(items: &[S], max: usize) -> String {
-    let shown: Vec<&str> = items.iter().take(max).map(AsRef::as_ref).collect();
-    let mut out = shown.join(", ");
-    if items.len() > max {
-        out.push_str(&format!(" (+{} more)", items.len() - max));
-    }
-    out
-}
+pub use crate::kube::access::list_some;

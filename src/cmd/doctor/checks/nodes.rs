@@ -8,8 +8,8 @@ use super::{Input, list_some};
 use crate::checks::cluster::pools::{SUPPORT_LABEL_KEY, SUPPORT_LABEL_VALUE};
 use crate::checks::cluster::verdict::Verdict;
 use crate::checks::finding::{Finding, ObjectRef};
+use crate::cmd::doctor::cluster::{NodeSummary, Recommendation};
 use crate::cmd::doctor::coverage::remedy;
-use crate::cmd::doctor::facts::{NodeSummary, Recommendation};
 use crate::facts::coverage::Gap;
 use crate::kube::version::{self, KubeVersion};
 use crate::kube::versions;
@@ -369,7 +369,8 @@ fn mixed_pools(nodes: &[NodeSummary], advice: Option<&Recommendation>) -> Vec<Fi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd::doctor::facts::{ApiserverSummary, ClusterFacts, DoctorFacts};
+    use crate::cmd::doctor::cluster::{ApiserverSummary, ClusterFacts};
+    use crate::facts::doctor::DoctorFacts;
 
     fn node(name: &str, pool: Option<&str>, version: &str, verdict: &str) -> NodeSummary {
         NodeSummary {

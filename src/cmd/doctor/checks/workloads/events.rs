@@ -8,8 +8,8 @@ use super::live::{first_sidecar, with_optional_container};
 use super::stripped;
 use crate::checks::finding::{Finding, ObjectRef};
 use crate::cmd::doctor::checks::Input;
-use crate::cmd::doctor::extract::{KUBELET_REJECTED, PROBE_FORBIDDEN, SCHEDULER_GATE_OFF};
-use crate::cmd::doctor::facts::{EventFacts, PodFacts};
+use crate::facts::workloads::{EventFacts, PodFacts};
+use crate::kube::collect::extract::{KUBELET_REJECTED, PROBE_FORBIDDEN, SCHEDULER_GATE_OFF};
 
 /// `spec.initContainers[2].startupProbe: Forbidden...` -> [2].
 pub(super) fn init_indices(message: &str) -> Vec<usize> {
@@ -81,7 +81,7 @@ pub(super) fn from_event(
     if event.reason != "FailedCreate" || !message.contains(&PROBE_FORBIDDEN.to_lowercase()) {
         return;
     }
-    let key = crate::cmd::doctor::facts::OwnerKey {
+    let key = crate::facts::workloads::OwnerKey {
         kind: event.kind.clone(),
         name: event.name.clone(),
     };

@@ -10,8 +10,8 @@ use crate::checks::cluster::verdict::Verdict;
 use crate::checks::finding::{Finding, ObjectRef};
 use crate::cmd::doctor::checks::looks::{helper, ports_text, serves_ports, split_regular};
 use crate::cmd::doctor::checks::{Input, age_seconds};
-use crate::cmd::doctor::extract::{KUBELET_REJECTED, SCHEDULER_GATE_OFF};
-use crate::cmd::doctor::facts::{ContainerFacts, PodFacts, PodSpecFacts};
+use crate::facts::workloads::{ContainerFacts, PodFacts, PodSpecFacts};
+use crate::kube::collect::extract::{KUBELET_REJECTED, SCHEDULER_GATE_OFF};
 
 /// An init container running longer than this while the pod waits is "stuck", not "slow".
 const STUCK_AFTER_SECONDS: i64 = 600;

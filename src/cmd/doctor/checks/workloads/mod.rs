@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Input, is_job_kind, submitted_specs};
 use crate::checks::finding::{Finding, ObjectRef};
-use crate::cmd::doctor::facts::{ContainerFacts, PodFacts, PodSpecFacts};
+use crate::facts::workloads::{ContainerFacts, PodFacts, PodSpecFacts};
 use hits::{Hits, Seen};
 use spec::{Declared, static_spec};
 

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use super::hits::{Hits, Seen};
 use crate::checks::finding::{Finding, ObjectRef};
 use crate::cmd::doctor::checks::looks::{self, helper, ports_text, serves_ports, split_regular};
-use crate::cmd::doctor::facts::{ContainerFacts, PodSpecFacts};
+use crate::facts::workloads::{ContainerFacts, PodSpecFacts};
 use crate::kube::version::KubeVersion;
 use crate::kube::versions::{CONTAINER_RESTART_RULES_ALPHA, CONTAINER_RESTART_RULES_BETA};
 

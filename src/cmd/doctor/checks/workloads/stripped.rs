@@ -5,7 +5,8 @@
 use super::hits::{Hits, Seen};
 use crate::checks::finding::{Finding, ObjectRef};
 use crate::cmd::doctor::checks::Input;
-use crate::cmd::doctor::facts::{CanaryOutcome, PodFacts, PodSpecFacts};
+use crate::facts::doctor::CanaryOutcome;
+use crate::facts::workloads::{PodFacts, PodSpecFacts};
 
 /// What a cluster fact says about who strips `restartPolicy` in a namespace.
 fn strip_cause(input: &Input<'_>, namespace: &str) -> (Option<String>, Option<String>) {

@@ -1,7 +1,8 @@
 use super::*;
 use crate::checks::cluster::verdict::Verdict;
-use crate::cmd::doctor::facts::{
-    ConditionFacts, ContainerStatusFacts, DoctorFacts, OwnerFacts, OwnerKey, TemplateFacts,
+use crate::facts::doctor::DoctorFacts;
+use crate::facts::workloads::{
+    ConditionFacts, ContainerStatusFacts, OwnerFacts, OwnerKey, TemplateFacts,
 };
 use events::init_indices;
 
@@ -116,14 +117,14 @@ fn folded_pods_count_in_the_evidence_and_every_node_is_checked() {
         },
         ..Default::default()
     });
-    let cluster = crate::cmd::doctor::facts::ClusterFacts {
+    let cluster = crate::cmd::doctor::cluster::ClusterFacts {
         nodes: vec![
-            crate::cmd::doctor::facts::NodeSummary {
+            crate::cmd::doctor::cluster::NodeSummary {
                 name: "good".into(),
                 verdict: Verdict::Supported,
                 ..Default::default()
             },
-            crate::cmd::doctor::facts::NodeSummary {
+            crate::cmd::doctor::cluster::NodeSummary {
                 name: "bad".into(),
                 verdict: Verdict::Unsupported,
                 ..Default::default()
@@ -271,8 +272,8 @@ fn app_policy(
         },
         ..Default::default()
     });
-    let cluster = crate::cmd::doctor::facts::ClusterFacts {
-        apiserver: version.map(|v| crate::cmd::doctor::facts::ApiserverSummary {
+    let cluster = crate::cmd::doctor::cluster::ClusterFacts {
+        apiserver: version.map(|v| crate::cmd::doctor::cluster::ApiserverSummary {
             version: Some(v.into()),
             ..Default::default()
         }),

@@ -13,12 +13,13 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 
 use super::{Progress, fail, how_far};
-use crate::cmd::doctor::coverage::{self, WORKLOADS};
-use crate::cmd::doctor::extract;
-use crate::cmd::doctor::facts::{DoctorFacts, OwnerFacts, OwnerKey, PodFacts};
 use crate::context::Context;
 use crate::facts::coverage::{Cause, Gap};
+use crate::facts::doctor::DoctorFacts;
+use crate::facts::workloads::{OwnerFacts, OwnerKey, PodFacts};
 use crate::kube::access::{Failure, Pages};
+use crate::kube::collect::coverage::{self, WORKLOADS};
+use crate::kube::collect::extract;
 
 /// Owners fetched at once.
 const OWNER_CONCURRENCY: usize = 8;

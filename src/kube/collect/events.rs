@@ -8,11 +8,12 @@ use k8s_openapi::api::core::v1::Event;
 use kube::api::{Api, ListParams};
 
 use super::{fail, how_far};
-use crate::cmd::doctor::coverage::{self, EVENTS};
-use crate::cmd::doctor::extract::{self, KUBELET_REJECTED};
-use crate::cmd::doctor::facts::{DoctorFacts, OwnerFacts};
 use crate::context::Context;
+use crate::facts::doctor::DoctorFacts;
+use crate::facts::workloads::OwnerFacts;
 use crate::kube::access::Pages;
+use crate::kube::collect::coverage::{self, EVENTS};
+use crate::kube::collect::extract::{self, KUBELET_REJECTED};
 use crate::kube::selector::Selector;
 
 use std::collections::BTreeSet;
@@ -144,7 +145,7 @@ fn controllers(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd::doctor::facts::{EventFacts, OwnerKey, PodFacts, TemplateFacts};
+    use crate::facts::workloads::{EventFacts, OwnerKey, PodFacts, TemplateFacts};
 
     #[test]
     fn selector_keeps_events_of_selected_pods_and_matching_controllers() {

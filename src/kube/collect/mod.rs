@@ -1,21 +1,24 @@
-//! All API access of doctor: every request is a GET or LIST (plus the admission canary's
-//! `dryRun=All` create), and each goes through the run's budget (`crate::kube::access::Budget`): a
-//! per-request timeout inside the whole run's `--timeout`. Lists are paginated and stop when the
-//! budget runs out. A refused, failed or timed-out request degrades the report (a coverage gap
-//! naming its cause and, when RBAC refused it, the permission) instead of failing the run.
+//! All API access of doctor (and of `snapshot`, which saves the same facts): every request is a
+//! GET or LIST (plus the admission canary's `dryRun=All` create), and each goes through the run's
+//! budget (`crate::kube::access::Budget`): a per-request timeout inside the whole run's
+//! `--timeout`. Lists are paginated and stop when the budget runs out. A refused, failed or
+//! timed-out request degrades the report (a coverage gap naming its cause and, when RBAC refused
+//! it, the permission) instead of failing the run. The controlPlane and nodes coverage is
+//! check-nodes' own, set by the caller from the cluster facts (`checks::cluster::analyse::cover`).
 
 pub mod admission;
 pub mod cluster;
+pub mod coverage;
 pub mod events;
+pub mod extract;
 pub mod istio;
 pub mod namespaces;
 pub mod workloads;
 
-use super::coverage;
-use super::facts::{DoctorFacts, Scope};
 use crate::context::Context;
 use crate::error::Result;
 use crate::facts::coverage::Gap;
+use crate::facts::doctor::{DoctorFacts, Scope};
 use crate::kube::access::Failure;
 use crate::kube::selector::Selector;
 

@@ -6,11 +6,11 @@ use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, ListParams};
 
 use super::{fail, how_far};
-use crate::cmd::doctor::coverage::{self, INJECTORS};
-use crate::cmd::doctor::extract;
-use crate::cmd::doctor::facts::DoctorFacts;
 use crate::context::Context;
+use crate::facts::doctor::DoctorFacts;
 use crate::kube::access::Pages;
+use crate::kube::collect::coverage::{self, INJECTORS};
+use crate::kube::collect::extract;
 
 pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) {
     let api: Api<Namespace> = Api::all(ctx.cluster().client.clone());

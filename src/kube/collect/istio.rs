@@ -7,10 +7,10 @@ use k8s_openapi::api::apps::v1::Deployment;
 use kube::api::{Api, ListParams};
 
 use super::fail;
-use crate::cmd::doctor::coverage::{self, INJECTORS};
-use crate::cmd::doctor::facts::{DoctorFacts, IstiodFacts};
 use crate::context::Context;
+use crate::facts::doctor::{DoctorFacts, IstiodFacts};
 use crate::kube::access::{Failure, Pages};
+use crate::kube::collect::coverage::{self, INJECTORS};
 
 const ISTIOD_SELECTOR: &str = "app=istiod";
 const ISTIO_NAMESPACE: &str = "istio-system";

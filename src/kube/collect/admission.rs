@@ -14,15 +14,14 @@ use kube::api::{Api, ListParams};
 use serde_json::{Value, json};
 
 use super::{Progress, fail, how_far};
-use crate::cmd::doctor::coverage::{self, ADMISSION, gap_from_text};
-use crate::cmd::doctor::facts::{
-    CanaryFacts, CanaryOutcome, DoctorFacts, PodSpecFacts, WebhookFacts,
-};
 use crate::context::Context;
 use crate::facts::admission::Outcome;
 use crate::facts::coverage::{Cause, Gap, SectionCoverage};
+use crate::facts::doctor::{CanaryFacts, CanaryOutcome, DoctorFacts, WebhookFacts};
+use crate::facts::workloads::PodSpecFacts;
 use crate::kube::access::{Budget, Pages};
 use crate::kube::admission as diffpod;
+use crate::kube::collect::coverage::{self, ADMISSION, gap_from_text};
 use crate::kube::controllers::CONTROLLER_LABELS;
 use crate::kube::selector::{Labels, Selector};
 use crate::kube::strippers::known_stripper;
@@ -162,7 +161,7 @@ pub fn canary_coverage(canaries: &[CanaryFacts], wanted: usize, section: &mut Se
         }
         gap.what = format!(
             "dry-run canary in namespace(s) {}",
-            crate::cmd::doctor::checks::list_some(&names, 5)
+            crate::kube::access::list_some(&names, 5)
         );
         section.gap(gap);
     }
@@ -429,9 +428,7 @@ async fn canary(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd::doctor::facts::{
-        ContainerFacts, OwnerFacts, OwnerKey, PodFacts, TemplateFacts,
-    };
+    use crate::facts::workloads::{ContainerFacts, OwnerFacts, OwnerKey, PodFacts, TemplateFacts};
 
     fn sidecar_spec() -> PodSpecFacts {
         PodSpecFacts {

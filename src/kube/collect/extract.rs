@@ -13,7 +13,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
-use super::facts::{
+use crate::facts::workloads::{
     ConditionFacts, ContainerFacts, ContainerStatusFacts, EventFacts, NamespaceFacts, OwnerFacts,
     OwnerKey, PodFacts, PodSpecFacts, TemplateFacts,
 };
@@ -261,9 +261,7 @@ pub fn interesting_annotations(all: Option<&BTreeMap<String, String>>) -> BTreeM
 
 /// A native-sidecar switch or a near miss of one: the keys the injector checks judge.
 fn is_switch(key: &str) -> bool {
-    // Any value that is not a boolean makes the checks speak about a real switch key, and near
-    // misses are reported whatever their value: asking with "" covers both.
-    crate::cmd::doctor::checks::injectors::annotation_problem(key, "").is_some()
+    crate::kube::injectors::switch(key).is_some()
 }
 
 /// A switch's value as stored: short plain words as written (`true`, `enabled`, `yes`), since

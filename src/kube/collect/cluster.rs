@@ -1,16 +1,15 @@
 //! Control plane and nodes: the check-nodes engine's collection (check-nodes' default limits,
 //! inside the run's budget), stored whole in the doctor snapshot. Coverage for both sections is
-//! check-nodes' own, derived from those facts, so doctor counts nodes exactly as check-nodes does.
+//! check-nodes' own, derived from those facts by the caller (`checks::cluster::analyse::cover`),
+//! so doctor counts nodes exactly as check-nodes does.
 
 use std::time::Instant;
 
-use crate::checks::cluster::analyse::analyse;
-use crate::cmd::doctor::coverage::{self, CONTROL_PLANE, NODES};
-use crate::cmd::doctor::facts::DoctorFacts;
 use crate::context::Context;
 use crate::error::Result;
 use crate::facts::cluster::{ApiServerFacts, ClusterFacts, ControlPlaneFacts, Count, GateReading};
 use crate::facts::coverage::{Cause, Gap};
+use crate::facts::doctor::DoctorFacts;
 use crate::kube::cluster::{self as nodes_collect, Options, deadline_from};
 
 /// check-nodes' defaults (its --concurrency, --node-timeout and --deadline).
@@ -42,13 +41,6 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) -> Result<()> {
         Ok(snapshot) => snapshot,
         Err(e) => unread(git_version, e.to_string()),
     };
-    let analysed = analyse(&snapshot);
-    for s in analysed.coverage.sections {
-        if s.section == CONTROL_PLANE || s.section == NODES {
-            let name = s.section.clone();
-            *coverage::section(&mut facts.coverage, &name) = s;
-        }
-    }
     facts.cluster = Some(snapshot);
     Ok(())
 }
