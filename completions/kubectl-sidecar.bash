@@ -411,7 +411,7 @@ _kubectl__sidecar() {
             return 0
             ;;
         kubectl__sidecar__subcmd__diff__subcmd__pod)
-            opts="-f -n -o -h --filename --show-defaults --blame --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --timeout --output --color --help"
+            opts="-f -R -n -o -h --filename --recursive --show-defaults --blame --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --timeout --output --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -91,6 +91,7 @@ yaml\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s R -l recursive -d 'Read the directories given with -f and all their subdirectories'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l show-defaults -d 'Also show the fields the apiserver filled in by defaulting'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l blame -d 'Call each matching webhook yourself (dry run) to name the one that strips restartPolicy'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -90,6 +90,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-sidecar' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: table, wide, json or yaml')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: table, wide, json or yaml')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Read the directories given with -f and all their subdirectories')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Read the directories given with -f and all their subdirectories')
             [CompletionResult]::new('--show-defaults', '--show-defaults', [CompletionResultType]::ParameterName, 'Also show the fields the apiserver filled in by defaulting')
             [CompletionResult]::new('--blame', '--blame', [CompletionResultType]::ParameterName, 'Call each matching webhook yourself (dry run) to name the one that strips restartPolicy')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

@@ -86,6 +86,8 @@ _arguments "${_arguments_options[@]}" : \
 '-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
+'-R[Read the directories given with -f and all their subdirectories]' \
+'--recursive[Read the directories given with -f and all their subdirectories]' \
 '--show-defaults[Also show the fields the apiserver filled in by defaulting]' \
 '--blame[Call each matching webhook yourself (dry run) to name the one that strips restartPolicy]' \
 '-h[Print help (see more with '\''--help'\'')]' \

@@ -209,6 +209,10 @@ pub struct DiffPodArgs {
     #[arg(short = 'f', long = "filename", value_name = "FILE|DIR|-")]
     pub filename: Vec<PathBuf>,
 
+    /// Read the directories given with -f and all their subdirectories.
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+
     /// Also show the fields the apiserver filled in by defaulting.
     #[arg(long)]
     pub show_defaults: bool,

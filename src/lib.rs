@@ -8,6 +8,8 @@
 //! - `facts`: the shared facts model (plain serializable data; what snapshots hold), built on
 //!   `kube`'s pure types;
 //! - `checks`: shared pure analysis (facts in, verdicts and findings out);
+//! - `manifests`: reading `-f FILE|DIR|-` (YAML/JSON, Lists, each object with its file,
+//!   document and line) and where each kind keeps its pod template;
 //! - `cmd`: the commands, side by side over those layers; none imports another;
 //! - front: `cli` (raw flags), `context` (the resolved context), `help`, `complete`, and the
 //!   shared output (`render`, `output`, `progress`).
@@ -28,6 +30,7 @@ pub mod error;
 pub mod facts;
 pub mod help;
 pub mod kube;
+pub mod manifests;
 pub mod output;
 pub mod progress;
 pub mod render;

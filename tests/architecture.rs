@@ -1,9 +1,10 @@
 //! Rules about the source itself that review alone does not keep: each Kubernetes version
 //! cut-off is written once, in src/kube/versions.rs; and the layers stay layers (README,
 //! ARCHITECTURE): the commands under src/cmd/ are peers that never reach into each other; the
-//! shared layers (kube/, facts/, checks/) never reach into a command; kube/ (requests and rules)
-//! never into checks/; facts/ is plain data that depends on no collector and no check; and the
-//! files of one command or layer import each other without cycles.
+//! shared layers (kube/, facts/, checks/, manifests/) never reach into a command; kube/
+//! (requests and rules) never into checks/; facts/ is plain data that depends on no collector
+//! and no check; manifests/ (reading -f) uses only kube/, facts/ and error; and the files of
+//! one command or layer import each other without cycles.
 //!
 //! Every rule is a function over (path, text) so that the tests at the bottom can show it
 //! catches a planted violation.
@@ -275,8 +276,11 @@ fn layer_violation(from: &[String], to: &[String]) -> Option<&'static str> {
     {
         return Some("a command reaches into another command");
     }
-    if matches!(top(from), "kube" | "facts" | "checks") && top(to) == "cmd" {
+    if matches!(top(from), "kube" | "facts" | "checks" | "manifests") && top(to) == "cmd" {
         return Some("a shared layer reaches into a command");
+    }
+    if top(from) == "manifests" && !matches!(top(to), "manifests" | "kube" | "facts" | "error") {
+        return Some("manifests/ uses more than kube/, facts/ and error");
     }
     if top(from) == "kube" && top(to) == "checks" {
         return Some("kube/ depends on checks/");
@@ -444,6 +448,16 @@ fn a_planted_layer_violation_is_caught() {
             "kube/cluster.rs",
             "\nfn f() { crate::checks::cluster::analyse::analyse(x); }\n",
             "kube/ depends on checks/",
+        ),
+        (
+            "manifests/parse.rs",
+            "\nuse crate::cmd::diff_pod::template::Submission;\n",
+            "a shared layer reaches into a command",
+        ),
+        (
+            "manifests/template.rs",
+            "\nuse crate::checks::finding::ObjectRef;\n",
+            "manifests/ uses more than kube/, facts/ and error",
         ),
     ] {
         let found = layer_violations(&graph(&planted(&[(path, text)])));

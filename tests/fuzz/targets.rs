@@ -32,7 +32,7 @@ pub fn manifest(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(docs) = diff_pod::manifest::parse("fuzz", text) else {
+    let Ok(docs) = kubectl_sidecar::manifests::parse::parse("fuzz", text) else {
         return;
     };
     for doc in &docs {

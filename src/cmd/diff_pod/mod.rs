@@ -11,7 +11,6 @@ mod classify;
 mod coverage;
 mod diff;
 mod facts;
-pub mod manifest;
 mod normalize;
 mod owner;
 mod redact;
@@ -142,7 +141,7 @@ fn progress(ctx: &Context, what: &str) {
 /// Reads and checks the manifests before any connection, so bad input fails fast with exit 2.
 fn read_submissions(ctx: &Context, args: &DiffPodArgs) -> Result<Vec<Submission>> {
     let stdin = std::io::stdin();
-    let docs = manifest::read_all(&args.filename, &mut stdin.lock())?;
+    let docs = crate::manifests::read_all(&args.filename, args.recursive, &mut stdin.lock())?;
     let mut submissions = Vec::new();
     let mut skipped = Vec::new();
     for doc in &docs {

@@ -3,28 +3,12 @@
 //! labels the controller itself adds where they are known in advance. No ownerReferences: a dry
 //! run must not look like it belongs to a real owner.
 
-use schemars::JsonSchema;
-use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::manifest::Document;
-use crate::error::{Error, Result};
-
-/// An object as diff-pod names it, `Deployment/web` (in namespace `shop`): what the user pointed
-/// at, or an owner on the way up. Findings carry the fuller `checks::finding::ObjectRef`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct KindName {
-    pub kind: String,
-    pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
-}
-
-impl std::fmt::Display for KindName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.kind, self.name)
-    }
-}
+use crate::error::Result;
+use crate::manifests::Document;
+use crate::manifests::template::pod_template;
+pub use crate::manifests::template::{KindName, kind_name, template_of};
 
 /// A pod to dry-run, built from one input object.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,90 +30,14 @@ pub enum Extracted {
     },
 }
 
-/// Where each kind keeps its pod template. Unlisted kinds (CRDs such as Argo Rollouts) are
-/// still read when they have `spec.template.spec.containers`.
-fn template_path(kind: &str, obj: &Value) -> Option<&'static str> {
-    match kind {
-        "Pod" => Some(""),
-        "CronJob" => Some("/spec/jobTemplate/spec/template"),
-        "PodTemplate" => Some("/template"),
-        "Deployment"
-        | "StatefulSet"
-        | "DaemonSet"
-        | "ReplicaSet"
-        | "Job"
-        | "ReplicationController" => Some("/spec/template"),
-        _ if obj.pointer("/spec/template/spec/containers").is_some() => Some("/spec/template"),
-        _ => None,
-    }
-}
-
-/// The template (`metadata` + `spec`) an object holds, and the JSON pointer it was found at.
-pub fn template_of(obj: &Value) -> Option<(&Value, &'static str)> {
-    let kind = obj.get("kind")?.as_str()?;
-    let path = template_path(kind, obj)?;
-    Some((obj.pointer(path)?, path))
-}
-
-pub fn kind_name(obj: &Value) -> KindName {
-    let meta = obj.get("metadata");
-    let text = |k: &str| {
-        meta.and_then(|m| m.get(k))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    };
-    KindName {
-        kind: obj
-            .get("kind")
-            .and_then(Value::as_str)
-            .unwrap_or("?")
-            .to_string(),
-        name: text("name")
-            .or_else(|| text("generateName").map(|g| format!("{g}*")))
-            .unwrap_or_else(|| "<unnamed>".into()),
-        namespace: text("namespace"),
-    }
-}
-
 pub fn extract(doc: &Document) -> Result<Extracted> {
-    let object = kind_name(&doc.value);
-    let kind = object.kind.clone();
-    let Some(path) = template_path(&kind, &doc.value) else {
+    let Some(found) = pod_template(doc)? else {
         return Ok(Extracted::Skipped {
             source: doc.source.clone(),
-            object,
+            object: kind_name(&doc.value),
         });
     };
-    let bad = |what: String| {
-        Error::usage(format!("{}: {object}: {what}", doc.source))
-            .hint("fix the manifest: a pod template needs spec.containers")
-    };
-    let template = doc
-        .value
-        .pointer(path)
-        .ok_or_else(|| bad(format!("no pod template at {}", dotted(path))))?;
-    if !template.is_object() {
-        return Err(bad(format!("{} is not an object", dotted(path))));
-    }
-    let spec_path = format!("{}.spec", dotted(path));
-    match template.pointer("/spec/containers") {
-        Some(Value::Array(_)) => {}
-        Some(_) => {
-            return Err(bad(format!(
-                "{}.containers is not a list",
-                spec_path.trim_start_matches('.')
-            )));
-        }
-        None => {
-            return Err(bad(format!(
-                "{}.containers is missing",
-                spec_path.trim_start_matches('.')
-            )));
-        }
-    }
-    if object.name == "<unnamed>" {
-        return Err(bad("metadata.name is missing".into()));
-    }
+    let object = found.object;
     let prefix = match doc
         .value
         .pointer("/metadata/generateName")
@@ -138,18 +46,13 @@ pub fn extract(doc: &Document) -> Result<Extracted> {
         Some(g) if doc.value.pointer("/metadata/name").is_none() => g.to_string(),
         _ => format!("{}-", object.name),
     };
-    let mut pod = pod_from_template(template, &prefix);
-    add_controller_labels(&kind, &object.name, &doc.value, &mut pod);
+    let mut pod = pod_from_template(found.template, &prefix);
+    add_controller_labels(&object.kind, &object.name, &doc.value, &mut pod);
     Ok(Extracted::Pod(Box::new(Submission {
         source: doc.source.clone(),
         object,
         pod,
     })))
-}
-
-/// `/spec/template` as users read it: `spec.template`.
-fn dotted(pointer: &str) -> String {
-    pointer.trim_start_matches('/').replace('/', ".")
 }
 
 /// The pod a controller creates from `template` (k/k pkg/controller GetPodFromTemplate):
@@ -216,6 +119,10 @@ mod tests {
 
     fn doc(value: Value) -> Document {
         Document {
+            file: "t.yaml".into(),
+            document: 1,
+            line: 1,
+            items: Vec::new(),
             source: "t.yaml".into(),
             value,
         }
@@ -326,39 +233,5 @@ mod tests {
             "metadata": {"name": "svc"}})))
         .unwrap();
         assert!(matches!(got, Extracted::Skipped { .. }));
-    }
-
-    #[test]
-    fn broken_templates_are_usage_errors() {
-        for (value, want) in [
-            (
-                json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "w"},
-                    "spec": {}}),
-                "no pod template at spec.template",
-            ),
-            (
-                json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "w"},
-                    "spec": {"template": {"spec": {}}}}),
-                "spec.template.spec.containers is missing",
-            ),
-            (
-                json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "w"},
-                    "spec": {"containers": "app"}}),
-                "spec.containers is not a list",
-            ),
-            (
-                json!({"apiVersion": "v1", "kind": "Pod", "spec": {"containers": []}}),
-                "metadata.name is missing",
-            ),
-            (
-                json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "w"},
-                    "spec": {"template": "x"}}),
-                "is not an object",
-            ),
-        ] {
-            let err = extract(&doc(value)).unwrap_err().to_string();
-            assert!(err.contains(want), "{err}");
-            assert!(err.starts_with("t.yaml: "), "{err}");
-        }
     }
 }
