@@ -71,7 +71,7 @@ _kubectl__sidecar() {
 
     case "${cmd}" in
         kubectl__sidecar)
-            opts="-n -o -h -V --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --timeout --output --color --help --version check-nodes diff-pod doctor rbac completion version man help"
+            opts="-n -o -h -V --kubeconfig --context --all-contexts --max-clusters --cluster --user --namespace --as --as-group --request-timeout --timeout --output --color --help --version check-nodes diff-pod doctor rbac completion version man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -97,6 +97,10 @@ _kubectl__sidecar() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o nospace
                     fi
+                    return 0
+                    ;;
+                --max-clusters)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cluster)
@@ -175,7 +179,7 @@ _kubectl__sidecar() {
             return 0
             ;;
         kubectl__sidecar__subcmd__check__subcmd__nodes)
-            opts="-l -o -h --selector --concurrency --node-timeout --deadline --snapshot --save-snapshot --kubeconfig --context --cluster --user --as --as-group --request-timeout --timeout --output --color --help"
+            opts="-l -o -h --selector --concurrency --node-timeout --deadline --snapshot --save-snapshot --kubeconfig --context --all-contexts --max-clusters --cluster --user --as --as-group --request-timeout --timeout --output --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -243,6 +247,10 @@ _kubectl__sidecar() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o nospace
                     fi
+                    return 0
+                    ;;
+                --max-clusters)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cluster)
@@ -333,6 +341,10 @@ _kubectl__sidecar() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o nospace
                     fi
+                    return 0
+                    ;;
+                --max-clusters)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cluster)
@@ -426,6 +438,10 @@ _kubectl__sidecar() {
                     return 0
                     ;;
                 --snapshot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-clusters)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -527,7 +543,7 @@ _kubectl__sidecar() {
             return 0
             ;;
         kubectl__sidecar__subcmd__doctor)
-            opts="-A -l -n -o -h --all-namespaces --selector --fail-on --snapshot --save-snapshot --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --timeout --output --color --help"
+            opts="-A -l -n -o -h --all-namespaces --selector --fail-on --snapshot --save-snapshot --kubeconfig --context --all-contexts --max-clusters --cluster --user --namespace --as --as-group --request-timeout --timeout --output --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -573,6 +589,10 @@ _kubectl__sidecar() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o nospace
                     fi
+                    return 0
+                    ;;
+                --max-clusters)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cluster)
@@ -805,6 +825,10 @@ _kubectl__sidecar() {
                     fi
                     return 0
                     ;;
+                --max-clusters)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cluster)
                     COMPREPLY=("${cur}")
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -927,6 +951,10 @@ _kubectl__sidecar() {
                     fi
                     return 0
                     ;;
+                --max-clusters)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cluster)
                     COMPREPLY=("${cur}")
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -1029,6 +1057,10 @@ _kubectl__sidecar() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o nospace
                     fi
+                    return 0
+                    ;;
+                --max-clusters)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cluster)

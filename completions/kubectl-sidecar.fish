@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_sidecar_global_optspecs
-    string join \n kubeconfig= context= cluster= user= n/namespace= as= as-group= request-timeout= timeout= o/output= color= h/help V/version
+    string join \n kubeconfig= context= all-contexts max-clusters= cluster= user= n/namespace= as= as-group= request-timeout= timeout= o/output= color= h/help V/version
 end
 
 function __fish_kubectl_sidecar_needs_command
@@ -25,7 +25,8 @@ function __fish_kubectl_sidecar_using_subcommand
 end
 
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l context -d 'The name of the kubeconfig context to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l context -d 'The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor: one summary row per cluster, then each cluster\'s report)' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l max-clusters -d 'With several contexts: how many clusters are examined at once (the others wait their turn; each cluster\'s --timeout starts when its turn does)' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l cluster -d 'The name of the kubeconfig cluster to use' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l user -d 'The name of the kubeconfig user to use' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -s n -l namespace -d 'The namespace scope for this request' -r -f
@@ -40,6 +41,7 @@ yaml\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l all-contexts -d 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "check-nodes" -d 'Check the apiserver and every kubelet: version, SidecarContainers gate, skew, verdict per node and pool'
@@ -58,7 +60,8 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-no
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l save-snapshot -d 'Save the collected facts to FILE (JSON) for offline analysis with --snapshot' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s n -l namespace -d 'The namespace scope for this request' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l context -d 'The name of the kubeconfig context to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l context -d 'The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor: one summary row per cluster, then each cluster\'s report)' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l max-clusters -d 'With several contexts: how many clusters are examined at once (the others wait their turn; each cluster\'s --timeout starts when its turn does)' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l cluster -d 'The name of the kubeconfig cluster to use' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l user -d 'The name of the kubeconfig user to use' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l as -d 'Username to impersonate for the operation' -r -f
@@ -72,11 +75,13 @@ yaml\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l all-contexts -d 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s f -l filename -d 'Manifest file, directory, or `-` for stdin, whose pod templates are dry-run created' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l snapshot -d 'Accepted only to be refused in one line: a snapshot holds no dry run' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l max-clusters -d 'With several contexts: how many clusters are examined at once (the others wait their turn; each cluster\'s --timeout starts when its turn does)' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l context -d 'The name of the kubeconfig context to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l context -d 'The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor: one summary row per cluster, then each cluster\'s report)' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l cluster -d 'The name of the kubeconfig cluster to use' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l user -d 'The name of the kubeconfig user to use' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s n -l namespace -d 'The namespace scope for this request' -r -f
@@ -94,6 +99,7 @@ never\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s R -l recursive -d 'Read the directories given with -f and all their subdirectories'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l show-defaults -d 'Also show the fields the apiserver filled in by defaulting'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l blame -d 'Call each matching webhook yourself (dry run) to name the one that strips restartPolicy'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l all-contexts -d 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s l -l selector -d 'Only workloads matching this label selector' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l fail-on -d 'Exit 1 when a finding at or above this severity exists' -r -f -a "info\t''
@@ -102,7 +108,8 @@ error\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l snapshot -d 'Analyse a saved snapshot instead of a live cluster' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l save-snapshot -d 'Save the collected facts to FILE (JSON) for offline analysis with --snapshot' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l context -d 'The name of the kubeconfig context to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l context -d 'The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor: one summary row per cluster, then each cluster\'s report)' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l max-clusters -d 'With several contexts: how many clusters are examined at once (the others wait their turn; each cluster\'s --timeout starts when its turn does)' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l cluster -d 'The name of the kubeconfig cluster to use' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l user -d 'The name of the kubeconfig user to use' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s n -l namespace -d 'The namespace scope for this request' -r -f
@@ -118,6 +125,7 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" 
 always\t''
 never\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s A -l all-namespaces -d 'Look at workloads in every namespace'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l all-contexts -d 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l subject -d 'Who to bind it to: `User:NAME`, `Group:NAME` or `ServiceAccount:NAMESPACE:NAME`; repeat for several' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l omit -d 'Leave out a rule you will not grant (its id is in the comment above it); the run then reports what it could not read. Repeat for several' -r -f -a "version\t''
@@ -137,7 +145,8 @@ webhooks\t''
 services-proxy\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l name -d 'Name of the ClusterRole, Roles and bindings' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l context -d 'The name of the kubeconfig context to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l context -d 'The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor: one summary row per cluster, then each cluster\'s report)' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l max-clusters -d 'With several contexts: how many clusters are examined at once (the others wait their turn; each cluster\'s --timeout starts when its turn does)' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l cluster -d 'The name of the kubeconfig cluster to use' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l user -d 'The name of the kubeconfig user to use' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l as -d 'Username to impersonate for the operation' -r -f
@@ -154,9 +163,11 @@ never\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -s n -l namespace -d 'The namespace scope for this request' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l namespace-scoped -d 'Grant the namespaced reads only in the namespace of -n (plus kube-system for the control plane), instead of in every namespace. Enough for `doctor -n` and `check-nodes`'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l istio -d 'With --namespace-scoped: also let doctor find istiod in istio-system (a Role there, so that namespace must exist)'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l all-contexts -d 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l context -d 'The name of the kubeconfig context to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l context -d 'The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor: one summary row per cluster, then each cluster\'s report)' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l max-clusters -d 'With several contexts: how many clusters are examined at once (the others wait their turn; each cluster\'s --timeout starts when its turn does)' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l cluster -d 'The name of the kubeconfig cluster to use' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l user -d 'The name of the kubeconfig user to use' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -s n -l namespace -d 'The namespace scope for this request' -r -f
@@ -171,9 +182,11 @@ yaml\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l all-contexts -d 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -l context -d 'The name of the kubeconfig context to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -l context -d 'The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor: one summary row per cluster, then each cluster\'s report)' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -l max-clusters -d 'With several contexts: how many clusters are examined at once (the others wait their turn; each cluster\'s --timeout starts when its turn does)' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -l cluster -d 'The name of the kubeconfig cluster to use' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -l user -d 'The name of the kubeconfig user to use' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -s n -l namespace -d 'The namespace scope for this request' -r -f
@@ -188,9 +201,11 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version"
 wide\t''
 json\t''
 yaml\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -l all-contexts -d 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l context -d 'The name of the kubeconfig context to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l context -d 'The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor: one summary row per cluster, then each cluster\'s report)' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l max-clusters -d 'With several contexts: how many clusters are examined at once (the others wait their turn; each cluster\'s --timeout starts when its turn does)' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l cluster -d 'The name of the kubeconfig cluster to use' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l user -d 'The name of the kubeconfig user to use' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -s n -l namespace -d 'The namespace scope for this request' -r -f
@@ -205,6 +220,7 @@ yaml\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l all-contexts -d 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -s h -l help -d 'Print help'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor rbac completion version man help" -f -a "check-nodes" -d 'Check the apiserver and every kubelet: version, SidecarContainers gate, skew, verdict per node and pool'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor rbac completion version man help" -f -a "diff-pod" -d 'Compare a submitted pod spec with what admission made of it, and name who stripped restartPolicy'

@@ -16,7 +16,8 @@ _kubectl-sidecar() {
     local context curcontext="$curcontext" state line
     _arguments "${_arguments_options[@]}" : \
 '--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
-'--context=[The name of the kubeconfig context to use]:NAME:' \
+'*--context=[The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor\: one summary row per cluster, then each cluster'\''s report)]:NAME:' \
+'--max-clusters=[With several contexts\: how many clusters are examined at once (the others wait their turn; each cluster'\''s --timeout starts when its turn does)]:N:_default' \
 '--cluster=[The name of the kubeconfig cluster to use]:NAME:' \
 '--user=[The name of the kubeconfig user to use]:NAME:' \
 '-n+[The namespace scope for this request]:NAMESPACE:' \
@@ -28,6 +29,7 @@ _kubectl-sidecar() {
 '-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
+'(--context)--all-contexts[Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -53,7 +55,8 @@ _arguments "${_arguments_options[@]}" : \
 '-n+[The namespace scope for this request]:NAMESPACE:' \
 '--namespace=[The namespace scope for this request]:NAMESPACE:' \
 '--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
-'--context=[The name of the kubeconfig context to use]:NAME:' \
+'*--context=[The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor\: one summary row per cluster, then each cluster'\''s report)]:NAME:' \
+'--max-clusters=[With several contexts\: how many clusters are examined at once (the others wait their turn; each cluster'\''s --timeout starts when its turn does)]:N:_default' \
 '--cluster=[The name of the kubeconfig cluster to use]:NAME:' \
 '--user=[The name of the kubeconfig user to use]:NAME:' \
 '--as=[Username to impersonate for the operation]:USER:' \
@@ -63,6 +66,7 @@ _arguments "${_arguments_options[@]}" : \
 '-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
+'(--context)--all-contexts[Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '*::nodes -- Only these nodes, by name (as `kubectl get nodes NAME...`); with -l, a node must match both:_default' \
@@ -73,8 +77,9 @@ _arguments "${_arguments_options[@]}" : \
 '*-f+[Manifest file, directory, or \`-\` for stdin, whose pod templates are dry-run created]:FILE|DIR|-:_files' \
 '*--filename=[Manifest file, directory, or \`-\` for stdin, whose pod templates are dry-run created]:FILE|DIR|-:_files' \
 '--snapshot=[Accepted only to be refused in one line\: a snapshot holds no dry run]:FILE:_files' \
+'--max-clusters=[With several contexts\: how many clusters are examined at once (the others wait their turn; each cluster'\''s --timeout starts when its turn does)]:N:_default' \
 '--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
-'--context=[The name of the kubeconfig context to use]:NAME:' \
+'*--context=[The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor\: one summary row per cluster, then each cluster'\''s report)]:NAME:' \
 '--cluster=[The name of the kubeconfig cluster to use]:NAME:' \
 '--user=[The name of the kubeconfig user to use]:NAME:' \
 '-n+[The namespace scope for this request]:NAMESPACE:' \
@@ -90,6 +95,7 @@ _arguments "${_arguments_options[@]}" : \
 '--recursive[Read the directories given with -f and all their subdirectories]' \
 '--show-defaults[Also show the fields the apiserver filled in by defaulting]' \
 '--blame[Call each matching webhook yourself (dry run) to name the one that strips restartPolicy]' \
+'(--context)--all-contexts[Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '::pod -- A live pod to compare against what was submitted for it:_default' \
@@ -103,7 +109,8 @@ _arguments "${_arguments_options[@]}" : \
 '(--save-snapshot)--snapshot=[Analyse a saved snapshot instead of a live cluster]:FILE:_files' \
 '--save-snapshot=[Save the collected facts to FILE (JSON) for offline analysis with --snapshot]:FILE:_files' \
 '--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
-'--context=[The name of the kubeconfig context to use]:NAME:' \
+'*--context=[The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor\: one summary row per cluster, then each cluster'\''s report)]:NAME:' \
+'--max-clusters=[With several contexts\: how many clusters are examined at once (the others wait their turn; each cluster'\''s --timeout starts when its turn does)]:N:_default' \
 '--cluster=[The name of the kubeconfig cluster to use]:NAME:' \
 '--user=[The name of the kubeconfig user to use]:NAME:' \
 '-n+[The namespace scope for this request]:NAMESPACE:' \
@@ -117,6 +124,7 @@ _arguments "${_arguments_options[@]}" : \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
 '(-n --namespace)-A[Look at workloads in every namespace]' \
 '(-n --namespace)--all-namespaces[Look at workloads in every namespace]' \
+'(--context)--all-contexts[Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 && ret=0
@@ -127,7 +135,8 @@ _arguments "${_arguments_options[@]}" : \
 '*--omit=[Leave out a rule you will not grant (its id is in the comment above it); the run then reports what it could not read. Repeat for several]:RULE:(version metrics nodes nodes-proxy namespaces pods-read pods-dry-run events workloads replicasets jobs replicationcontrollers leases webhooks services-proxy)' \
 '--name=[Name of the ClusterRole, Roles and bindings]:NAME:' \
 '--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
-'--context=[The name of the kubeconfig context to use]:NAME:' \
+'*--context=[The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor\: one summary row per cluster, then each cluster'\''s report)]:NAME:' \
+'--max-clusters=[With several contexts\: how many clusters are examined at once (the others wait their turn; each cluster'\''s --timeout starts when its turn does)]:N:_default' \
 '--cluster=[The name of the kubeconfig cluster to use]:NAME:' \
 '--user=[The name of the kubeconfig user to use]:NAME:' \
 '--as=[Username to impersonate for the operation]:USER:' \
@@ -141,6 +150,7 @@ _arguments "${_arguments_options[@]}" : \
 '--namespace=[The namespace scope for this request]:NAMESPACE:' \
 '--namespace-scoped[Grant the namespaced reads only in the namespace of -n (plus kube-system for the control plane), instead of in every namespace. Enough for \`doctor -n\` and \`check-nodes\`]' \
 '--istio[With --namespace-scoped\: also let doctor find istiod in istio-system (a Role there, so that namespace must exist)]' \
+'(--context)--all-contexts[Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 && ret=0
@@ -148,7 +158,8 @@ _arguments "${_arguments_options[@]}" : \
 (completion)
 _arguments "${_arguments_options[@]}" : \
 '--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
-'--context=[The name of the kubeconfig context to use]:NAME:' \
+'*--context=[The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor\: one summary row per cluster, then each cluster'\''s report)]:NAME:' \
+'--max-clusters=[With several contexts\: how many clusters are examined at once (the others wait their turn; each cluster'\''s --timeout starts when its turn does)]:N:_default' \
 '--cluster=[The name of the kubeconfig cluster to use]:NAME:' \
 '--user=[The name of the kubeconfig user to use]:NAME:' \
 '-n+[The namespace scope for this request]:NAMESPACE:' \
@@ -160,6 +171,7 @@ _arguments "${_arguments_options[@]}" : \
 '-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
+'(--context)--all-contexts[Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 ':shell:(bash elvish fish powershell zsh)' \
@@ -168,7 +180,8 @@ _arguments "${_arguments_options[@]}" : \
 (version)
 _arguments "${_arguments_options[@]}" : \
 '--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
-'--context=[The name of the kubeconfig context to use]:NAME:' \
+'*--context=[The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor\: one summary row per cluster, then each cluster'\''s report)]:NAME:' \
+'--max-clusters=[With several contexts\: how many clusters are examined at once (the others wait their turn; each cluster'\''s --timeout starts when its turn does)]:N:_default' \
 '--cluster=[The name of the kubeconfig cluster to use]:NAME:' \
 '--user=[The name of the kubeconfig user to use]:NAME:' \
 '-n+[The namespace scope for this request]:NAMESPACE:' \
@@ -180,6 +193,7 @@ _arguments "${_arguments_options[@]}" : \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
 '-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'(--context)--all-contexts[Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 && ret=0
@@ -187,7 +201,8 @@ _arguments "${_arguments_options[@]}" : \
 (man)
 _arguments "${_arguments_options[@]}" : \
 '--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
-'--context=[The name of the kubeconfig context to use]:NAME:' \
+'*--context=[The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor\: one summary row per cluster, then each cluster'\''s report)]:NAME:' \
+'--max-clusters=[With several contexts\: how many clusters are examined at once (the others wait their turn; each cluster'\''s --timeout starts when its turn does)]:N:_default' \
 '--cluster=[The name of the kubeconfig cluster to use]:NAME:' \
 '--user=[The name of the kubeconfig user to use]:NAME:' \
 '-n+[The namespace scope for this request]:NAMESPACE:' \
@@ -199,6 +214,7 @@ _arguments "${_arguments_options[@]}" : \
 '-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
+'(--context)--all-contexts[Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0

@@ -33,9 +33,20 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "PATH", value_hint = clap::ValueHint::FilePath)]
     pub kubeconfig: Option<PathBuf>,
 
-    /// The name of the kubeconfig context to use.
+    /// The name of the kubeconfig context to use; repeat it to examine several clusters at once
+    /// (check-nodes, doctor: one summary row per cluster, then each cluster's report).
     #[arg(long, global = true, value_name = "NAME", value_hint = clap::ValueHint::Other)]
-    pub context: Option<String>,
+    pub context: Vec<String>,
+
+    /// Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as
+    /// repeating --context for each.
+    #[arg(long, global = true, conflicts_with = "context")]
+    pub all_contexts: bool,
+
+    /// With several contexts: how many clusters are examined at once (the others wait their
+    /// turn; each cluster's --timeout starts when its turn does).
+    #[arg(long, global = true, value_name = "N", default_value_t = crate::fleet::DEFAULT_MAX_CLUSTERS)]
+    pub max_clusters: usize,
 
     /// The name of the kubeconfig cluster to use.
     #[arg(long, global = true, value_name = "NAME", value_hint = clap::ValueHint::Other)]

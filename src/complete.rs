@@ -291,7 +291,13 @@ fn names(source: Live, connection: &[String]) -> Vec<String> {
                 return Vec::new();
             };
             match source {
-                Live::Contexts => kubeconfig.contexts.into_iter().map(|c| c.name).collect(),
+                // `--context` repeats (several clusters): a name already given is not offered.
+                Live::Contexts => kubeconfig
+                    .contexts
+                    .into_iter()
+                    .map(|c| c.name)
+                    .filter(|n| !cli.global.context.contains(n))
+                    .collect(),
                 Live::Clusters => kubeconfig.clusters.into_iter().map(|c| c.name).collect(),
                 _ => kubeconfig.auth_infos.into_iter().map(|u| u.name).collect(),
             }

@@ -26,6 +26,10 @@ pub struct Context {
     pub request_timeout: Option<Duration>,
     /// The run's time: every request is bounded by it (see `access::Budget`).
     pub budget: Budget,
+    /// With several contexts: how many clusters are examined at once (`--max-clusters`).
+    pub max_clusters: usize,
+    /// The kubeconfig context this Context connects to; None for the current context.
+    selected: Option<String>,
     cluster: Option<Cluster>,
     global: GlobalArgs,
 }
@@ -81,24 +85,102 @@ impl Context {
             namespace_flag: global.namespace.clone(),
             request_timeout,
             budget,
+            max_clusters: global.max_clusters,
+            selected: global.context.last().cloned(),
             cluster: None,
             global: global.clone(),
         })
+    }
+
+    /// Whether the run examines several clusters: `--all-contexts`, or two or more distinct
+    /// `--context` (one keeps the single-cluster output exactly).
+    pub fn several(&self) -> bool {
+        let g = &self.global;
+        g.all_contexts || g.context.iter().any(|c| c != &g.context[0])
+    }
+
+    /// The contexts a run of several examines, checked against the kubeconfig before any
+    /// cluster is touched: every context (`--all-contexts`, sorted as `kubectl config
+    /// get-contexts` lists them), or those given, in their order, each once.
+    pub fn contexts(&self) -> Result<Vec<Origin>> {
+        let g = &self.global;
+        for (flag, given) in [
+            ("--cluster", g.cluster.is_some()),
+            ("--user", g.user.is_some()),
+        ] {
+            if given {
+                return Err(Error::usage(format!(
+                    "{flag} cannot be used with several contexts: each context names its own cluster and user"
+                ))
+                .hint("drop it, or give one --context"));
+            }
+        }
+        if self.max_clusters == 0 {
+            return Err(Error::usage("--max-clusters must be at least 1"));
+        }
+        let (kubeconfig, source) = load_kubeconfig(g.kubeconfig.as_deref())?;
+        if g.all_contexts {
+            let mut names: Vec<String> =
+                kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
+            names.sort();
+            names.dedup();
+            if names.is_empty() {
+                return Err(Error::cluster(format!("{source} has no contexts"))
+                    .hint("`kubectl config get-contexts` lists them; pass --kubeconfig"));
+            }
+            return Ok(names
+                .iter()
+                .map(|n| origin(&kubeconfig, Some(n), g))
+                .collect());
+        }
+        let mut names: Vec<&String> = Vec::new();
+        for name in &g.context {
+            check_context(&kubeconfig, name, &source)?;
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        Ok(names
+            .iter()
+            .map(|n| origin(&kubeconfig, Some(n), g))
+            .collect())
+    }
+
+    /// The Context of one cluster of several: that kubeconfig context, and a budget of its own
+    /// that starts now (each cluster gets the whole `--timeout` from when its turn starts). No
+    /// progress line: several clusters would draw over each other.
+    pub fn for_context(&self, name: &str) -> Self {
+        let mut ctx = self.clone();
+        ctx.selected = Some(name.to_string());
+        ctx.budget = Budget::new(
+            self.request_timeout,
+            self.budget.timeout,
+            std::time::Instant::now(),
+        );
+        ctx.progress = false;
+        ctx.cluster = None;
+        ctx
+    }
+
+    /// The kubeconfig context this Context connects to (None: the kubeconfig's current one).
+    pub fn selected_context(&self) -> Option<&str> {
+        self.selected.as_deref()
     }
 
     /// Loads the kubeconfig (KUBECONFIG may list several files, merged as kubectl merges them),
     /// applies --context/--cluster/--user/--as/--as-group/--request-timeout, and builds the client.
     pub async fn connect(mut self) -> Result<Self> {
         let g = &self.global;
+        let selected = self.selected.clone();
         let (kubeconfig, source) = load_kubeconfig(g.kubeconfig.as_deref())?;
-        check_names(&kubeconfig, g, &source)?;
-        let origin = origin(&kubeconfig, g);
+        check_names(&kubeconfig, selected.as_deref(), g, &source)?;
+        let origin = origin(&kubeconfig, selected.as_deref(), g);
         let options = KubeConfigOptions {
-            context: g.context.clone(),
+            context: selected.clone(),
             cluster: g.cluster.clone(),
             user: g.user.clone(),
         };
-        let exec_command = exec_command(&kubeconfig, g);
+        let exec_command = exec_command(&kubeconfig, selected.as_deref(), g);
         let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
             .await
             .map_err(|e| {
@@ -164,7 +246,8 @@ impl Context {
         let g = &self.global;
         let given = [
             ("--kubeconfig", g.kubeconfig.is_some()),
-            ("--context", g.context.is_some()),
+            ("--context", !g.context.is_empty()),
+            ("--all-contexts", g.all_contexts),
             ("--cluster", g.cluster.is_some()),
             ("--user", g.user.is_some()),
             ("--as", g.as_user.is_some()),
@@ -237,23 +320,22 @@ pub fn load_kubeconfig(explicit: Option<&Path>) -> Result<(Kubeconfig, String)> 
 
 /// kubectl's words for a name the kubeconfig does not have; kube's own ("failed to load current
 /// context: nope") does not say what is missing.
-fn check_names(kubeconfig: &Kubeconfig, g: &GlobalArgs, source: &str) -> Result<()> {
+fn check_names(
+    kubeconfig: &Kubeconfig,
+    context: Option<&str>,
+    g: &GlobalArgs,
+    source: &str,
+) -> Result<()> {
     let hint = |what: &str| {
         format!(
             "{source} has no such {what}; `kubectl config get-contexts` lists the contexts, or pass --kubeconfig"
         )
     };
-    let context_name = g
-        .context
-        .clone()
-        .or_else(|| kubeconfig.current_context.clone());
     let missing = |what: &str, name: &str| {
         Err(Error::cluster(format!("{what} \"{name}\" does not exist")).hint(hint(what)))
     };
-    if let Some(name) = &context_name
-        && !kubeconfig.contexts.iter().any(|c| &c.name == name)
-    {
-        return missing("context", name);
+    if let Some(name) = context.or(kubeconfig.current_context.as_deref()) {
+        check_context(kubeconfig, name, source)?;
     }
     if let Some(name) = &g.cluster
         && !kubeconfig.clusters.iter().any(|c| &c.name == name)
@@ -268,11 +350,35 @@ fn check_names(kubeconfig: &Kubeconfig, g: &GlobalArgs, source: &str) -> Result<
     Ok(())
 }
 
+/// kubectl's words for a context the kubeconfig lacks. kubectl takes `--context a,b` as one
+/// name, and so does this tool; when its parts are contexts, the hint says how to give several.
+fn check_context(kubeconfig: &Kubeconfig, name: &str, source: &str) -> Result<()> {
+    let known = |n: &str| kubeconfig.contexts.iter().any(|c| c.name == n);
+    if known(name) {
+        return Ok(());
+    }
+    let parts: Vec<&str> = name.split(',').map(str::trim).collect();
+    let hint = if parts.len() > 1 && parts.iter().all(|p| known(p)) {
+        format!(
+            "to examine several clusters repeat the flag: {}",
+            parts
+                .iter()
+                .map(|p| format!("--context {p}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        )
+    } else {
+        format!(
+            "{source} has no such context; `kubectl config get-contexts` lists the contexts, or pass --kubeconfig"
+        )
+    };
+    Err(Error::cluster(format!("context \"{name}\" does not exist")).hint(hint))
+}
+
 /// The context and cluster names the client is built from, as kube picks them.
-fn origin(kubeconfig: &Kubeconfig, g: &GlobalArgs) -> Origin {
-    let name = g
-        .context
-        .clone()
+fn origin(kubeconfig: &Kubeconfig, context: Option<&str>, g: &GlobalArgs) -> Origin {
+    let name = context
+        .map(str::to_string)
         .or_else(|| kubeconfig.current_context.clone());
     let from_context = name.as_ref().and_then(|name| {
         kubeconfig
@@ -289,10 +395,13 @@ fn origin(kubeconfig: &Kubeconfig, g: &GlobalArgs) -> Origin {
 }
 
 /// The exec credential plugin the chosen user runs, if any: (user, command).
-fn exec_command(kubeconfig: &Kubeconfig, g: &GlobalArgs) -> Option<(String, String)> {
-    let context_name = g
-        .context
-        .clone()
+fn exec_command(
+    kubeconfig: &Kubeconfig,
+    context: Option<&str>,
+    g: &GlobalArgs,
+) -> Option<(String, String)> {
+    let context_name = context
+        .map(str::to_string)
         .or_else(|| kubeconfig.current_context.clone());
     let from_context = context_name.and_then(|name| {
         kubeconfig

@@ -18,6 +18,8 @@ const CONNECTION: &[&str] = &[
     "as_group",
     "request_timeout",
     "timeout",
+    "all_contexts",
+    "max_clusters",
 ];
 
 /// Per subcommand, the global flags it ignores: accepted, so that a kubectl habit never fails a
@@ -26,6 +28,8 @@ fn ignored_globals(subcommand: &str) -> Vec<&'static str> {
     let all_output = ["namespace", "output", "color"];
     match subcommand {
         "check-nodes" => vec!["namespace"],
+        // diff-pod examines one cluster: several contexts are refused in one line, not offered.
+        "diff-pod" => vec!["all_contexts", "max_clusters"],
         "completion" | "man" => CONNECTION.iter().copied().chain(all_output).collect(),
         "version" => CONNECTION
             .iter()
@@ -340,7 +344,7 @@ mod tests {
         let cli = parse_from(["kubectl-sidecar", "check-nodes", "-n", "x"]).unwrap();
         assert_eq!(cli.global.namespace.as_deref(), Some("x"));
         let cli = parse_from(["kubectl-sidecar", "completion", "bash", "--context", "c"]).unwrap();
-        assert_eq!(cli.global.context.as_deref(), Some("c"));
+        assert_eq!(cli.global.context, ["c"]);
     }
 
     #[test]

@@ -11,8 +11,8 @@
 //! - `manifests`: reading `-f FILE|DIR|-` (YAML/JSON, Lists, each object with its file,
 //!   document and line) and where each kind keeps its pod template;
 //! - `cmd`: the commands, side by side over those layers; none imports another;
-//! - front: `cli` (raw flags), `context` (the resolved context), `help`, `complete`, and the
-//!   shared output (`render`, `output`, `progress`).
+//! - front: `cli` (raw flags), `context` (the resolved context), `fleet` (several clusters in one
+//!   run), `help`, `complete`, and the shared output (`render`, `output`, `progress`).
 
 /// The tool's version, shared by `version`, `--help` and `rbac`'s header (a command never reads
 /// another's module for it).
@@ -28,6 +28,7 @@ pub mod context;
 pub mod duration;
 pub mod error;
 pub mod facts;
+pub mod fleet;
 pub mod help;
 pub mod kube;
 pub mod manifests;

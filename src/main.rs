@@ -6,11 +6,11 @@ use kubectl_sidecar::cli::{self, Command, OutputFormat};
 use kubectl_sidecar::cmd::{check_nodes, diff_pod, doctor, rbac, version};
 use kubectl_sidecar::context::Context;
 use kubectl_sidecar::error::{self, EXIT_USAGE, Error};
-use kubectl_sidecar::{complete, output};
+use kubectl_sidecar::{complete, fleet, output};
 
 /// After `--timeout`, commands report what they have; this margin lets them print it before the
 /// last-resort stop below ends a run that still has not returned.
-const GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+const GRACE: std::time::Duration = kubectl_sidecar::fleet::GRACE;
 
 fn main() -> ExitCode {
     // Handled before clap: the words being completed contain flags that clap would try to parse.
@@ -75,6 +75,15 @@ fn main() -> ExitCode {
         Ok(ctx) => ctx,
         Err(e) => return fail(&e),
     };
+    if ctx.several() {
+        // Each cluster is bounded by its own --timeout (fleet::examine_all): no run-wide stop.
+        let result = runtime.block_on(several(ctx, cli.command));
+        runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+        return match result {
+            Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+            Err(e) => fail(&e),
+        };
+    }
     let budget = ctx.budget;
     let result = runtime.block_on(async move {
         // Commands stop asking when the budget runs out and report what they have; this is the
@@ -104,6 +113,37 @@ async fn run(ctx: Context, command: Command) -> error::Result<i32> {
         Command::CheckNodes(args) => check_nodes::run(ctx, &args).await,
         Command::DiffPod(args) => diff_pod::run(ctx, &args).await,
         Command::Doctor(args) => doctor::run(ctx, &args).await,
+    }
+}
+
+/// `--context` repeated or `--all-contexts`: the same command on each cluster, concurrently.
+async fn several(ctx: Context, command: Command) -> error::Result<i32> {
+    match command {
+        Command::CheckNodes(args) => {
+            check_nodes::refuse_several(&args)?;
+            let clusters = fleet::examine_all(&ctx, ctx.contexts()?, move |one| {
+                let args = args.clone();
+                async move { check_nodes::examine(one, &args).await }
+            })
+            .await;
+            fleet::print(&clusters, ctx.output, ctx.color)
+        }
+        Command::Doctor(args) => {
+            doctor::refuse_several(&args)?;
+            let clusters = fleet::examine_all(&ctx, ctx.contexts()?, move |one| {
+                let args = args.clone();
+                async move { doctor::examine(one, &args).await }
+            })
+            .await;
+            fleet::print(&clusters, ctx.output, ctx.color)
+        }
+        Command::DiffPod(_) => Err(Error::usage(
+            "diff-pod takes one context: it compares a pod on one cluster",
+        )
+        .hint("give one --context, and run it once per cluster")),
+        Command::Completion { .. } | Command::Version | Command::Rbac(_) | Command::Man => {
+            unreachable!("answered before the runtime starts")
+        }
     }
 }
 

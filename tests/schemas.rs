@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use kubectl_sidecar::cmd::{check_nodes, diff_pod, doctor};
+use kubectl_sidecar::fleet;
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -20,6 +21,15 @@ fn generated() -> Vec<(&'static str, schemars::Schema)> {
         ("DiffPodReport", diff_pod::schema()),
         ("DoctorReport", doctor::schema()),
         ("Snapshot", doctor::snapshot_schema()),
+        ("ClusterError", fleet::error_schema()),
+        (
+            "List",
+            fleet::list_schema(vec![
+                check_nodes::schema(),
+                doctor::schema(),
+                fleet::error_schema(),
+            ]),
+        ),
     ]
 }
 
@@ -93,8 +103,10 @@ fn schema_files_are_what_the_types_generate() {
         names,
         [
             "CheckNodesReport",
+            "ClusterError",
             "DiffPodReport",
             "DoctorReport",
+            "List",
             "Snapshot"
         ]
     );
@@ -158,4 +170,59 @@ fn bundled_snapshots_and_offline_outputs_validate() {
             }
         }
     }
+}
+
+/// Several contexts print kubectl's List: offline, two dead loopback apiservers give two
+/// ClusterError items; a list of real reports (from the bundled snapshots) validates too, and
+/// an item of an unknown kind does not.
+#[test]
+fn the_list_of_several_clusters_validates() {
+    let list = validator("List");
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters:\n\
+         - {name: ca, cluster: {server: 'https://127.0.0.1:1'}}\n\
+         - {name: cb, cluster: {server: 'https://127.0.0.1:2'}}\n\
+         contexts:\n- {name: a, context: {cluster: ca, user: u}}\n\
+         - {name: b, context: {cluster: cb, user: u}}\n\
+         users:\n- {name: u, user: {token: x}}\ncurrent-context: a\n",
+    )
+    .unwrap();
+    for command in ["check-nodes", "doctor"] {
+        for format in ["json", "yaml"] {
+            let out = Command::new(env!("CARGO_BIN_EXE_kubectl-sidecar"))
+                .args(["--kubeconfig", &kubeconfig.to_string_lossy(), command])
+                .args(["--all-contexts", "-o", format])
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(3), "{command} -o {format}");
+            let text = String::from_utf8(out.stdout).unwrap();
+            let doc: Value = match format {
+                "json" => serde_json::from_str(&text).unwrap(),
+                _ => serde_saphyr::from_str(&text).unwrap(),
+            };
+            assert_valid(&list, &doc, &format!("{command} -o {format}"));
+            assert_eq!(doc["items"].as_array().unwrap().len(), 2);
+            assert_eq!(doc["items"][1]["kind"], "ClusterError");
+            assert_eq!(doc["items"][1]["context"]["name"], "b");
+        }
+    }
+    let snapshot = root().join("tests/fixtures/snapshots/doctor-mixed.json");
+    let snapshot = snapshot.to_string_lossy();
+    let nodes: Value = serde_json::from_str(&run(&[
+        "check-nodes",
+        "--snapshot",
+        &snapshot,
+        "-o",
+        "json",
+    ]))
+    .unwrap();
+    let doctor: Value =
+        serde_json::from_str(&run(&["doctor", "--snapshot", &snapshot, "-o", "json"])).unwrap();
+    let mut doc = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": [nodes, doctor]});
+    assert_valid(&list, &doc, "a list of reports");
+    doc["items"][1]["kind"] = "Snapshot".into();
+    assert!(!list.is_valid(&doc), "an item of another kind validated");
 }

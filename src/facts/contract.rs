@@ -18,14 +18,18 @@ pub enum Kind {
     DiffPodReport,
     DoctorReport,
     Snapshot,
+    /// An item of a run over several clusters (`kind: List`) for a cluster that could not be
+    /// examined.
+    ClusterError,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 5] = [
         Kind::CheckNodesReport,
         Kind::DiffPodReport,
         Kind::DoctorReport,
         Kind::Snapshot,
+        Kind::ClusterError,
     ];
 
     pub fn name(self) -> &'static str {
@@ -34,6 +38,7 @@ impl Kind {
             Kind::DiffPodReport => "DiffPodReport",
             Kind::DoctorReport => "DoctorReport",
             Kind::Snapshot => "Snapshot",
+            Kind::ClusterError => "ClusterError",
         }
     }
 }

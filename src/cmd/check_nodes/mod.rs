@@ -8,19 +8,44 @@ use std::time::Instant;
 use serde::de::IgnoredAny;
 
 use crate::checks::cluster::analyse;
-use crate::cli::CheckNodesArgs;
+use crate::checks::cluster::report::Report;
+use crate::cli::{CheckNodesArgs, OutputFormat};
 use crate::context::Context;
 use crate::duration;
 use crate::error::{Error, Result};
 use crate::facts::cluster::ClusterFacts;
 use crate::facts::contract::{self, Header, Kind};
 use crate::facts::snapshot::{self, Snapshot};
+use crate::fleet;
 use crate::kube::access::Budget;
 use crate::kube::cluster as collect;
 use crate::kube::kubelets;
 use crate::kube::selector::Selector;
 
 pub async fn run(ctx: Context, args: &CheckNodesArgs) -> Result<i32> {
+    let checked = examine(ctx.clone(), args).await?;
+    let text = render::render(&checked.header, &checked.report, ctx.output, ctx.color)?;
+    crate::output::print(&text)?;
+    Ok(analyse::exit_code(&checked.report))
+}
+
+/// One cluster's (or one snapshot's) report, with the header of its document.
+pub struct Checked {
+    pub header: Header,
+    pub report: Report,
+}
+
+/// Several contexts: refuses what names one file for one cluster, before any cluster is asked.
+pub fn refuse_several(args: &CheckNodesArgs) -> Result<()> {
+    fleet::refuse(&[
+        ("--snapshot", args.snapshot.is_some()),
+        ("--save-snapshot", args.save_snapshot.is_some()),
+    ])
+}
+
+/// Collects (or reads) and analyses, without printing: a run over several clusters calls this
+/// once per cluster.
+pub async fn examine(ctx: Context, args: &CheckNodesArgs) -> Result<Checked> {
     let start = Instant::now();
     let selector = selector(args)?;
     let (facts, header) = match &args.snapshot {
@@ -56,9 +81,43 @@ pub async fn run(ctx: Context, args: &CheckNodesArgs) -> Result<i32> {
     }
     let report = analyse::analyse(&facts);
     let header = Header::new(Kind::CheckNodesReport, header.collected_at, header.context);
-    let text = render::render(&header, &report, ctx.output, ctx.color)?;
-    crate::output::print(&text)?;
-    Ok(analyse::exit_code(&report))
+    Ok(Checked { header, report })
+}
+
+impl fleet::Examined for Checked {
+    const COUNTS: &'static [&'static str] =
+        &["nodes", "supported", "partial", "unsupported", "unknown"];
+
+    fn document(&self) -> impl serde::Serialize + '_ {
+        contract::Document::new(self.header.clone(), &self.report)
+    }
+
+    fn table(&self, wide: bool, color: bool) -> Result<String> {
+        let format = if wide {
+            OutputFormat::Wide
+        } else {
+            OutputFormat::Table
+        };
+        render::render(&self.header, &self.report, format, color)
+    }
+
+    fn row(&self) -> fleet::Row {
+        let s = &self.report.summary;
+        fleet::Row {
+            verdict: s.verdict.word().to_string(),
+            tone: render::tone(s.verdict),
+            counts: vec![s.nodes, s.supported, s.partial, s.unsupported, s.unknown],
+            coverage: self
+                .report
+                .coverage
+                .reason()
+                .unwrap_or_else(|| "complete".to_string()),
+        }
+    }
+
+    fn code(&self) -> i32 {
+        analyse::exit_code(&self.report)
+    }
 }
 
 /// The flags that only shape how kubelets are read mean nothing for a snapshot: refused in

@@ -236,7 +236,7 @@ fn coverage_block(out: &mut String, report: &Report, color: bool) {
     out.push('\n');
 }
 
-fn tone(v: Verdict) -> Tone {
+pub fn tone(v: Verdict) -> Tone {
     match v {
         Verdict::Supported => Tone::Good,
         Verdict::Partial | Verdict::Unknown | Verdict::Incomplete => Tone::Warn,

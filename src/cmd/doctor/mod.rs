@@ -21,6 +21,38 @@ use crate::facts::snapshot::{self, Snapshot};
 use options::{Options, Source};
 
 pub async fn run(ctx: Context, args: &DoctorArgs) -> Result<i32> {
+    let doctored = examine(ctx.clone(), args).await?;
+    let report = report::analyse(&doctored.facts);
+    let text = match ctx.output {
+        OutputFormat::Json | OutputFormat::Yaml => {
+            crate::render::document(&doctored.header, &report, ctx.output)?
+        }
+        OutputFormat::Table => render::table_report(&report, false, ctx.color),
+        OutputFormat::Wide => render::table_report(&report, true, ctx.color),
+    };
+    crate::output::print(&text)?;
+    Ok(doctored.code())
+}
+
+/// One cluster's (or one snapshot's) facts, with the header of its report and the threshold
+/// of `--fail-on`; the report is analysed from them when it is printed.
+pub struct Doctored {
+    pub header: Header,
+    pub facts: DoctorFacts,
+    pub threshold: Severity,
+}
+
+/// Several contexts: refuses what names one file for one cluster, before any cluster is asked.
+pub fn refuse_several(args: &DoctorArgs) -> Result<()> {
+    crate::fleet::refuse(&[
+        ("--snapshot", args.snapshot.is_some()),
+        ("--save-snapshot", args.save_snapshot.is_some()),
+    ])
+}
+
+/// Collects (or reads) the facts, without printing: a run over several clusters calls this
+/// once per cluster.
+pub async fn examine(ctx: Context, args: &DoctorArgs) -> Result<Doctored> {
     let options = Options::resolve(&ctx, args)?;
     let (facts, header) = match &options.source {
         Source::Snapshot(path) => {
@@ -52,26 +84,57 @@ pub async fn run(ctx: Context, args: &DoctorArgs) -> Result<i32> {
         let saved = Snapshot::new(header.clone(), facts.cluster.clone(), Some(&facts));
         snapshot::save(path, &saved)?;
     }
-    let report = report::analyse(&facts);
-    let text = match ctx.output {
-        OutputFormat::Json | OutputFormat::Yaml => {
-            let header = Header::new(Kind::DoctorReport, header.collected_at, header.context);
-            crate::render::document(&header, &report, ctx.output)?
-        }
-        OutputFormat::Table => render::table_report(&report, false, ctx.color),
-        OutputFormat::Wide => render::table_report(&report, true, ctx.color),
-    };
-    crate::output::print(&text)?;
     let threshold = match args.fail_on {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
         FailOn::Info => Severity::Info,
     };
-    Ok(verdict::exit_code(
-        &report.summary,
-        report.coverage,
+    Ok(Doctored {
+        header: Header::new(Kind::DoctorReport, header.collected_at, header.context),
+        facts,
         threshold,
-    ))
+    })
+}
+
+impl Doctored {
+    pub fn code(&self) -> i32 {
+        let report = report::analyse(&self.facts);
+        verdict::exit_code(&report.summary, report.coverage, self.threshold)
+    }
+}
+
+impl crate::fleet::Examined for Doctored {
+    const COUNTS: &'static [&'static str] = &["errors", "warnings", "info"];
+
+    fn document(&self) -> impl serde::Serialize + '_ {
+        crate::facts::contract::Document::new(self.header.clone(), report::analyse(&self.facts))
+    }
+
+    fn table(&self, wide: bool, color: bool) -> Result<String> {
+        Ok(render::table_report(
+            &report::analyse(&self.facts),
+            wide,
+            color,
+        ))
+    }
+
+    fn row(&self) -> crate::fleet::Row {
+        let report = report::analyse(&self.facts);
+        let s = &report.summary;
+        crate::fleet::Row {
+            verdict: report.verdict.as_str().to_string(),
+            tone: render::verdict_tone(report.verdict),
+            counts: vec![s.error, s.warning, s.info],
+            coverage: report
+                .coverage
+                .reason()
+                .unwrap_or_else(|| "complete".to_string()),
+        }
+    }
+
+    fn code(&self) -> i32 {
+        Doctored::code(self)
+    }
 }
 
 /// Doctor's facts from a snapshot: its doctor part, with the cluster facts and the collection

@@ -20,7 +20,7 @@ fn severity_tone(s: Severity) -> Tone {
     }
 }
 
-fn verdict_tone(v: Verdict) -> Tone {
+pub fn verdict_tone(v: Verdict) -> Tone {
     match v {
         Verdict::Ready => Tone::Good,
         Verdict::ReadyWithWarnings | Verdict::Incomplete => Tone::Warn,
