@@ -77,30 +77,38 @@ pub const ISTIO_NATIVE_KUBELETS: Since = Since::at(
     "istiod injects native sidecars only when every node's kubelet is this minor or later",
     "istio#56428",
 );
+// The rows below (sidecar resize, ContainerRestartRules, RestartAllContainersOnContainerExits)
+// were checked against k8s.io/kubernetes v1.37.2 pkg/features/kube_features.go (each gate's
+// versioned spec) and pkg/apis/core/validation/validation.go. Only ContainerRestartRules changes
+// what a user must do about sidecars (a misplaced `restartPolicy: Always` on a regular container
+// restarts forever from 1.35: `app-container-restarts-forever`; webhooks on k8s.io/api
+// v0.28-v0.33 drop `restartPolicyRules`: `webhook-drops-restart-rules`). Sidecar resize and
+// RestartAllContainers only add what a sidecar may do; nothing breaks without them, so no check
+// reports them by default: they are rows so that a check that ever needs them reads one place.
 pub const SIDECAR_RESIZE: Since = Since::at(
     33,
-    "in-place resize of sidecars (and their resizePolicy) allowed",
-    "k/k pkg/features (InPlacePodVerticalScaling); facts file 1.33-1.37",
+    "in-place resize of sidecars (and their resizePolicy) allowed: InPlacePodVerticalScaling BETA, on",
+    "k/k v1.37.2 pkg/features/kube_features.go InPlacePodVerticalScaling (alpha 1.27, beta 1.33, GA 1.35); validation.go AllowSidecarResizePolicy; KEP-1287 kep.yaml",
 );
 pub const CONTAINER_RESTART_RULES_ALPHA: Since = Since::at(
     34,
-    "ContainerRestartRules ALPHA, off: restartPolicy on a regular container is dropped",
-    "KEP-5307; k/k pkg/features/kube_features.go",
+    "ContainerRestartRules ALPHA, off: restartPolicy and restartPolicyRules on a regular container are dropped",
+    "KEP-5307; k/k v1.37.2 pkg/features/kube_features.go ContainerRestartRules {1.34 Alpha false}",
 );
 pub const CONTAINER_RESTART_RULES_BETA: Since = Since::at(
     35,
-    "ContainerRestartRules BETA, on: restartPolicy on regular containers is accepted",
-    "KEP-5307; k/k pkg/features/kube_features.go",
+    "ContainerRestartRules BETA, on: restartPolicy and restartPolicyRules on regular containers are kept and applied",
+    "KEP-5307; k/k v1.37.2 pkg/features/kube_features.go ContainerRestartRules {1.35 Beta true}; validation.go validateContainerRestartPolicy",
 );
 pub const RESTART_ALL_CONTAINERS_ALPHA: Since = Since::at(
     35,
-    "RestartAllContainersOnContainerExits ALPHA",
-    "KEP-5532; k/k pkg/features/kube_features.go",
+    "RestartAllContainersOnContainerExits ALPHA, off: action RestartAllContainers in restartPolicyRules",
+    "KEP-5532; k/k v1.37.2 pkg/features/kube_features.go RestartAllContainersOnContainerExits {1.35 Alpha false}",
 );
 pub const RESTART_ALL_CONTAINERS_BETA: Since = Since::at(
     36,
-    "RestartAllContainersOnContainerExits BETA",
-    "KEP-5532; k/k pkg/features/kube_features.go",
+    "RestartAllContainersOnContainerExits BETA, on: sidecars may carry restartPolicyRules",
+    "KEP-5532; k/k v1.37.2 pkg/features/kube_features.go RestartAllContainersOnContainerExits {1.36 Beta true}; validation.go AllowRestartAllContainers",
 );
 
 /// How many minors kube-scheduler and kube-controller-manager may trail the apiserver (k/w
@@ -242,6 +250,19 @@ mod tests {
         assert!(control_plane_locked_by_skew(v("2.0")));
         assert!(!kubelet_wide_skew(v("1.24")) && kubelet_wide_skew(v("1.25")));
         assert!(!istio_native_kubelet(v("1.32")) && istio_native_kubelet(v("1.33")));
+        // The 1.33-1.37 rows, at the minors kube_features.go gives (v1.37.2).
+        for (row, before, from) in [
+            (SIDECAR_RESIZE, "1.32.9", "1.33.0"),
+            (CONTAINER_RESTART_RULES_ALPHA, "1.33.9", "1.34.0"),
+            (CONTAINER_RESTART_RULES_BETA, "1.34.4", "1.35.0"),
+            (RESTART_ALL_CONTAINERS_ALPHA, "1.34.4", "1.35.0"),
+            (RESTART_ALL_CONTAINERS_BETA, "1.35.3", "1.36.0"),
+        ] {
+            assert!(
+                !row.reached_by(v(before)) && row.reached_by(v(from)),
+                "{row:?}"
+            );
+        }
     }
 
     #[test]
