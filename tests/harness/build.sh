@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the test harness (ksc-harness, and ksc-legacy-webhook from its own module) into a cache
+# Builds the test harness (ksc-harness, and the legacy webhooks ksc-legacy-webhook and
+# ksc-legacy-webhook-v032, each from its own module) into a cache
 # outside the repository, keyed by a hash of the sources and the Go version, and prints the
 # directory holding both binaries. Rebuilds only when that hash has no build yet.
 #
@@ -21,7 +22,7 @@ hash=$(
       LC_ALL=C sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16
 )
 out=$cache/harness/$hash
-if [ -x "$out/ksc-harness" ] && [ -x "$out/ksc-legacy-webhook" ]; then
+if [ -x "$out/ksc-harness" ] && [ -x "$out/ksc-legacy-webhook" ] && [ -x "$out/ksc-legacy-webhook-v032" ]; then
   echo "$out"
   exit 0
 fi
@@ -30,13 +31,14 @@ mkdir -p "$cache/harness"
 # Several test binaries may ask at once: one builds, the others wait and reuse.
 exec 9>"$cache/harness/.lock"
 flock 9
-if [ ! -x "$out/ksc-harness" ] || [ ! -x "$out/ksc-legacy-webhook" ]; then
+if [ ! -x "$out/ksc-harness" ] || [ ! -x "$out/ksc-legacy-webhook" ] || [ ! -x "$out/ksc-legacy-webhook-v032" ]; then
   tmp=$out.tmp.$$
   rm -rf "$tmp"
   mkdir -p "$tmp"
   echo "harness/build.sh: building ksc-harness ($hash)" >&2
   (cd "$here" && go build -trimpath -ldflags "-s -w" -o "$tmp/ksc-harness" .)
   (cd "$here/legacywebhook" && go build -trimpath -ldflags "-s -w" -o "$tmp/ksc-legacy-webhook" .)
+  (cd "$here/legacywebhook-v032" && go build -trimpath -ldflags "-s -w" -o "$tmp/ksc-legacy-webhook-v032" .)
   rm -rf "$out"
   mv "$tmp" "$out"
 fi

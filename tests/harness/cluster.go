@@ -259,7 +259,9 @@ func (s *supervisor) registerWebhooks(ctx context.Context, authority *ca) error 
 		var argv []string
 		switch w.Behaviour {
 		case "strip-restartpolicy":
-			argv = []string{s.legacyWebhookBin(), "--cert", certFile, "--key", keyFile}
+			argv = []string{s.legacyWebhookBin("ksc-legacy-webhook"), "--cert", certFile, "--key", keyFile}
+		case "drop-restart-rules":
+			argv = []string{s.legacyWebhookBin("ksc-legacy-webhook-v032"), "--cert", certFile, "--key", keyFile}
 		case "inject-container", "reject":
 			argv = []string{s.self, "webhook", "--behaviour", w.Behaviour, "--cert", certFile, "--key", keyFile, "--message", w.Message}
 		case "slow":

@@ -64,7 +64,7 @@ func exeBase(pid int) string {
 // ours tells whether pid runs one of the programs the harness starts (pids get reused).
 func ours(pid int) bool {
 	switch exeBase(pid) {
-	case "ksc-harness", "ksc-legacy-webhook", "kube-apiserver", "etcd", "ip":
+	case "ksc-harness", "ksc-legacy-webhook", "ksc-legacy-webhook-v032", "kube-apiserver", "etcd", "ip":
 		return true
 	}
 	return false
@@ -164,7 +164,7 @@ func downAll(timeout time.Duration) error {
 			continue
 		}
 		base := filepath.Base(strings.TrimSuffix(exe, " (deleted)"))
-		harness := base == "ksc-harness" || base == "ksc-legacy-webhook"
+		harness := base == "ksc-harness" || base == "ksc-legacy-webhook" || base == "ksc-legacy-webhook-v032"
 		cached := (base == "kube-apiserver" || base == "etcd") && strings.Contains(exe, "/kubectl-sidecar/bin/")
 		if harness || cached {
 			log.Printf("killing %s (pid %d)", exe, pid)

@@ -120,7 +120,8 @@ type WebhookSpec struct {
 	// Configuration is the MutatingWebhookConfiguration holding it (default: Name). Webhooks
 	// sharing a configuration are registered in it in scenario order.
 	Configuration string `json:"configuration,omitempty"`
-	// Behaviour: strip-restartpolicy | inject-container | no-dry-run | reject | allow | slow | down.
+	// Behaviour: strip-restartpolicy | drop-restart-rules | inject-container | no-dry-run | reject |
+	// allow | slow | down.
 	Behaviour string `json:"behaviour"`
 	// DelaySeconds is how long a slow webhook waits before it allows (default 5).
 	DelaySeconds       int                                          `json:"delaySeconds,omitempty"`
@@ -273,7 +274,7 @@ func (s *Scenario) validate() error {
 		}
 		hooks[key] = true
 		switch w.Behaviour {
-		case "strip-restartpolicy", "inject-container", "reject", "allow", "down":
+		case "strip-restartpolicy", "drop-restart-rules", "inject-container", "reject", "allow", "down":
 		case "slow":
 			if w.DelaySeconds == 0 {
 				w.DelaySeconds = 5
@@ -286,7 +287,7 @@ func (s *Scenario) validate() error {
 				w.SideEffects = "Some"
 			}
 		default:
-			return fmt.Errorf("webhooks[%d].behaviour %q: want strip-restartpolicy, inject-container, no-dry-run, reject, allow, slow or down", i, w.Behaviour)
+			return fmt.Errorf("webhooks[%d].behaviour %q: want strip-restartpolicy, drop-restart-rules, inject-container, no-dry-run, reject, allow, slow or down", i, w.Behaviour)
 		}
 		if w.DelaySeconds != 0 && w.Behaviour != "slow" {
 			return fmt.Errorf("webhooks[%d].delaySeconds: only for behaviour slow", i)

@@ -115,8 +115,8 @@ func (s *supervisor) spawn(name string, env []string, argv ...string) (*child, e
 	return c, nil
 }
 
-func (s *supervisor) legacyWebhookBin() string {
-	return filepath.Join(filepath.Dir(s.self), "ksc-legacy-webhook")
+func (s *supervisor) legacyWebhookBin(name string) string {
+	return filepath.Join(filepath.Dir(s.self), name)
 }
 
 func cmdUp(args []string) error {
