@@ -229,6 +229,19 @@ pub const DOCTOR: &[Check] = &[
             KEP_753
         )
     },
+    Check {
+        reported_by: BOTH,
+        added: true,
+        ..check!(
+            "webhook-drops-restart-rules",
+            Error,
+            Admission,
+            "Admission drops restartPolicyRules",
+            "A container's `restartPolicyRules` (ContainerRestartRules, KEP-5307: restart on chosen exit codes; kept by apiservers from 1.35) are gone after admission while its `restartPolicy` stayed. Mutating webhooks built on k8s.io/api v0.28-v0.33 do exactly this: their types know `restartPolicy` but not `restartPolicyRules` (added in v0.34), and they re-encode the whole pod. The pod is admitted without error; the container then restarts by its `restartPolicy` alone, so the exits the rules were written for are not handled as declared. doctor sends its dry-run canary with a rule only in namespaces whose workloads declare rules, on apiservers that keep them; diff-pod reports it on the pod it compares.",
+            "Upgrade the webhook named in the message or evidence to a release built on k8s.io/api v0.34 or later, or keep these pods out of its objectSelector/namespaceSelector. `kubectl sidecar diff-pod -f <manifest> --blame` names it by its own patch.",
+            "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-restart-rules"
+        )
+    },
     check!(
         "webhook-blocks-dry-run",
         Warning,
@@ -646,7 +659,7 @@ the catalog, then run `UPDATE_CHECKS_MD=1 cargo test catalog` to rewrite it.\n",
             entry(&mut out, check);
         }
     }
-    out.push_str("\n# diff-pod\n\nWhat admission did to one pod. diff-pod also reports `webhook-known-stripper` (under doctor's Admission).\n");
+    out.push_str("\n# diff-pod\n\nWhat admission did to one pod. diff-pod also reports `webhook-known-stripper` and `webhook-drops-restart-rules` (under doctor's Admission).\n");
     for check in DIFF_POD {
         entry(&mut out, check);
     }

@@ -113,6 +113,10 @@ pub struct CanaryFacts {
     /// The webhook named by a dry-run refusal, when there is one.
     pub webhook: Option<String>,
     pub detail: Option<String>,
+    /// Whether the canary's `restartPolicyRules` came back: asked only where a workload of the
+    /// namespace declares rules and the apiserver keeps them (1.35+); None when not asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_rules_kept: Option<bool>,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -96,6 +96,9 @@ pub struct ContainerFacts {
     /// Runs `sleep infinity`, `tail -f /dev/null` and the like.
     #[serde(default)]
     pub sleeps_forever: bool,
+    /// Declares `restartPolicyRules` (ContainerRestartRules, kept by apiservers from 1.35).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restart_rules: bool,
 }
 
 impl ContainerFacts {

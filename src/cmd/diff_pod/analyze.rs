@@ -564,6 +564,24 @@ impl<'a> PodAnalysis<'a> {
                     format!("{what} {name:?} was injected. {who}"),
                 );
             }
+            (None, Kind::Removed)
+                if is_restart_rules(path)
+                    && !matches!(attribution, Attribution::Apiserver { .. }) =>
+            {
+                let name = container.unwrap_or("?");
+                let kept = match container_restart_policy(submitted, name) {
+                    Some(p) => format!(
+                        "; its restartPolicy ({p}) stayed, so the kubelet restarts it by that alone and the exits the rules name are not handled as declared"
+                    ),
+                    None => String::new(),
+                };
+                self.finding(
+                    "webhook-drops-restart-rules",
+                    container,
+                    format!("restartPolicyRules of container {name:?} were removed by admission{kept}. {who}"),
+                );
+                self.raise(Result_::Changed, EXIT_FINDINGS);
+            }
             (None, Kind::Removed) => self.finding(
                 "field-removed",
                 container,
@@ -658,6 +676,24 @@ fn masked_step(step: &BlameStep) -> BlameStep {
         _ => {}
     }
     step
+}
+
+/// `restartPolicyRules` of a container, or a rule inside them (ContainerRestartRules).
+pub(super) fn is_restart_rules(path: &super::diff::Path) -> bool {
+    matches!(path.in_container(), Some([super::diff::Seg::Key(k), ..]) if k == "restartPolicyRules")
+}
+
+/// The `restartPolicy` of the regular or init container `name`, as submitted.
+fn container_restart_policy(pod: &Value, name: &str) -> Option<String> {
+    ["containers", "initContainers"].iter().find_map(|list| {
+        pod.pointer(&format!("/spec/{list}"))
+            .and_then(Value::as_array)?
+            .iter()
+            .find(|c| c.get("name").and_then(Value::as_str) == Some(name))?
+            .get("restartPolicy")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    })
 }
 
 fn has_probes_or_hooks(pod: &Value, name: &str) -> bool {
@@ -808,6 +844,59 @@ mod tests {
 
     fn ids(a: &Analysis) -> Vec<&str> {
         a.report.findings.iter().map(|f| f.id.as_str()).collect()
+    }
+
+    /// A pod whose app has restart rules, through a webhook on k8s.io/api v0.28-v0.33: the
+    /// rules go, `restartPolicy` stays.
+    fn with_rules(version: &str, drop: bool) -> DiffFacts {
+        let rules = json!([{"action": "Restart", "exitCodes": {"operator": "In", "values": [42]}}]);
+        let mut submitted = submitted();
+        submitted["spec"]["containers"][0]["restartPolicy"] = json!("Never");
+        submitted["spec"]["containers"][0]["restartPolicyRules"] = rules;
+        let mut after = submitted.clone();
+        after["metadata"]["name"] = json!("web-abcde");
+        if drop {
+            after["spec"]["containers"][0]
+                .as_object_mut()
+                .map(|c| c.remove("restartPolicyRules"));
+        }
+        let mut f = facts(Gate::AlwaysOn, admitted(after), &[("strip", "yes")], vec![]);
+        f.apiserver.version = Some(version.into());
+        f.pods[0].lineage[0].pod = submitted;
+        f
+    }
+
+    #[test]
+    fn dropped_restart_rules_name_the_webhook() {
+        let a = analyze(&with_rules("v1.37.2", true), false);
+        assert_eq!(ids(&a), vec!["webhook-drops-restart-rules"]);
+        assert_eq!(a.exit_code(), EXIT_FINDINGS);
+        let f = &a.report.findings[0];
+        assert_eq!(f.object.container.as_deref(), Some("app"));
+        assert!(
+            f.message.contains("strip.legacy.example.com"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message.contains("restartPolicy (Never) stayed"),
+            "{}",
+            f.message
+        );
+        // Kept: nothing to say.
+        let a = analyze(&with_rules("v1.37.2", false), false);
+        assert!(ids(&a).is_empty(), "{:?}", ids(&a));
+        assert_eq!(a.exit_code(), EXIT_OK);
+        // An apiserver before ContainerRestartRules' beta drops them itself: not a webhook's doing.
+        let a = analyze(&with_rules("v1.34.4", true), false);
+        assert_eq!(ids(&a), vec!["field-removed"]);
+        assert!(
+            a.report.findings[0]
+                .message
+                .contains("Done by the apiserver"),
+            "{}",
+            a.report.findings[0].message
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::diff::{Path, RawChange, Seg};
 use super::facts::{BlameResult, DiffFacts, Gate, PodFacts, Writer};
 use super::report::{Attribution, Candidate};
 use crate::kube::strippers::known_stripper;
+use crate::kube::versions::CONTAINER_RESTART_RULES_BETA;
 use crate::kube::webhooks::{Target, Verdict, Webhook};
 
 /// What attributing one pod's changes reads: the cluster's facts, the pod's, and the webhooks
@@ -95,10 +96,28 @@ impl Attributor<'_> {
         if is_init_restart_policy(&change.raw.path) && change.kind == Kind::Removed {
             return self.strip_attribution(blamed);
         }
+        if change.kind == Kind::Removed
+            && super::analyze::is_restart_rules(&change.raw.path)
+            && let Some(why) = self.apiserver_drops_restart_rules()
+        {
+            return Attribution::Apiserver { why };
+        }
         if let Some(b) = blamed {
             return b;
         }
         self.open_attribution(self.candidates, None, false)
+    }
+
+    /// Apiservers before ContainerRestartRules' beta do not keep `restartPolicyRules` (1.34
+    /// drops them with the gate off, older ones do not know the field).
+    fn apiserver_drops_restart_rules(&self) -> Option<String> {
+        let text = self.facts.apiserver.version.as_deref()?;
+        let v = crate::kube::version::parse(text)?;
+        (!CONTAINER_RESTART_RULES_BETA.reached_by(v)).then(|| {
+            format!(
+                "the apiserver ({text}) does not keep restartPolicyRules: ContainerRestartRules is on from {CONTAINER_RESTART_RULES_BETA}"
+            )
+        })
     }
 
     pub(super) fn writer_attribution(&self, w: &Writer) -> Attribution {

@@ -6,7 +6,7 @@
 //! Coverage counts canary namespaces: a namespace is examined when its canary came back, kept or
 //! stripped; the webhook list is a gap of its own when it cannot be read.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures::{StreamExt, stream};
 use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
@@ -25,6 +25,7 @@ use crate::kube::collect::coverage::{self, ADMISSION, gap_from_text};
 use crate::kube::controllers::CONTROLLER_LABELS;
 use crate::kube::selector::{Labels, Selector};
 use crate::kube::strippers::known_stripper;
+use crate::kube::versions::CONTAINER_RESTART_RULES_BETA;
 use crate::kube::webhooks::{ClientConfig, Webhook, parse_configurations, pod_create};
 
 /// Canaries sent at once, and at most: one per namespace, so this bounds a cluster-wide run.
@@ -72,12 +73,33 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts, progress: &Progress
         wanted.min(MAX_CANARIES)
     ));
     let budget = ctx.budget;
+    // Rules go into a canary only where they are declared and the apiserver keeps them: a
+    // webhook that drops them matters to nobody else, and an older apiserver drops them itself.
+    let keeps_rules = facts
+        .cluster
+        .as_ref()
+        .and_then(|c| crate::kube::version::parse(&c.apiserver.git_version))
+        .is_some_and(|v| CONTAINER_RESTART_RULES_BETA.reached_by(v));
+    let with_rules = if keeps_rules {
+        rules_namespaces(facts)
+    } else {
+        BTreeSet::new()
+    };
     let results: Vec<CanaryFacts> = stream::iter(targets.into_iter().take(MAX_CANARIES))
         .map(|(namespace, (labels, like))| {
             let client = client.clone();
             let hooks = &hooks;
             let ns_labels = namespace_labels.get(&namespace);
-            async move { canary(&client, budget, hooks, namespace, ns_labels, labels, like).await }
+            let rules = with_rules.contains(&namespace);
+            async move {
+                let sent = Sent {
+                    namespace,
+                    labels,
+                    like,
+                    rules,
+                };
+                canary(&client, budget, hooks, ns_labels, sent).await
+            }
         })
         .buffer_unordered(CANARY_CONCURRENCY)
         .collect()
@@ -241,17 +263,46 @@ fn declares_sidecar(spec: &PodSpecFacts) -> bool {
     spec.init_containers.iter().any(|c| c.is_restartable())
 }
 
+fn declares_rules(spec: &PodSpecFacts) -> bool {
+    spec.containers
+        .iter()
+        .chain(&spec.init_containers)
+        .any(|c| c.restart_rules)
+}
+
+/// What earns a namespace a canary: a native sidecar, or restart rules, declared.
+fn worth_a_canary(spec: &PodSpecFacts) -> bool {
+    declares_sidecar(spec) || declares_rules(spec)
+}
+
+/// Namespaces where a workload (template, pod, or last-applied configuration) declares
+/// `restartPolicyRules`.
+pub fn rules_namespaces(facts: &DoctorFacts) -> BTreeSet<String> {
+    let w = &facts.workloads;
+    let owners = w
+        .owners
+        .iter()
+        .filter(|o| {
+            o.template.as_ref().is_some_and(|t| declares_rules(&t.spec))
+                || o.last_applied.as_ref().is_some_and(declares_rules)
+        })
+        .map(|o| o.namespace.clone());
+    let pods = w
+        .pods
+        .iter()
+        .filter(|p| declares_rules(&p.spec) || p.last_applied.as_ref().is_some_and(declares_rules))
+        .map(|p| p.namespace.clone());
+    owners.chain(pods).collect()
+}
+
 /// Namespaces that run or declare native sidecars, each with the labels of one such workload
 /// (a top-level owner's template when there is one) and where they came from.
 pub fn canary_targets(facts: &DoctorFacts) -> BTreeMap<String, (Labels, String)> {
     let mut out: BTreeMap<String, (Labels, String)> = BTreeMap::new();
     let w = &facts.workloads;
     for o in &w.owners {
-        let declared = o
-            .template
-            .as_ref()
-            .is_some_and(|t| declares_sidecar(&t.spec))
-            || o.last_applied.as_ref().is_some_and(declares_sidecar);
+        let declared = o.template.as_ref().is_some_and(|t| worth_a_canary(&t.spec))
+            || o.last_applied.as_ref().is_some_and(worth_a_canary);
         // Templates of controllers owned by another (a Deployment's ReplicaSets) say the same
         // as their owner; the top-level one names the workload a person knows.
         if declared && !out.contains_key(&o.namespace) {
@@ -267,11 +318,8 @@ pub fn canary_targets(facts: &DoctorFacts) -> BTreeMap<String, (Labels, String)>
         }
     }
     for o in &w.owners {
-        let declared = o
-            .template
-            .as_ref()
-            .is_some_and(|t| declares_sidecar(&t.spec))
-            || o.last_applied.as_ref().is_some_and(declares_sidecar);
+        let declared = o.template.as_ref().is_some_and(|t| worth_a_canary(&t.spec))
+            || o.last_applied.as_ref().is_some_and(worth_a_canary);
         if declared && !out.contains_key(&o.namespace) {
             let labels = o
                 .template
@@ -286,7 +334,7 @@ pub fn canary_targets(facts: &DoctorFacts) -> BTreeMap<String, (Labels, String)>
     }
     for p in &w.pods {
         let declared =
-            declares_sidecar(&p.spec) || p.last_applied.as_ref().is_some_and(declares_sidecar);
+            worth_a_canary(&p.spec) || p.last_applied.as_ref().is_some_and(worth_a_canary);
         if declared && !out.contains_key(&p.namespace) {
             out.insert(
                 p.namespace.clone(),
@@ -302,7 +350,16 @@ pub fn canary_targets(facts: &DoctorFacts) -> BTreeMap<String, (Labels, String)>
     out
 }
 
-pub fn canary_pod(namespace: &str, labels: &Labels) -> Value {
+/// The canary's restart rule: restart on an exit code nothing uses.
+const CANARY_RULES: &str =
+    r#"[{"action": "Restart", "exitCodes": {"operator": "In", "values": [42]}}]"#;
+
+pub fn canary_pod(namespace: &str, labels: &Labels, rules: bool) -> Value {
+    let mut app = json!({"name": "app", "image": CANARY_IMAGE});
+    if rules {
+        app["restartPolicy"] = json!("Never");
+        app["restartPolicyRules"] = serde_json::from_str(CANARY_RULES).unwrap_or_default();
+    }
     json!({
         "apiVersion": "v1",
         "kind": "Pod",
@@ -314,7 +371,7 @@ pub fn canary_pod(namespace: &str, labels: &Labels) -> Value {
         },
         "spec": {
             "initContainers": [{"name": CANARY_SIDECAR, "image": CANARY_IMAGE, "restartPolicy": "Always"}],
-            "containers": [{"name": "app", "image": CANARY_IMAGE}],
+            "containers": [app],
         },
     })
 }
@@ -349,6 +406,27 @@ pub fn judge_admitted(pod: &Value) -> (CanaryOutcome, Option<String>) {
     }
 }
 
+/// Whether the canary's app container came back with its `restartPolicyRules`.
+pub fn rules_came_back(pod: &Value) -> bool {
+    pod.pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .and_then(|cs| {
+            cs.iter()
+                .find(|c| c.get("name").and_then(Value::as_str) == Some("app"))
+        })
+        .and_then(|c| c.get("restartPolicyRules"))
+        .and_then(Value::as_array)
+        .is_some_and(|r| !r.is_empty())
+}
+
+/// What one canary carries: where it goes, how it is labelled, and whether it has rules.
+struct Sent {
+    namespace: String,
+    labels: Labels,
+    like: String,
+    rules: bool,
+}
+
 /// `admission webhook "x.example.com" does not support dry run` -> x.example.com.
 pub fn dry_run_refuser(message: &str) -> Option<String> {
     let rest = message.split("admission webhook \"").nth(1)?;
@@ -361,18 +439,23 @@ async fn canary(
     client: &kube::Client,
     budget: Budget,
     hooks: &[Webhook],
-    namespace: String,
     namespace_labels: Option<&Labels>,
-    labels: Labels,
-    like: String,
+    sent: Sent,
 ) -> CanaryFacts {
+    let Sent {
+        namespace,
+        labels,
+        like,
+        rules,
+    } = sent;
     let target = pod_create(namespace_labels, &labels);
     let candidates: Vec<String> = hooks
         .iter()
         .filter(|h| h.evaluate(&target).applies())
         .map(|h| h.name.clone())
         .collect();
-    let pod = canary_pod(&namespace, &labels);
+    let pod = canary_pod(&namespace, &labels, rules);
+    let mut restart_rules_kept = None;
     let asked = if budget.expired() {
         Ok(Outcome::NotRun {
             why: budget.deadline_passed().text().to_string(),
@@ -383,6 +466,7 @@ async fn canary(
     let (outcome, webhook, detail) = match asked {
         Ok(Outcome::Admitted { pod, warnings }) => {
             let (outcome, mut detail) = judge_admitted(&pod);
+            restart_rules_kept = rules.then(|| rules_came_back(&pod));
             if !warnings.is_empty() {
                 let w = format!("apiserver warnings: {}", warnings.join("; "));
                 detail = Some(match detail {
@@ -422,6 +506,7 @@ async fn canary(
         candidates,
         webhook,
         detail,
+        restart_rules_kept,
     }
 }
 
@@ -494,9 +579,26 @@ mod tests {
                 name: "no-sidecar".into(),
                 ..Default::default()
             },
+            PodFacts {
+                namespace: "rules".into(),
+                name: "retry-on-42".into(),
+                spec: PodSpecFacts {
+                    containers: vec![ContainerFacts {
+                        name: "app".into(),
+                        restart_rules: true,
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
         ];
         let t = canary_targets(&facts);
-        assert_eq!(t.keys().collect::<Vec<_>>(), ["batch", "shop"]);
+        assert_eq!(t.keys().collect::<Vec<_>>(), ["batch", "rules", "shop"]);
+        assert_eq!(
+            rules_namespaces(&facts).into_iter().collect::<Vec<_>>(),
+            ["rules"]
+        );
         assert_eq!(t["shop"].1, "deployment/web");
         assert_eq!(t["shop"].0, labels(&[("app", "web"), ("tier", "front")]));
         assert_eq!(t["batch"].0, labels(&[("run", "one-off")]));
@@ -504,8 +606,24 @@ mod tests {
 
     #[test]
     fn judging_the_returned_pod() {
-        let kept = canary_pod("ns", &Labels::new());
+        let kept = canary_pod("ns", &Labels::new(), false);
         assert_eq!(judge_admitted(&kept).0, CanaryOutcome::Kept);
+        assert!(!rules_came_back(&kept));
+        let mut ruled = canary_pod("ns", &Labels::new(), true);
+        assert!(rules_came_back(&ruled));
+        assert_eq!(judge_admitted(&ruled).0, CanaryOutcome::Kept);
+        // What a webhook on k8s.io/api v0.28-v0.33 returns: restartPolicy kept, rules gone.
+        if let Some(o) = ruled
+            .pointer_mut("/spec/containers/0")
+            .and_then(Value::as_object_mut)
+        {
+            o.remove("restartPolicyRules");
+        }
+        assert!(!rules_came_back(&ruled));
+        assert_eq!(
+            ruled.pointer("/spec/containers/0/restartPolicy"),
+            Some(&json!("Never"))
+        );
         let mut stripped = kept.clone();
         if let Some(c) = stripped.pointer_mut("/spec/initContainers/0")
             && let Some(o) = c.as_object_mut()
@@ -540,6 +658,7 @@ mod tests {
             candidates: vec![],
             webhook: Some("audit.example.com".into()),
             detail: Some(detail.into()),
+            restart_rules_kept: None,
         }
     }
 

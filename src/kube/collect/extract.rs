@@ -170,6 +170,10 @@ pub fn container(c: &Container) -> ContainerFacts {
         liveness_probe: c.liveness_probe.is_some(),
         lifecycle: c.lifecycle.is_some(),
         sleeps_forever: sleeps_forever(&command, &args),
+        restart_rules: c
+            .restart_policy_rules
+            .as_ref()
+            .is_some_and(|r| !r.is_empty()),
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{Input, list_some};
 use crate::checks::finding::{Finding, ObjectRef};
-use crate::facts::doctor::{CanaryOutcome, WebhookFacts};
+use crate::facts::doctor::{CanaryFacts, CanaryOutcome, WebhookFacts};
 
 fn webhook_object(w: &WebhookFacts) -> ObjectRef {
     ObjectRef::cluster("MutatingWebhook", &w.name)
@@ -17,6 +17,36 @@ fn configuration_line(w: &WebhookFacts) -> String {
         w.configuration,
         w.target.as_deref().unwrap_or("(no client config)")
     )
+}
+
+/// The canary's app container lost its `restartPolicyRules` (a webhook on k8s.io/api
+/// v0.28-v0.33 keeps `restartPolicy` and drops them). Sent only where workloads declare rules.
+fn rules_dropped(canary: &CanaryFacts, by_name: &BTreeMap<&str, &WebhookFacts>) -> Finding {
+    let mut f = Finding::new(
+        "webhook-drops-restart-rules",
+        ObjectRef::cluster("Namespace", &canary.namespace),
+        format!(
+            "a dry-run pod whose container declares restartPolicyRules came back without them in namespace {}, where workloads declare them: pods created here lose their restart rules",
+            canary.namespace
+        ),
+    );
+    if canary.candidates.is_empty() {
+        return f.evidence("no mutating webhook matches the canary by its rules and selectors");
+    }
+    f = f.evidence(format!(
+        "candidate webhooks, in call order: {}",
+        canary.candidates.join(", ")
+    ));
+    for name in &canary.candidates {
+        if let Some(w) = by_name.get(name.as_str()) {
+            f = f.evidence(format!("{name}: {}", configuration_line(w)));
+        }
+    }
+    f.fix(format!(
+        "Upgrade {} to a release built on k8s.io/api v0.34 or later, or keep these pods out of its selectors; `kubectl sidecar diff-pod -n {} -f <manifest> --blame` names it by its own patch.",
+        canary.candidates.join(" or "),
+        canary.namespace
+    ))
 }
 
 /// Webhooks whose side effects make the apiserver refuse dry runs that reach them.
@@ -99,6 +129,11 @@ pub fn check(input: &Input<'_>) -> Vec<Finding> {
             CanaryOutcome::Forbidden | CanaryOutcome::Rejected | CanaryOutcome::Failed => {}
         }
     }
+    for canary in &admission.canaries {
+        if canary.restart_rules_kept == Some(false) {
+            out.push(rules_dropped(canary, &by_name));
+        }
+    }
     for w in &admission.webhooks {
         let seen_refusing = refused.remove(&w.name);
         if blocks_dry_run(w) || seen_refusing.is_some() {
@@ -171,6 +206,7 @@ mod tests {
             candidates: candidates.iter().map(|s| s.to_string()).collect(),
             webhook: None,
             detail: None,
+            restart_rules_kept: None,
         }
     }
 
@@ -205,7 +241,23 @@ mod tests {
             refused,
             canary("locked", CanaryOutcome::Forbidden, &[]),
         ];
+        let mut ruled = canary("retry", CanaryOutcome::Kept, &["v032.example.com"]);
+        ruled.restart_rules_kept = Some(false);
+        let mut fine = canary("retry-ok", CanaryOutcome::Kept, &[]);
+        fine.restart_rules_kept = Some(true);
+        facts.admission.canaries.extend([ruled, fine]);
         let found = check(&Input::new(&facts));
+        let rules: Vec<&Finding> = found
+            .iter()
+            .filter(|f| f.id == "webhook-drops-restart-rules")
+            .collect();
+        assert_eq!(rules.len(), 1, "{found:?}");
+        assert_eq!(rules[0].object.name, "retry");
+        assert!(
+            rules[0].fix.contains("v032.example.com"),
+            "{}",
+            rules[0].fix
+        );
         let ids: Vec<(&str, &str)> = found
             .iter()
             .map(|f| (f.id.as_str(), f.object.name.as_str()))
