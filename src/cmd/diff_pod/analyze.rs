@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::attribution::{Attributor, attribution_text, candidates};
+use super::attribution::{Attributor, attribution_text, candidates, is_restart_rules};
 use super::classify::{Change, Kind, SidecarEffect, classify, sidecars};
 use super::diff::{RawChange, diff};
 use super::facts::{BlameResult, BlameStep, DiffFacts, Outcome, PodFacts};
@@ -676,11 +676,6 @@ fn masked_step(step: &BlameStep) -> BlameStep {
         _ => {}
     }
     step
-}
-
-/// `restartPolicyRules` of a container, or a rule inside them (ContainerRestartRules).
-pub(super) fn is_restart_rules(path: &super::diff::Path) -> bool {
-    matches!(path.in_container(), Some([super::diff::Seg::Key(k), ..]) if k == "restartPolicyRules")
 }
 
 /// The `restartPolicy` of the regular or init container `name`, as submitted.

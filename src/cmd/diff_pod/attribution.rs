@@ -97,7 +97,7 @@ impl Attributor<'_> {
             return self.strip_attribution(blamed);
         }
         if change.kind == Kind::Removed
-            && super::analyze::is_restart_rules(&change.raw.path)
+            && is_restart_rules(&change.raw.path)
             && let Some(why) = self.apiserver_drops_restart_rules()
         {
             return Attribution::Apiserver { why };
@@ -255,4 +255,9 @@ pub(super) fn related(a: &Path, b: &Path) -> bool {
 fn is_init_restart_policy(path: &Path) -> bool {
     matches!(path.container(), Some(("initContainers", _)))
         && matches!(path.in_container(), Some([Seg::Key(k)]) if k == "restartPolicy")
+}
+
+/// `restartPolicyRules` of a container, or a rule inside them (ContainerRestartRules).
+pub(super) fn is_restart_rules(path: &Path) -> bool {
+    matches!(path.in_container(), Some([Seg::Key(k), ..]) if k == "restartPolicyRules")
 }
