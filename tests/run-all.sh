@@ -73,9 +73,12 @@ done
 # Real nodes: kubelets of the versions tests/scenarios/real-*.yaml run, and the
 # kube-controller-manager of the real scenario's apiserver (the tests build them too; here the
 # CI log shows how long they take).
-step "kubelets v1.34.4, v1.32.13, kube-controller-manager v1.34.4, kube-scheduler v1.32.13"
+# v1.37.2 (tests/e2e_restart_rules.rs): ContainerRestartRules needs a 1.35+ kubelet; the same
+# module as the cached v1.37.2 kube-apiserver, so the Go build cache is warm for it.
+step "kubelets v1.34.4, v1.32.13, v1.37.2, kube-controller-manager v1.34.4, v1.37.2, kube-scheduler v1.32.13"
 tests/controlplane/build-k8s.sh v1.34.4 kubelet kube-controller-manager >/dev/null
 tests/controlplane/build-k8s.sh v1.32.13 kubelet kube-scheduler >/dev/null
+tests/controlplane/build-k8s.sh v1.37.2 kubelet kube-controller-manager >/dev/null
 # krew, its manifest validator and the two kubectl versions that tests/krew_install.rs installs
 # and runs the plugin with; built from their Go modules and cached by version, like the above.
 step "krew and kubectl v1.37.2, v1.34.4"
@@ -87,6 +90,9 @@ tests/release/build-kubectl.sh v1.34.4 >/dev/null
 export KSC_KUBECTL=${KSC_KUBECTL:-$kubectl_dir/kubectl}
 step "test harness"
 harness=$(tests/harness/build.sh)/ksc-harness
+# The v0.32 webhook fixture is only worth having if its types keep restartPolicy and lose
+# restartPolicyRules: its own test says so.
+(cd tests/harness/legacywebhook-v032 && GOWORK=off GOFLAGS=-mod=readonly go test ./...)
 # Whatever a failed or interrupted test leaves (processes, netns, veths) goes with the run.
 cleanup() { "$harness" down --all >/dev/null 2>&1 || true; }
 trap cleanup EXIT
