@@ -121,6 +121,11 @@ pub struct Finding {
     pub section: Section,
     pub object: ObjectRef,
     pub message: String,
+    /// The image of `object.container`, when the finding is about a container and its image is
+    /// known: with the container's name it says which findings share a cause (tables fold
+    /// them, see `checks::group`). An image reference, never a pull secret.
+    #[serde(default)]
+    pub image: Option<String>,
     /// What was observed, one fact per line, quoted from the cluster where possible.
     pub evidence: Vec<String>,
     pub fix: String,
@@ -155,6 +160,11 @@ impl Finding {
         S: Into<String>,
     {
         self.evidence.extend(lines.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn image(mut self, image: impl Into<String>) -> Self {
+        self.image = Some(image.into());
         self
     }
 

@@ -9,4 +9,5 @@ mod contract;
 mod diff_pod;
 mod doctor;
 mod global;
+mod grouping;
 mod output;

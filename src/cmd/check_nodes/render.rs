@@ -97,9 +97,11 @@ fn text(report: &Report, wide: bool, color: bool) -> String {
     }
     headers.push("reason");
     let mut t = table(&headers);
+    // Without `wide`, nodes of one pool with the same problem (every cell but the name equal,
+    // verdict not supported) are one row naming a few of them.
+    let mut rows: Vec<(Vec<&str>, Vec<String>)> = Vec::new();
     for n in &report.nodes {
         let mut row = vec![
-            n.name.clone(),
             n.pool.clone(),
             dash(&n.kubelet_version),
             match n.ready {
@@ -121,7 +123,22 @@ fn text(report: &Report, wide: bool, color: bool) -> String {
             });
         }
         row.push(with_skew(&n.reason, &n.skew));
-        t.add_row(row);
+        let foldable = !wide && n.verdict != Verdict::Supported;
+        match rows.iter_mut().find(|(_, cells)| foldable && *cells == row) {
+            Some((names, _)) => names.push(&n.name),
+            None => rows.push((vec![&n.name], row)),
+        }
+    }
+    for (names, cells) in &rows {
+        let name = match names.len() {
+            1 => names[0].to_string(),
+            n => format!("{n} nodes: {}", some_names(names)),
+        };
+        t.add_row(
+            std::iter::once(name)
+                .chain(cells.iter().cloned())
+                .collect::<Vec<_>>(),
+        );
     }
     let nodes_total = report
         .coverage
@@ -135,6 +152,14 @@ fn text(report: &Report, wide: bool, color: bool) -> String {
         out.push_str("(no nodes)\n");
     } else {
         out.push_str(&table_text(&t));
+        if rows.len() < report.nodes.len() {
+            let _ = writeln!(
+                out,
+                "({} nodes in {} rows: nodes of one pool with the same problem are one row; -o wide lists every node)",
+                report.nodes.len(),
+                rows.len()
+            );
+        }
     }
     out.push('\n');
 
@@ -281,6 +306,16 @@ fn with_skew(reason: &str, skew: &Skew) -> String {
     } else {
         reason.to_string()
     }
+}
+
+/// `a, b, c (+N more)`.
+fn some_names(names: &[&str]) -> String {
+    let shown = crate::checks::group::EXAMPLES;
+    let mut out = names[..names.len().min(shown)].join(", ");
+    if names.len() > shown {
+        let _ = write!(out, " (+{} more)", names.len() - shown);
+    }
+    out
 }
 
 fn dash(s: &str) -> String {

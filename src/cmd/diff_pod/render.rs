@@ -9,6 +9,7 @@ use super::facts::{BlameResult, Gate};
 use super::report::{Analysis, Result_, View};
 use super::unified::{Line, diff_lines, hunks};
 use crate::checks::finding::Severity;
+use crate::checks::group::{self, Group};
 use crate::render::{Tone, bold, paint, table, table_text};
 
 pub fn table_output(a: &Analysis, color: bool, wide: bool) -> String {
@@ -32,7 +33,18 @@ pub fn table_output(a: &Analysis, color: bool, wide: bool) -> String {
         }
         headers.extend(["container", "finding"]);
         let mut t = table(&headers);
-        for f in &r.findings {
+        // Without `wide`, the same finding on many objects (an injector's container added to
+        // every Deployment of a directory) is one row naming a few of them.
+        let groups: Vec<Group<'_>> = if wide || !several {
+            r.findings
+                .iter()
+                .map(|f| Group { members: vec![f] })
+                .collect()
+        } else {
+            group::group(&r.findings)
+        };
+        for g in &groups {
+            let f = g.first();
             let tone = match f.severity {
                 Severity::Error => Tone::Bad,
                 Severity::Warning => Tone::Warn,
@@ -40,13 +52,39 @@ pub fn table_output(a: &Analysis, color: bool, wide: bool) -> String {
             };
             let mut row = vec![paint(f.severity.as_str(), tone, color)];
             if several {
-                row.push(format!("{}/{}", f.object.kind, f.object.name));
+                row.push(match g.count() {
+                    1 => format!("{}/{}", f.object.kind, f.object.name),
+                    _ => g.objects(),
+                });
             }
             row.push(f.object.container.clone().unwrap_or_else(|| "-".into()));
-            row.push(f.message.clone());
+            row.push(match g.count() {
+                1 => f.message.clone(),
+                n => {
+                    let examples: Vec<String> = g
+                        .examples(group::EXAMPLES)
+                        .iter()
+                        .map(|o| format!("{}/{}", o.kind, o.name))
+                        .collect();
+                    let more = n - examples.len();
+                    let more = if more > 0 {
+                        format!(" (+{more} more)")
+                    } else {
+                        String::new()
+                    };
+                    format!("{}\ne.g. {}{more}", g.summary(), examples.join(", "))
+                }
+            });
             t.add_row(row);
         }
         out.push_str(&table_text(&t));
+        if groups.len() < r.findings.len() {
+            out.push_str(&format!(
+                "({} findings in {} rows: the same finding on many objects is one row; -o wide lists every one)\n",
+                r.findings.len(),
+                groups.len()
+            ));
+        }
     }
     out.push('\n');
     let mut t = table(&[

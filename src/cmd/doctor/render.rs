@@ -4,12 +4,15 @@
 
 use std::fmt::Write as _;
 
+use super::cluster::NodeSummary;
 use super::report::Report;
 use super::verdict::{self, Verdict};
 use crate::checks::cluster::verdict::Verdict as NodeVerdict;
 use crate::checks::finding::Section;
 use crate::checks::finding::{Finding, Severity};
+use crate::checks::group::{self, Group};
 use crate::facts::doctor::CanaryOutcome;
+use crate::kube::access::list_some;
 use crate::render::{Tone, bold, paint, table, table_text};
 
 fn severity_tone(s: Severity) -> Tone {
@@ -37,15 +40,47 @@ fn findings_block(findings: &[&Finding], wide: bool, color: bool) -> String {
         return indent(&paint("no findings", Tone::Muted, color));
     }
     let mut t = table(&["severity", "id", "object", "message"]);
-    for f in findings {
-        t.add_row(vec![
-            paint(f.severity.as_str(), severity_tone(f.severity), color),
-            f.id.clone(),
-            f.object.to_string(),
-            f.message.clone(),
-        ]);
+    let severity = |f: &Finding| paint(f.severity.as_str(), severity_tone(f.severity), color);
+    let groups = group::group(findings.iter().copied());
+    if wide {
+        for f in findings {
+            t.add_row(vec![
+                severity(f),
+                f.id.clone(),
+                f.object.to_string(),
+                f.message.clone(),
+            ]);
+        }
+    } else {
+        for g in &groups {
+            let f = g.first();
+            t.add_row(match g.count() {
+                1 => vec![
+                    severity(f),
+                    f.id.clone(),
+                    f.object.to_string(),
+                    f.message.clone(),
+                ],
+                _ => vec![severity(f), f.id.clone(), g.objects(), group_message(g)],
+            });
+        }
     }
     let mut out = indent(&table_text(&t));
+    if !wide && groups.len() < findings.len() {
+        let _ = writeln!(
+            out,
+            "  {}",
+            paint(
+                &format!(
+                    "{} findings in {} rows: the same check and cause on many objects is one row; -o wide lists every one",
+                    findings.len(),
+                    groups.len()
+                ),
+                Tone::Muted,
+                color
+            )
+        );
+    }
     if wide {
         for f in findings {
             let title = crate::checks::catalog::get(&f.id).map_or("", |c| c.title);
@@ -58,6 +93,23 @@ fn findings_block(findings: &[&Finding], wide: bool, color: bool) -> String {
         }
     }
     out
+}
+
+/// A folded row's message: what the members share, then which objects, on a second line.
+fn group_message(g: &Group<'_>) -> String {
+    let cause = g.cause().map(|c| format!("{c}: ")).unwrap_or_default();
+    let examples: Vec<String> = g
+        .examples(group::EXAMPLES)
+        .iter()
+        .map(|o| o.to_string())
+        .collect();
+    let more = g.count().saturating_sub(examples.len());
+    let more = if more > 0 {
+        format!(" (+{more} more)")
+    } else {
+        String::new()
+    };
+    format!("{cause}{}\ne.g. {}{more}", g.summary(), examples.join(", "))
 }
 
 fn heading(out: &mut String, section: &str, color: bool) {
@@ -86,7 +138,7 @@ pub fn table_report(report: &Report<'_>, wide: bool, color: bool) -> String {
     let empty = Vec::new();
     for section in Section::ALL {
         heading(&mut out, section.title(), color);
-        out.push_str(&section_facts(report, section, color));
+        out.push_str(&section_facts(report, section, wide, color));
         let findings = sections.get(&section).unwrap_or(&empty);
         out.push_str(&findings_block(findings, wide, color));
     }
@@ -145,7 +197,41 @@ fn coverage_block(report: &Report<'_>, wide: bool, color: bool) -> String {
     out
 }
 
-fn section_facts(report: &Report<'_>, section: Section, color: bool) -> String {
+/// Failing nodes as table rows: one per node with `wide`, else nodes of one pool with the same
+/// kubelet, verdict and reason fold into one row that names a few of them.
+fn node_rows<'a>(failing: &[&'a NodeSummary], wide: bool) -> Vec<(String, &'a NodeSummary)> {
+    if wide {
+        return failing.iter().map(|n| (n.name.clone(), *n)).collect();
+    }
+    let mut rows: Vec<Vec<&'a NodeSummary>> = Vec::new();
+    for node in failing {
+        let same = |m: &&NodeSummary| {
+            (&m.pool, &m.kubelet_version, m.verdict, &m.reason)
+                == (
+                    &node.pool,
+                    &node.kubelet_version,
+                    node.verdict,
+                    &node.reason,
+                )
+        };
+        match rows.iter_mut().find(|r| same(&r[0])) {
+            Some(row) => row.push(node),
+            None => rows.push(vec![node]),
+        }
+    }
+    rows.into_iter()
+        .map(|nodes| {
+            let names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
+            let cell = match names.len() {
+                1 => names[0].to_string(),
+                n => format!("{n} nodes: {}", list_some(&names, group::EXAMPLES)),
+            };
+            (cell, nodes[0])
+        })
+        .collect()
+}
+
+fn section_facts(report: &Report<'_>, section: Section, wide: bool, color: bool) -> String {
     let mut lines: Vec<String> = Vec::new();
     match section {
         Section::ControlPlane => {
@@ -203,15 +289,17 @@ fn section_facts(report: &Report<'_>, section: Section, color: bool) -> String {
                 .filter(|n| n.verdict != NodeVerdict::Supported)
                 .collect();
             if !failing.is_empty() {
+                let rows = node_rows(&failing, wide);
                 let mut t = table(&["node", "pool", "kubelet", "verdict", "reason"]);
-                for node in failing.iter().take(50) {
+                let shown = if wide { rows.len() } else { 50 };
+                for (names, node) in rows.iter().take(shown) {
                     let tone = match node.verdict {
                         NodeVerdict::Unsupported => Tone::Bad,
                         NodeVerdict::Partial => Tone::Warn,
                         _ => Tone::Muted,
                     };
                     t.add_row(vec![
-                        node.name.clone(),
+                        names.clone(),
                         node.pool.clone().unwrap_or_else(|| "-".into()),
                         node.kubelet_version.clone().unwrap_or_else(|| "?".into()),
                         paint(node.verdict.word(), tone, color),
@@ -219,8 +307,12 @@ fn section_facts(report: &Report<'_>, section: Section, color: bool) -> String {
                     ]);
                 }
                 let mut text = table_text(&t);
-                if failing.len() > 50 {
-                    let _ = writeln!(text, "... and {} more", failing.len() - 50);
+                if rows.len() > shown {
+                    let _ = writeln!(
+                        text,
+                        "... and {} more rows (-o wide lists every node)",
+                        rows.len() - shown
+                    );
                 }
                 return indent(&(lines.join("\n") + "\n" + &text));
             }

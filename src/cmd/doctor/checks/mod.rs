@@ -3,6 +3,7 @@
 
 pub mod admission;
 pub mod control_plane;
+mod images;
 pub mod injectors;
 pub mod looks;
 pub mod nodes;
@@ -214,6 +215,7 @@ pub fn run_with(input: &Input<'_>) -> Vec<Finding> {
     findings.extend(admission::check(input));
     findings.extend(injectors::check(input));
     findings.extend(workloads::check(input));
+    images::attach(input, &mut findings);
     findings
 }
 
