@@ -47,6 +47,7 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -s V -l ve
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "check-nodes" -d 'Check the apiserver and every kubelet: version, SidecarContainers gate, skew, verdict per node and pool'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "diff-pod" -d 'Compare a submitted pod spec with what admission made of it, and name who stripped restartPolicy'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "doctor" -d 'Run every check and print one report with a verdict and the next steps'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "snapshot" -d 'Save what check-nodes, doctor and diff-pod analyse to one file, for --snapshot elsewhere'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "rbac" -d 'Print the least-privilege RBAC (ClusterRole and binding) for the people who run this tool'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -f -a "version" -d 'Print the version, the git commit and the Kubernetes versions this build knows'
@@ -78,7 +79,7 @@ never\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l all-contexts -d 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s f -l filename -d 'Manifest file, directory, or `-` for stdin, whose pod templates are dry-run created' -r -F
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l snapshot -d 'Accepted only to be refused in one line: a snapshot holds no dry run' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l snapshot -d 'Accepted only to be refused in one line: a snapshot holds no dry run of the pods compared' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l max-clusters -d 'With several contexts: how many clusters are examined at once (the others wait their turn; each cluster\'s --timeout starts when its turn does)' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l context -d 'The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor: one summary row per cluster, then each cluster\'s report)' -r -f
@@ -127,6 +128,24 @@ never\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s A -l all-namespaces -d 'Look at workloads in every namespace'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l all-contexts -d 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -s l -l selector -d 'Only workloads matching this label selector' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -l max-clusters -d 'With several contexts: how many clusters are examined at once (the others wait their turn; each cluster\'s --timeout starts when its turn does)' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -s o -l output -d 'The file to write the snapshot to (JSON); `-` for stdout' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -l context -d 'The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor: one summary row per cluster, then each cluster\'s report)' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -l cluster -d 'The name of the kubeconfig cluster to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -l user -d 'The name of the kubeconfig user to use' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -s n -l namespace -d 'The namespace scope for this request' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -l as -d 'Username to impersonate for the operation' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r -f
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -s A -l all-namespaces -d 'Collect workloads in every namespace'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -l all-contexts -d 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l subject -d 'Who to bind it to: `User:NAME`, `Group:NAME` or `ServiceAccount:NAMESPACE:NAME`; repeat for several' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l omit -d 'Leave out a rule you will not grant (its id is in the comment above it); the run then reports what it could not read. Repeat for several' -r -f -a "version\t''
 metrics\t''
@@ -222,11 +241,12 @@ always\t''
 never\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l all-contexts -d 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -s h -l help -d 'Print help'
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor rbac completion version man help" -f -a "check-nodes" -d 'Check the apiserver and every kubelet: version, SidecarContainers gate, skew, verdict per node and pool'
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor rbac completion version man help" -f -a "diff-pod" -d 'Compare a submitted pod spec with what admission made of it, and name who stripped restartPolicy'
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor rbac completion version man help" -f -a "doctor" -d 'Run every check and print one report with a verdict and the next steps'
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor rbac completion version man help" -f -a "rbac" -d 'Print the least-privilege RBAC (ClusterRole and binding) for the people who run this tool'
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor rbac completion version man help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor rbac completion version man help" -f -a "version" -d 'Print the version, the git commit and the Kubernetes versions this build knows'
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor rbac completion version man help" -f -a "man" -d 'Print the manual page (roff), generated from these flags'
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor rbac completion version man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor snapshot rbac completion version man help" -f -a "check-nodes" -d 'Check the apiserver and every kubelet: version, SidecarContainers gate, skew, verdict per node and pool'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor snapshot rbac completion version man help" -f -a "diff-pod" -d 'Compare a submitted pod spec with what admission made of it, and name who stripped restartPolicy'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor snapshot rbac completion version man help" -f -a "doctor" -d 'Run every check and print one report with a verdict and the next steps'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor snapshot rbac completion version man help" -f -a "snapshot" -d 'Save what check-nodes, doctor and diff-pod analyse to one file, for --snapshot elsewhere'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor snapshot rbac completion version man help" -f -a "rbac" -d 'Print the least-privilege RBAC (ClusterRole and binding) for the people who run this tool'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor snapshot rbac completion version man help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor snapshot rbac completion version man help" -f -a "version" -d 'Print the version, the git commit and the Kubernetes versions this build knows'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor snapshot rbac completion version man help" -f -a "man" -d 'Print the manual page (roff), generated from these flags'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand help; and not __fish_seen_subcommand_from check-nodes diff-pod doctor snapshot rbac completion version man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-sidecar' -ScriptBlock {
             [CompletionResult]::new('check-nodes', 'check-nodes', [CompletionResultType]::ParameterValue, 'Check the apiserver and every kubelet: version, SidecarContainers gate, skew, verdict per node and pool')
             [CompletionResult]::new('diff-pod', 'diff-pod', [CompletionResultType]::ParameterValue, 'Compare a submitted pod spec with what admission made of it, and name who stripped restartPolicy')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Run every check and print one report with a verdict and the next steps')
+            [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Save what check-nodes, doctor and diff-pod analyse to one file, for --snapshot elsewhere')
             [CompletionResult]::new('rbac', 'rbac', [CompletionResultType]::ParameterValue, 'Print the least-privilege RBAC (ClusterRole and binding) for the people who run this tool')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version, the git commit and the Kubernetes versions this build knows')
@@ -80,7 +81,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-sidecar' -ScriptBlock {
         'kubectl-sidecar;diff-pod' {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file, directory, or `-` for stdin, whose pod templates are dry-run created')
             [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file, directory, or `-` for stdin, whose pod templates are dry-run created')
-            [CompletionResult]::new('--snapshot', '--snapshot', [CompletionResultType]::ParameterName, 'Accepted only to be refused in one line: a snapshot holds no dry run')
+            [CompletionResult]::new('--snapshot', '--snapshot', [CompletionResultType]::ParameterName, 'Accepted only to be refused in one line: a snapshot holds no dry run of the pods compared')
             [CompletionResult]::new('--max-clusters', '--max-clusters', [CompletionResultType]::ParameterName, 'With several contexts: how many clusters are examined at once (the others wait their turn; each cluster''s --timeout starts when its turn does)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor: one summary row per cluster, then each cluster''s report)')
@@ -126,6 +127,30 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-sidecar' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR')
             [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Look at workloads in every namespace')
             [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Look at workloads in every namespace')
+            [CompletionResult]::new('--all-contexts', '--all-contexts', [CompletionResultType]::ParameterName, 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kubectl-sidecar;snapshot' {
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Only workloads matching this label selector')
+            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Only workloads matching this label selector')
+            [CompletionResult]::new('--max-clusters', '--max-clusters', [CompletionResultType]::ParameterName, 'With several contexts: how many clusters are examined at once (the others wait their turn; each cluster''s --timeout starts when its turn does)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The file to write the snapshot to (JSON); `-` for stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'The file to write the snapshot to (JSON); `-` for stdout')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor: one summary row per cluster, then each cluster''s report)')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The name of the kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The name of the kubeconfig user to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace scope for this request')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace scope for this request')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Username to impersonate for the operation')
+            [CompletionResult]::new('--as-group', '--as-group', [CompletionResultType]::ParameterName, 'Group to impersonate for the operation; repeat for several groups')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Collect workloads in every namespace')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Collect workloads in every namespace')
             [CompletionResult]::new('--all-contexts', '--all-contexts', [CompletionResultType]::ParameterName, 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -220,6 +245,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-sidecar' -ScriptBlock {
             [CompletionResult]::new('check-nodes', 'check-nodes', [CompletionResultType]::ParameterValue, 'Check the apiserver and every kubelet: version, SidecarContainers gate, skew, verdict per node and pool')
             [CompletionResult]::new('diff-pod', 'diff-pod', [CompletionResultType]::ParameterValue, 'Compare a submitted pod spec with what admission made of it, and name who stripped restartPolicy')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Run every check and print one report with a verdict and the next steps')
+            [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Save what check-nodes, doctor and diff-pod analyse to one file, for --snapshot elsewhere')
             [CompletionResult]::new('rbac', 'rbac', [CompletionResultType]::ParameterValue, 'Print the least-privilege RBAC (ClusterRole and binding) for the people who run this tool')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version, the git commit and the Kubernetes versions this build knows')
@@ -234,6 +260,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-sidecar' -ScriptBlock {
             break
         }
         'kubectl-sidecar;help;doctor' {
+            break
+        }
+        'kubectl-sidecar;help;snapshot' {
             break
         }
         'kubectl-sidecar;help;rbac' {

@@ -76,7 +76,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '*-f+[Manifest file, directory, or \`-\` for stdin, whose pod templates are dry-run created]:FILE|DIR|-:_files' \
 '*--filename=[Manifest file, directory, or \`-\` for stdin, whose pod templates are dry-run created]:FILE|DIR|-:_files' \
-'--snapshot=[Accepted only to be refused in one line\: a snapshot holds no dry run]:FILE:_files' \
+'--snapshot=[Accepted only to be refused in one line\: a snapshot holds no dry run of the pods compared]:FILE:_files' \
 '--max-clusters=[With several contexts\: how many clusters are examined at once (the others wait their turn; each cluster'\''s --timeout starts when its turn does)]:N:_default' \
 '--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
 '*--context=[The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor\: one summary row per cluster, then each cluster'\''s report)]:NAME:' \
@@ -124,6 +124,31 @@ _arguments "${_arguments_options[@]}" : \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
 '(-n --namespace)-A[Look at workloads in every namespace]' \
 '(-n --namespace)--all-namespaces[Look at workloads in every namespace]' \
+'(--context)--all-contexts[Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+&& ret=0
+;;
+(snapshot)
+_arguments "${_arguments_options[@]}" : \
+'-l+[Only workloads matching this label selector]:SELECTOR:_default' \
+'--selector=[Only workloads matching this label selector]:SELECTOR:_default' \
+'--max-clusters=[With several contexts\: how many clusters are examined at once (the others wait their turn; each cluster'\''s --timeout starts when its turn does)]:N:_default' \
+'--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
+'-o+[The file to write the snapshot to (JSON); \`-\` for stdout]:FILE:_files' \
+'--output=[The file to write the snapshot to (JSON); \`-\` for stdout]:FILE:_files' \
+'--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
+'*--context=[The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor\: one summary row per cluster, then each cluster'\''s report)]:NAME:' \
+'--cluster=[The name of the kubeconfig cluster to use]:NAME:' \
+'--user=[The name of the kubeconfig user to use]:NAME:' \
+'-n+[The namespace scope for this request]:NAMESPACE:' \
+'--namespace=[The namespace scope for this request]:NAMESPACE:' \
+'--as=[Username to impersonate for the operation]:USER:' \
+'*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:' \
+'--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:' \
+'--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:' \
+'(-n --namespace)-A[Collect workloads in every namespace]' \
+'(-n --namespace)--all-namespaces[Collect workloads in every namespace]' \
 '(--context)--all-contexts[Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
@@ -243,6 +268,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(snapshot)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (rbac)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -278,6 +307,7 @@ _kubectl-sidecar_commands() {
 'check-nodes:Check the apiserver and every kubelet\: version, SidecarContainers gate, skew, verdict per node and pool' \
 'diff-pod:Compare a submitted pod spec with what admission made of it, and name who stripped restartPolicy' \
 'doctor:Run every check and print one report with a verdict and the next steps' \
+'snapshot:Save what check-nodes, doctor and diff-pod analyse to one file, for --snapshot elsewhere' \
 'rbac:Print the least-privilege RBAC (ClusterRole and binding) for the people who run this tool' \
 'completion:Print a shell completion script (bash, zsh, fish, elvish, powershell)' \
 'version:Print the version, the git commit and the Kubernetes versions this build knows' \
@@ -312,6 +342,7 @@ _kubectl-sidecar__subcmd__help_commands() {
 'check-nodes:Check the apiserver and every kubelet\: version, SidecarContainers gate, skew, verdict per node and pool' \
 'diff-pod:Compare a submitted pod spec with what admission made of it, and name who stripped restartPolicy' \
 'doctor:Run every check and print one report with a verdict and the next steps' \
+'snapshot:Save what check-nodes, doctor and diff-pod analyse to one file, for --snapshot elsewhere' \
 'rbac:Print the least-privilege RBAC (ClusterRole and binding) for the people who run this tool' \
 'completion:Print a shell completion script (bash, zsh, fish, elvish, powershell)' \
 'version:Print the version, the git commit and the Kubernetes versions this build knows' \
@@ -355,6 +386,11 @@ _kubectl-sidecar__subcmd__help__subcmd__rbac_commands() {
     local commands; commands=()
     _describe -t commands 'kubectl-sidecar help rbac commands' commands "$@"
 }
+(( $+functions[_kubectl-sidecar__subcmd__help__subcmd__snapshot_commands] )) ||
+_kubectl-sidecar__subcmd__help__subcmd__snapshot_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-sidecar help snapshot commands' commands "$@"
+}
 (( $+functions[_kubectl-sidecar__subcmd__help__subcmd__version_commands] )) ||
 _kubectl-sidecar__subcmd__help__subcmd__version_commands() {
     local commands; commands=()
@@ -369,6 +405,11 @@ _kubectl-sidecar__subcmd__man_commands() {
 _kubectl-sidecar__subcmd__rbac_commands() {
     local commands; commands=()
     _describe -t commands 'kubectl-sidecar rbac commands' commands "$@"
+}
+(( $+functions[_kubectl-sidecar__subcmd__snapshot_commands] )) ||
+_kubectl-sidecar__subcmd__snapshot_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-sidecar snapshot commands' commands "$@"
 }
 (( $+functions[_kubectl-sidecar__subcmd__version_commands] )) ||
 _kubectl-sidecar__subcmd__version_commands() {

@@ -79,8 +79,8 @@ pub struct GlobalArgs {
     pub timeout: String,
 
     /// Output format: table, wide, json or yaml.
-    #[arg(short = 'o', long, global = true, value_name = "FORMAT")]
-    pub output: Option<OutputFormat>,
+    #[arg(short = 'o', long, global = true, value_name = "FORMAT", value_parser = OutputParser { formats: true })]
+    pub output: Option<Output>,
 
     /// When to color the table output; `auto` colors only a terminal and honours NO_COLOR.
     #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
@@ -97,6 +97,51 @@ pub enum OutputFormat {
     Wide,
     Json,
     Yaml,
+}
+
+/// What `-o` names: a format for every command, or, for `snapshot` only, a file (any word that is
+/// not a format; `-` is stdout). Which one a command accepts is decided once, in `Context`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    Format(OutputFormat),
+    File(PathBuf),
+}
+
+/// Parses `-o`: a format name (as clap would) or else a file; offers the formats to completion
+/// unless `formats` is false (`snapshot`'s copy, whose value is a file).
+#[derive(Debug, Clone, Copy)]
+pub struct OutputParser {
+    pub formats: bool,
+}
+
+impl clap::builder::TypedValueParser for OutputParser {
+    type Value = Output;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Output, clap::Error> {
+        let text = value.to_string_lossy();
+        Ok(match OutputFormat::from_str(&text, true) {
+            Ok(format) => Output::Format(format),
+            Err(_) => Output::File(PathBuf::from(value)),
+        })
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        if !self.formats {
+            return None;
+        }
+        Some(Box::new(
+            OutputFormat::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value),
+        ))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -126,6 +171,12 @@ pub enum Command {
         after_help = crate::help::DOCTOR_EXAMPLES
     )]
     Doctor(DoctorArgs),
+    /// Save what check-nodes, doctor and diff-pod analyse to one file, for --snapshot elsewhere.
+    #[command(
+        long_about = crate::help::SNAPSHOT_ABOUT,
+        after_help = crate::help::SNAPSHOT_EXAMPLES
+    )]
+    Snapshot(SnapshotArgs),
     /// Print the least-privilege RBAC (ClusterRole and binding) for the people who run this tool.
     #[command(
         long_about = crate::help::RBAC_ABOUT,
@@ -228,7 +279,7 @@ pub struct DiffPodArgs {
     #[arg(long)]
     pub show_defaults: bool,
 
-    /// Accepted only to be refused in one line: a snapshot holds no dry run.
+    /// Accepted only to be refused in one line: a snapshot holds no dry run of the pods compared.
     #[arg(long, value_name = "FILE", hide = true)]
     pub snapshot: Option<PathBuf>,
 
@@ -258,6 +309,21 @@ pub struct DoctorArgs {
     /// Save the collected facts to FILE (JSON) for offline analysis with --snapshot.
     #[arg(long, value_name = "FILE")]
     pub save_snapshot: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SnapshotArgs {
+    /// Collect workloads in every namespace.
+    #[arg(short = 'A', long, conflicts_with = "namespace")]
+    pub all_namespaces: bool,
+
+    /// Only workloads matching this label selector.
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+
+    /// `-o FILE` (the global flag, read as a file for this command; `-` for stdout).
+    #[arg(skip)]
+    pub output: Option<Output>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]

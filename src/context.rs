@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
-use crate::cli::{ColorChoice, GlobalArgs, OutputFormat};
+use crate::cli::{ColorChoice, GlobalArgs, Output, OutputFormat};
 use crate::duration;
 use crate::error::{Error, Result, flatten};
 use crate::facts::contract::Origin;
@@ -46,6 +46,19 @@ pub struct Cluster {
     pub origin: Origin,
 }
 
+/// The format `-o` asks for; a file there is `snapshot`'s alone (main hands it over before this).
+pub fn output_format(global: &GlobalArgs, default: OutputFormat) -> Result<OutputFormat> {
+    match &global.output {
+        None => Ok(default),
+        Some(Output::Format(format)) => Ok(*format),
+        Some(Output::File(path)) => Err(Error::usage(format!(
+            "-o {}: not an output format",
+            path.display()
+        ))
+        .hint("use -o table, wide, json or yaml (-o FILE is for kubectl sidecar snapshot)")),
+    }
+}
+
 impl Context {
     /// Resolves everything that needs no network: output, color, timeouts.
     pub fn resolve(global: &GlobalArgs, default_output: OutputFormat) -> Result<Self> {
@@ -79,7 +92,7 @@ impl Context {
             }
         };
         Ok(Self {
-            output: global.output.unwrap_or(default_output),
+            output: output_format(global, default_output)?,
             color,
             progress: std::io::stderr().is_terminal(),
             namespace_flag: global.namespace.clone(),

@@ -30,6 +30,8 @@ fn ignored_globals(subcommand: &str) -> Vec<&'static str> {
         "check-nodes" => vec!["namespace"],
         // diff-pod examines one cluster: several contexts are refused in one line, not offered.
         "diff-pod" => vec!["all_contexts", "max_clusters"],
+        // One file holds one cluster.
+        "snapshot" => vec!["color", "all_contexts", "max_clusters"],
         "completion" | "man" => CONNECTION.iter().copied().chain(all_output).collect(),
         "version" => CONNECTION
             .iter()
@@ -41,6 +43,21 @@ fn ignored_globals(subcommand: &str) -> Vec<&'static str> {
             .copied()
             .chain(["output", "color"])
             .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Per subcommand, global flags that mean something else there, with their own help.
+fn own_globals(subcommand: &str, globals: &[clap::Arg]) -> Vec<clap::Arg> {
+    let output = globals.iter().find(|a| a.get_id() == "output");
+    match (subcommand, output) {
+        ("snapshot", Some(o)) => vec![
+            o.clone()
+                .value_name("FILE")
+                .help("The file to write the snapshot to (JSON); `-` for stdout")
+                .value_parser(crate::cli::OutputParser { formats: false })
+                .value_hint(clap::ValueHint::FilePath),
+        ],
         _ => Vec::new(),
     }
 }
@@ -74,6 +91,7 @@ pub fn command_named(bin_name: &str) -> clap::Command {
             .iter()
             .filter(|a| ignored_globals(&name).contains(&a.get_id().as_str()))
             .map(|a| a.clone().hide(true))
+            .chain(own_globals(&name, &globals))
             .collect();
         // Every subcommand goes through here in order: mut_subcommand moves it to the end.
         cmd = cmd.mut_subcommand(&name, |sub| sub.args(hidden));
@@ -195,6 +213,8 @@ pub const ROOT_EXAMPLES: &str = concat!(
     "  kubectl sidecar doctor -A\n\n",
     "  # Can the control plane and each node run native sidecars?\n",
     "  kubectl sidecar check-nodes\n\n",
+    "  # Everything they read, in one file to analyse elsewhere with --snapshot\n",
+    "  kubectl sidecar snapshot -A -o cluster.json\n\n",
     "  # Who removed restartPolicy from my sidecar?\n",
     "  kubectl sidecar diff-pod -f deploy.yaml --blame\n\n",
     "  # The RBAC the people who run it need\n",
@@ -261,6 +281,27 @@ pub const DOCTOR_EXAMPLES: &str = concat!(
         "no finding at or above --fail-on, and everything that decides it was examined",
         "a finding at or above --fail-on (default error)"
     )
+);
+
+pub const SNAPSHOT_ABOUT: &str = "\
+Collects exactly what check-nodes and doctor analyse (the control plane and nodes, admission: the \
+mutating webhooks and a dry-run canary per namespace, injectors, workloads) for one namespace (-n, \
+default the context's) or all (-A), and writes it as one versioned JSON file. `--snapshot FILE` \
+then gives check-nodes and doctor the same findings offline; send it to whoever helps you. It \
+holds derived facts only: no environment values, command lines, tokens, annotation values (but \
+the mesh switches) or Secret data. -o names the file (`-` for stdout).";
+
+pub const SNAPSHOT_EXAMPLES: &str = concat!(
+    "Examples:\n",
+    "  kubectl sidecar snapshot -A -o cluster.json\n",
+    "  kubectl sidecar snapshot -n shop -l app=web -o shop.json\n",
+    "  kubectl sidecar doctor --snapshot cluster.json\n",
+    "  kubectl sidecar check-nodes --snapshot cluster.json\n\n",
+    "Exit codes:\n",
+    "  0  written, and everything doctor's verdict rests on was examined\n",
+    "  2  bad flags (no -o FILE), or the file could not be written\n",
+    "  3  the cluster could not be used (kubeconfig, apiserver unreachable, credentials refused)\n",
+    "  4  written, but something doctor's verdict rests on could not be examined (see the note)"
 );
 
 pub const RBAC_ABOUT: &str = "\

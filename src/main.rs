@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 use kubectl_sidecar::cli::{self, Command, OutputFormat};
-use kubectl_sidecar::cmd::{check_nodes, diff_pod, doctor, rbac, version};
-use kubectl_sidecar::context::Context;
+use kubectl_sidecar::cmd::{check_nodes, diff_pod, doctor, rbac, snapshot, version};
+use kubectl_sidecar::context::{Context, output_format};
 use kubectl_sidecar::error::{self, EXIT_USAGE, Error};
 use kubectl_sidecar::{complete, fleet, output};
 
@@ -19,7 +19,7 @@ fn main() -> ExitCode {
         let _ = output::print(&complete::complete(&args[2..]));
         return ExitCode::SUCCESS;
     }
-    let cli = match cli::parse() {
+    let mut cli = match cli::parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
             // Help and version are stdout output like any report: clap's own print would
@@ -45,9 +45,9 @@ fn main() -> ExitCode {
     // Commands that never talk to a cluster answer before any runtime or budget matters.
     let offline = match &cli.command {
         Command::Completion { shell } => Some(complete::script(*shell)),
-        Command::Version => Some(version::run(
-            cli.global.output.unwrap_or(OutputFormat::Table),
-        )),
+        Command::Version => {
+            Some(output_format(&cli.global, OutputFormat::Table).and_then(version::run))
+        }
         Command::Rbac(args) => Some(rbac::run(args, cli.global.namespace.as_deref())),
         Command::Man => Some(cli::man_page().and_then(|page| output::print(&page).map(|()| 0))),
         _ => None,
@@ -70,6 +70,10 @@ fn main() -> ExitCode {
             )));
         }
     };
+    // snapshot's -o names its file, not a format: handed over before the context reads formats.
+    if let Command::Snapshot(args) = &mut cli.command {
+        args.output = cli.global.output.take();
+    }
     // Resolved once, before any command: no command reads raw flags.
     let ctx = match Context::resolve(&cli.global, OutputFormat::Table) {
         Ok(ctx) => ctx,
@@ -113,6 +117,7 @@ async fn run(ctx: Context, command: Command) -> error::Result<i32> {
         Command::CheckNodes(args) => check_nodes::run(ctx, &args).await,
         Command::DiffPod(args) => diff_pod::run(ctx, &args).await,
         Command::Doctor(args) => doctor::run(ctx, &args).await,
+        Command::Snapshot(args) => snapshot::run(ctx, &args).await,
     }
 }
 
@@ -141,6 +146,10 @@ async fn several(ctx: Context, command: Command) -> error::Result<i32> {
             "diff-pod takes one context: it compares a pod on one cluster",
         )
         .hint("give one --context, and run it once per cluster")),
+        Command::Snapshot(_) => Err(Error::usage(
+            "snapshot takes one context: one file holds one cluster",
+        )
+        .hint("give one --context, and one -o FILE per cluster")),
         Command::Completion { .. } | Command::Version | Command::Rbac(_) | Command::Man => {
             unreachable!("answered before the runtime starts")
         }

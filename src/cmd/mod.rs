@@ -5,4 +5,5 @@ pub mod check_nodes;
 pub mod diff_pod;
 pub mod doctor;
 pub mod rbac;
+pub mod snapshot;
 pub mod version;

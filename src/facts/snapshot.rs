@@ -65,11 +65,17 @@ pub fn parse<D: DeserializeOwned>(text: &str) -> std::result::Result<Snapshot<D>
     serde_json::from_value(value).map_err(|e| format!("is malformed: {e}"))
 }
 
-/// Writes a snapshot as pretty JSON.
-pub fn save<D: Serialize>(path: &Path, snapshot: &Snapshot<D>) -> Result<()> {
+/// A snapshot as the file holds it: pretty JSON, one trailing newline.
+pub fn text<D: Serialize>(snapshot: &Snapshot<D>) -> Result<String> {
     let mut text = serde_json::to_string_pretty(snapshot)
         .map_err(|e| Error::usage(format!("cannot encode the snapshot: {e}")))?;
     text.push('\n');
+    Ok(text)
+}
+
+/// Writes a snapshot as pretty JSON.
+pub fn save<D: Serialize>(path: &Path, snapshot: &Snapshot<D>) -> Result<()> {
+    let text = text(snapshot)?;
     std::fs::write(path, text).map_err(|e| {
         Error::usage(format!("cannot write snapshot {}: {e}", path.display()))
             .hint("check that the directory exists and is writable")

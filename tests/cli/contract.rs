@@ -266,6 +266,15 @@ fn next_steps_name_their_objects_as_fields() {
 fn diff_pod_refuses_a_snapshot_in_one_line() {
     one_line_error(
         &["diff-pod", "--snapshot", &fixture("doctor-mixed.json")],
-        "diff-pod cannot analyse a snapshot",
+        "it holds no dry run of the pods diff-pod compares",
+    );
+    // A file that is no snapshot is named as such first.
+    one_line_error(
+        &[
+            "diff-pod",
+            "--snapshot",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"),
+        ],
+        "Cargo.toml is not JSON",
     );
 }

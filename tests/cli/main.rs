@@ -11,3 +11,4 @@ mod doctor;
 mod global;
 mod grouping;
 mod output;
+mod snapshot;

@@ -43,11 +43,14 @@ use template::{Extracted, Submission};
 const CONCURRENCY: usize = 4;
 
 pub async fn run(ctx: Context, args: &DiffPodArgs) -> Result<i32> {
-    if args.snapshot.is_some() {
-        return Err(Error::usage(
-            "diff-pod cannot analyse a snapshot: it dry-runs pods against a live apiserver",
-        )
-        .hint("run it against the cluster (check-nodes and doctor read snapshots)"));
+    if let Some(path) = &args.snapshot {
+        // Read first, so that a file that is no snapshot at all is named as such.
+        crate::facts::snapshot::load::<serde::de::IgnoredAny>(path)?;
+        return Err(Error::usage(format!(
+            "diff-pod cannot analyse snapshot {}: it holds no dry run of the pods diff-pod compares (only doctor's canaries)",
+            path.display()
+        ))
+        .hint("run diff-pod against the cluster (check-nodes and doctor read snapshots)"));
     }
     let submissions = if args.filename.is_empty() {
         if args.pod.is_none() {
