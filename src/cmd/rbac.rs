@@ -132,9 +132,9 @@ pub const RULES: &[Rule] = &[
         api_group: "apps",
         resources: &["replicasets"],
         non_resource_urls: &[],
-        verbs: &["get"],
+        verbs: &["get", "list"],
         places: &[Place::Target],
-        used_for: "doctor, diff-pod POD: the owner between a pod and its Deployment",
+        used_for: "doctor, diff-pod POD: the owner between a pod and its Deployment (doctor lists them once; without list it asks one by one)",
         without: "pods are not traced to their Deployment",
     },
     Rule {

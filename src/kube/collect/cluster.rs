@@ -9,7 +9,6 @@ use crate::context::Context;
 use crate::error::Result;
 use crate::facts::cluster::{ApiServerFacts, ClusterFacts, ControlPlaneFacts, Count, GateReading};
 use crate::facts::coverage::{Cause, Gap};
-use crate::facts::doctor::DoctorFacts;
 use crate::kube::cluster::{self as nodes_collect, Options, deadline_from};
 
 /// check-nodes' defaults (its --concurrency, --node-timeout and --deadline).
@@ -31,18 +30,25 @@ fn options(ctx: &Context) -> Options {
     }
 }
 
-pub async fn collect(ctx: &Context, facts: &mut DoctorFacts) -> Result<()> {
-    let cluster = ctx.cluster();
-    // The one request whose failure means the cluster cannot be used at all (exit 3).
-    let git_version = nodes_collect::apiserver_version(cluster, &ctx.budget).await?;
+/// The one request whose failure means the cluster cannot be used at all (exit 3): asked first,
+/// before anything else is read.
+pub async fn apiserver_version(ctx: &Context) -> Result<String> {
+    nodes_collect::apiserver_version(ctx.cluster(), &ctx.budget).await
+}
+
+/// The control plane and every kubelet. It reads nothing of `DoctorFacts`, so doctor runs it
+/// beside the workload collection: at 2,000 nodes the kubelet reads are mostly waiting on round
+/// trips, and the pod list need not wait for them. Its progress stays quiet for the same reason
+/// (two writers would overwrite each other's line).
+pub async fn collect(ctx: &Context, git_version: String) -> ClusterFacts {
+    let mut options = options(ctx);
+    options.progress = false;
     // The engine records every failure (even LIST nodes) in its facts; Err only for a node
     // selector the apiserver rejects, and doctor passes none.
-    let snapshot = match nodes_collect::collect(cluster, &options(ctx), git_version.clone()).await {
+    match nodes_collect::collect(ctx.cluster(), &options, git_version.clone()).await {
         Ok(snapshot) => snapshot,
         Err(e) => unread(git_version, e.to_string()),
-    };
-    facts.cluster = Some(snapshot);
-    Ok(())
+    }
 }
 
 /// Facts that say nothing was read, and why: for an engine failure no request could name.

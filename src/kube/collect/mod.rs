@@ -88,21 +88,26 @@ pub async fn collect(
         coverage: coverage::empty(),
         ..Default::default()
     };
-    progress.say("control plane and nodes: /version, /metrics, nodes, kubelet gates");
-    cluster::collect(ctx, &mut facts).await?;
-    progress.say("namespaces");
-    namespaces::collect(ctx, &mut facts).await;
-    workloads::collect(ctx, &mut facts, &progress).await;
-    progress.say("events (sidecar signatures)");
-    events::collect(ctx, &mut facts).await;
-    let listed = events::owner_keys(&facts);
-    progress.say("controllers named by events");
-    workloads::fetch_event_owners(ctx, &mut facts).await;
-    events::scope_to_selector(&mut facts, selector, &listed);
-    progress.say("injectors: istiod deployments");
-    istio::collect(ctx, &mut facts).await;
-    progress.say("admission: mutating webhooks and dry-run canaries");
-    admission::collect(ctx, &mut facts, &progress).await;
+    progress.say("apiserver version");
+    let git_version = cluster::apiserver_version(ctx).await?;
+    let rest = async {
+        progress.say("namespaces");
+        namespaces::collect(ctx, &mut facts).await;
+        workloads::collect(ctx, &mut facts, &progress).await;
+        progress.say("events (sidecar signatures)");
+        events::collect(ctx, &mut facts).await;
+        let listed = events::owner_keys(&facts);
+        progress.say("controllers named by events");
+        workloads::fetch_event_owners(ctx, &mut facts).await;
+        events::scope_to_selector(&mut facts, selector, &listed);
+        progress.say("injectors: istiod deployments");
+        istio::collect(ctx, &mut facts).await;
+        progress.say("admission: mutating webhooks and dry-run canaries");
+        admission::collect(ctx, &mut facts, &progress).await;
+    };
+    // Kubelets are read beside everything else (each inside the same run budget).
+    let (cluster, ()) = tokio::join!(cluster::collect(ctx, git_version), rest);
+    facts.cluster = Some(cluster);
     progress.done();
     Ok(facts)
 }

@@ -85,6 +85,7 @@ fn keep(pod: PodFacts, folded: &mut HashMap<String, usize>, pods: &mut Vec<PodFa
 pub async fn collect(ctx: &Context, facts: &mut DoctorFacts, progress: &Progress) {
     let mut owners = OwnerCache::default();
     list_declared(ctx, facts, &mut owners, progress).await;
+    owners.live_replicasets = list_live_replicasets(ctx, facts).await;
     let pods_api: Api<Pod> = api(ctx, facts);
     let mut pages = Pages::new(&pods_api, list_params(facts), ctx.budget);
     let mut folded: HashMap<String, usize> = HashMap::new();
@@ -250,12 +251,40 @@ fn cronjob(cj: &CronJob) -> OwnerFacts {
     extract::owner("CronJob", &cj.metadata, template)
 }
 
+/// The ReplicaSets that have pods, from one paginated LIST, so that the owners of 20,000 pods
+/// cost a few pages instead of one GET per ReplicaSet. Old revisions scaled to zero are not kept
+/// (they would only repeat their Deployment and weigh on memory). A ReplicaSet missing here (a
+/// refused or failed list, or one scaled down while its pods terminate) is still fetched by GET,
+/// so a failure here costs speed, never coverage, and records no gap.
+async fn list_live_replicasets(
+    ctx: &Context,
+    facts: &DoctorFacts,
+) -> HashMap<(String, String), OwnerFacts> {
+    let list: Api<ReplicaSet> = api(ctx, facts);
+    let mut pages = Pages::new(&list, list_params(facts), ctx.budget);
+    let mut live = HashMap::new();
+    while let Some(Ok(page)) = pages.next().await {
+        for rs in &page.items {
+            let wanted = rs.spec.replicas.unwrap_or(1) > 0
+                || rs.status.as_ref().is_some_and(|s| s.replicas > 0);
+            if !wanted {
+                continue;
+            }
+            let o = extract::owner("ReplicaSet", &rs.metadata, rs.spec.template.as_ref());
+            live.insert((o.namespace.clone(), o.name.clone()), o);
+        }
+    }
+    live
+}
+
 #[derive(Default)]
 struct OwnerCache {
     /// None: looked up and not available (unknown kind, gone, or forbidden).
     cache: HashMap<(String, String, String), Option<OwnerFacts>>,
     /// (plural, namespace) pairs already refused: not asked again.
     refused: BTreeSet<(String, String)>,
+    /// ReplicaSets with pods, listed up front: taken from here instead of a GET each.
+    live_replicasets: HashMap<(String, String), OwnerFacts>,
 }
 
 impl OwnerCache {
@@ -292,7 +321,19 @@ impl OwnerCache {
             if todo.is_empty() {
                 return;
             }
-            let results: Vec<_> = stream::iter(todo)
+            let (listed, todo): (Vec<_>, Vec<_>) = todo.into_iter().partition(|(ns, k)| {
+                k.kind == "ReplicaSet"
+                    && self
+                        .live_replicasets
+                        .contains_key(&(ns.clone(), k.name.clone()))
+            });
+            let listed = listed.into_iter().map(|(ns, key)| {
+                let owner = self
+                    .live_replicasets
+                    .remove(&(ns.clone(), key.name.clone()));
+                (ns, key, Ok(owner))
+            });
+            let fetched: Vec<_> = stream::iter(todo)
                 .map(|(ns, key)| async move {
                     let got = get_owner(ctx, &ns, &key).await;
                     (ns, key, got)
@@ -301,7 +342,7 @@ impl OwnerCache {
                 .collect()
                 .await;
             next = BTreeSet::new();
-            for (ns, key, got) in results {
+            for (ns, key, got) in listed.collect::<Vec<_>>().into_iter().chain(fetched) {
                 let slot = (ns.clone(), key.kind.clone(), key.name.clone());
                 match got {
                     Ok(Some(owner)) => {
