@@ -199,6 +199,17 @@ macro_rules! exit_codes {
     };
 }
 
+/// How a run over several clusters (`--context` repeated, `--all-contexts`) ends.
+macro_rules! several_clusters {
+    () => {
+        concat!(
+            "  With several contexts: one summary row per cluster, then each cluster's report\n",
+            "  (-o json|yaml: a List of the per-cluster documents); the exit code is the first of\n",
+            "  1, 2, 3, 4 that some cluster has, else 0"
+        )
+    };
+}
+
 pub const ROOT_ABOUT: &str = "\
 Tells a platform team whether their cluster and workloads can use Kubernetes native sidecar \
 containers (init containers with `restartPolicy: Always`), and what exactly stands in the way: \
@@ -238,11 +249,14 @@ pub const CHECK_NODES_EXAMPLES: &str = concat!(
     "  kubectl sidecar check-nodes\n",
     "  kubectl sidecar check-nodes -l pool=blue -o wide\n",
     "  kubectl sidecar check-nodes -o json --save-snapshot nodes.json\n",
-    "  kubectl sidecar check-nodes --snapshot nodes.json\n\n",
+    "  kubectl sidecar check-nodes --snapshot nodes.json\n",
+    "  kubectl sidecar check-nodes --context prod-eu --context prod-us\n\n",
     exit_codes!(
         "the apiserver and every node selected support native sidecars",
         "the apiserver or a node cannot run them (too old, gate off, outside the skew policy)"
-    )
+    ),
+    "\n",
+    several_clusters!()
 );
 
 pub const DIFF_POD_ABOUT: &str = "\
@@ -276,11 +290,14 @@ pub const DOCTOR_EXAMPLES: &str = concat!(
     "  kubectl sidecar doctor -A\n",
     "  kubectl sidecar doctor -n shop -l app=web -o wide\n",
     "  kubectl sidecar doctor -A -o json --fail-on warning    # in CI\n",
-    "  kubectl sidecar doctor --snapshot tests/fixtures/snapshots/doctor-mixed.json\n\n",
+    "  kubectl sidecar doctor --snapshot tests/fixtures/snapshots/doctor-mixed.json\n",
+    "  kubectl sidecar doctor -A --all-contexts    # every cluster of the kubeconfig\n\n",
     exit_codes!(
         "no finding at or above --fail-on, and everything that decides it was examined",
         "a finding at or above --fail-on (default error)"
-    )
+    ),
+    "\n",
+    several_clusters!()
 );
 
 pub const SNAPSHOT_ABOUT: &str = "\
