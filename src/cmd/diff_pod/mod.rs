@@ -11,6 +11,8 @@ mod classify;
 mod coverage;
 mod diff;
 mod facts;
+#[cfg(test)]
+mod grouping_tests;
 mod normalize;
 mod owner;
 mod redact;

@@ -80,9 +80,10 @@ pub fn table_output(a: &Analysis, color: bool, wide: bool) -> String {
         out.push_str(&table_text(&t));
         if groups.len() < r.findings.len() {
             out.push_str(&format!(
-                "({} findings in {} rows: the same finding on many objects is one row; -o wide lists every one)\n",
+                "({} findings in {} row{}: the same finding on many objects is one row; -o wide lists every one)\n",
                 r.findings.len(),
-                groups.len()
+                groups.len(),
+                if groups.len() == 1 { "" } else { "s" }
             ));
         }
     }

@@ -34,7 +34,7 @@ fn submitted() -> Value {
 
 /// What a stripping webhook makes of it: restartPolicy gone, and the secret-bearing fields
 /// rewritten too, so that each shows up as a change.
-fn stripped() -> Value {
+pub(super) fn stripped() -> Value {
     let mut p = submitted();
     p["metadata"]["name"] = json!("web-abcde");
     p["spec"]["initContainers"][0]
@@ -61,7 +61,7 @@ fn hooks() -> Vec<crate::kube::webhooks::Webhook> {
         "failurePolicy": "Fail", "sideEffects": "None", "admissionReviewVersions": ["v1"]}]})])
 }
 
-fn pod(name: &str, outcome: Outcome) -> PodFacts {
+pub(super) fn pod(name: &str, outcome: Outcome) -> PodFacts {
     PodFacts {
         object: KindName {
             kind: "Deployment".into(),
@@ -85,7 +85,7 @@ fn pod(name: &str, outcome: Outcome) -> PodFacts {
     }
 }
 
-fn facts(pods: Vec<PodFacts>) -> DiffFacts {
+pub(super) fn facts(pods: Vec<PodFacts>) -> DiffFacts {
     DiffFacts {
         apiserver: Apiserver {
             version: Some("v1.37.2".into()),
@@ -101,7 +101,7 @@ fn facts(pods: Vec<PodFacts>) -> DiffFacts {
     }
 }
 
-fn admitted(p: Value) -> Outcome {
+pub(super) fn admitted(p: Value) -> Outcome {
     Outcome::Admitted {
         pod: p,
         warnings: vec![],

@@ -72,9 +72,10 @@ fn findings_block(findings: &[&Finding], wide: bool, color: bool) -> String {
             "  {}",
             paint(
                 &format!(
-                    "{} findings in {} rows: the same check and cause on many objects is one row; -o wide lists every one",
+                    "{} findings in {} row{}: the same check and cause on many objects is one row; -o wide lists every one",
                     findings.len(),
-                    groups.len()
+                    groups.len(),
+                    if groups.len() == 1 { "" } else { "s" }
                 ),
                 Tone::Muted,
                 color
