@@ -246,6 +246,8 @@ fn audited_runs(kubeconfig: &Path, dir: &Path) -> Vec<Audited> {
     let snap = |name: &str| dir.join(name).to_string_lossy().into_owned();
     let nodes_snapshot = snap("check-nodes.json");
     let doctor_snapshot = snap("doctor.json");
+    let snapshot_file = snap("snapshot.json");
+    let bare_snapshot = snap("norights-snapshot.json");
     let full: Vec<(&str, Vec<&str>)> = vec![
         ("nodes-table", vec!["check-nodes"]),
         ("nodes-wide", vec!["check-nodes", "-o", "wide"]),
@@ -270,6 +272,11 @@ fn audited_runs(kubeconfig: &Path, dir: &Path) -> Vec<Audited> {
         (
             "doctor-save",
             vec!["doctor", "-A", "--save-snapshot", &doctor_snapshot],
+        ),
+        ("snapshot-all", vec!["snapshot", "-A", "-o", &snapshot_file]),
+        (
+            "snapshot-ns-stdout",
+            vec!["snapshot", "-n", "legacy", "-l", "app=web", "-o", "-"],
         ),
         (
             "doctor-timeouts",
@@ -312,6 +319,10 @@ fn audited_runs(kubeconfig: &Path, dir: &Path) -> Vec<Audited> {
         ("norights-nodes", vec!["check-nodes", "-o", "json"]),
         ("norights-doctor", vec!["doctor", "-A", "-o", "json"]),
         (
+            "norights-snapshot",
+            vec!["snapshot", "-A", "-o", &bare_snapshot],
+        ),
+        (
             "norights-diffpod",
             vec!["diff-pod", "-f", &manifest, "-n", "legacy", "--blame"],
         ),
@@ -344,11 +355,8 @@ fn audited_runs(kubeconfig: &Path, dir: &Path) -> Vec<Audited> {
             });
         }
     }
-    for snapshot in [&nodes_snapshot, &doctor_snapshot] {
-        assert!(
-            Path::new(snapshot).is_file(),
-            "--save-snapshot wrote no {snapshot}"
-        );
+    for snapshot in [&nodes_snapshot, &doctor_snapshot, &snapshot_file] {
+        assert!(Path::new(snapshot).is_file(), "no snapshot {snapshot}");
     }
     out
 }
@@ -706,6 +714,18 @@ fn no_planted_secret_reaches_any_output_or_snapshot() {
         ));
         snapshots.push(file);
     }
+
+    // The snapshot command: to a file (the file is audited below), and to stdout.
+    let file = dir.join("snapshot-command.json");
+    cases.push((
+        strings(&["snapshot", "-A", "-o", &file.to_string_lossy()]),
+        "pod(s) seen",
+    ));
+    snapshots.push(file);
+    cases.push((
+        strings(&["snapshot", "-n", "vault", "-l", "app=applied", "-o", "-"]),
+        "vault",
+    ));
 
     let needles = needles();
     let mut problems = Vec::new();

@@ -59,3 +59,11 @@ fn without_a_cluster_it_fails_as_every_command_does() {
     out.exit(3);
     assert!(!std::path::Path::new("never-written.json").exists());
 }
+
+#[test]
+fn one_file_holds_one_cluster() {
+    Case::new(["snapshot", "--context", "a", "--context", "b", "-o", "s.json"])
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .run()
+        .one_line_error(2, &["snapshot takes one context"]);
+}
