@@ -268,3 +268,32 @@ func digestOf(b []byte) string {
 func blobPath(b []byte) string {
 	return "blobs/sha256/" + strings.TrimPrefix(digestOf(b), "sha256:")
 }
+
+// buildComponentImage packs a control-plane binary alone into an image named as kubeadm's
+// (registry.k8s.io/<component>:<version>: check-nodes reads the version from that tag), cached
+// by the binary's hash. It returns the image name and the archive.
+func buildComponentImage(cache, component, version, binary string) (string, string, error) {
+	data, err := os.ReadFile(binary)
+	if err != nil {
+		return "", "", err
+	}
+	sum := sha256.Sum256(data)
+	ref := "registry.k8s.io/" + component + ":" + version
+	dir := filepath.Join(cache, "images", component+"-"+version+"-"+hex.EncodeToString(sum[:])[:12])
+	archive := filepath.Join(dir, "image.tar")
+	if _, err := os.Stat(archive); err == nil {
+		return ref, archive, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", "", err
+	}
+	files := []layerFile{
+		{path: "usr/local/bin/" + component, mode: 0o755, data: data},
+		{path: "tmp/", mode: 0o1777},
+	}
+	tmp := fmt.Sprintf("%s.tmp.%d", archive, os.Getpid())
+	if err := writeImage(tmp, ref, []string{"/usr/local/bin/" + component}, files); err != nil {
+		return "", "", err
+	}
+	return ref, archive, os.Rename(tmp, archive)
+}

@@ -42,6 +42,8 @@ type realNodeConfig struct {
 	FeatureGates map[string]bool `json:"featureGates,omitempty"`
 	Images       []string        `json:"images"`
 	LogDir       string          `json:"logDir"`
+	// StaticPods are manifests (file name -> YAML) for the kubelet's staticPodPath.
+	StaticPods map[string]string `json:"staticPods,omitempty"`
 }
 
 func cmdRealNode(args []string) error {
@@ -216,7 +218,11 @@ syncFrequency: 10s
 	if n.cfg.Minor >= 31 {
 		cfg += "failCgroupV1: false\n"
 	}
-	return writeFiles(map[string]string{"/var/lib/ksc/kubelet.yaml": cfg, "/var/lib/kubelet/manifests/.keep": ""})
+	files := map[string]string{"/var/lib/ksc/kubelet.yaml": cfg, "/var/lib/kubelet/manifests/.keep": ""}
+	for name, manifest := range n.cfg.StaticPods {
+		files[filepath.Join("/var/lib/kubelet/manifests", name)] = manifest
+	}
+	return writeFiles(files)
 }
 
 func writeFiles(files map[string]string) error {

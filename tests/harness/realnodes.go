@@ -106,6 +106,10 @@ func (s *supervisor) startRealNodes(ctx context.Context) error {
 		return fmt.Errorf("saving the sysctls a kubelet changes: %w", err)
 	}
 	server := fmt.Sprintf("https://%s:%d", s.net.HostAddr, apiForwardPort)
+	static, staticImages, err := s.staticPods(ctx, server)
+	if err != nil {
+		return err
+	}
 	for i, n := range nodes {
 		cg := realNodeCgroup(s.net.N, n.Name)
 		if err := makeCgroup(cg); err != nil {
@@ -124,6 +128,10 @@ func (s *supervisor) startRealNodes(ctx context.Context) error {
 		cfg := realNodeConfig{Name: n.Name, Address: s.net.Nodes[n.Name], Index: i + 1, Minor: must(minorOf(n.KubeletVersion)),
 			Kubelet: kubelets[n.KubeletVersion], Kubeconfig: kubeconfig, CgroupRoot: cg, FeatureGates: n.FeatureGates,
 			Images: []string{images.Pause, images.Tools}, LogDir: s.logDir}
+		if i == 0 {
+			cfg.StaticPods = static
+			cfg.Images = append(cfg.Images, staticImages...)
+		}
 		raw, _ := json.MarshalIndent(cfg, "", "  ")
 		path := filepath.Join(s.dir, "realnode-"+n.Name+".json")
 		if err := os.WriteFile(path, raw, 0o644); err != nil {
@@ -220,9 +228,7 @@ func (s *supervisor) startControllers(ctx context.Context) error {
 	}
 	admin := filepath.Join(s.dir, "admin.kubeconfig")
 	for _, c := range []component{
-		// No node lifecycle controller: fake nodes never renew their heartbeats and would be
-		// tainted and emptied. No service-account controllers: the ServiceAccount admission is off.
-		{"kube-controller-manager", sc.ControllerManager != nil, nil, []string{"--controllers=job,cronjob,replicaset,deployment,garbagecollector,ttl-after-finished"}},
+		{"kube-controller-manager", sc.ControllerManager != nil, nil, controllerFlags["kube-controller-manager"]},
 		{"kube-scheduler", sc.Scheduler != nil, nil, nil},
 	} {
 		if !c.on {
@@ -231,6 +237,12 @@ func (s *supervisor) startControllers(ctx context.Context) error {
 		spec := sc.ControllerManager
 		if c.name == "kube-scheduler" {
 			spec = sc.Scheduler
+		}
+		if spec.StaticPods {
+			if err := s.waitMirrorPod(ctx, c.name); err != nil {
+				return err
+			}
+			continue
 		}
 		version := spec.Version
 		if version == "" {
@@ -250,5 +262,103 @@ func (s *supervisor) startControllers(ctx context.Context) error {
 		}
 		log.Printf("%s %s started", c.name, version)
 	}
+	return nil
+}
+
+// controllerFlags are the flags both ways of running kube-controller-manager share: no node
+// lifecycle controller (fake nodes never renew their heartbeats and would be tainted and
+// emptied), no service-account controllers (the ServiceAccount admission is off).
+var controllerFlags = map[string][]string{
+	"kube-controller-manager": {"--controllers=job,cronjob,replicaset,deployment,garbagecollector,ttl-after-finished"},
+}
+
+// staticPods builds, for each component with `staticPods: true`, an image named as kubeadm's
+// (registry.k8s.io/<component>:<version>) holding the real binary, and its static pod manifest:
+// host network (the node's address reaches the apiserver forwarder), the admin token in a
+// kubeconfig mounted from the scenario's directory, the same flags as the process form.
+func (s *supervisor) staticPods(ctx context.Context, server string) (map[string]string, []string, error) {
+	manifests := map[string]string{}
+	var images []string
+	sc := s.scenario
+	for _, c := range []struct {
+		name string
+		spec *ComponentSpec
+	}{{"kube-controller-manager", sc.ControllerManager}, {"kube-scheduler", sc.Scheduler}} {
+		if c.spec == nil || !c.spec.StaticPods {
+			continue
+		}
+		version := c.spec.Version
+		if version == "" {
+			version = sc.APIServer.Version
+		}
+		dir, err := buildK8s(ctx, s.scenarioPath, version, c.name)
+		if err != nil {
+			return nil, nil, err
+		}
+		image, archive, err := buildComponentImage(cacheDir(), c.name, version, filepath.Join(dir, c.name))
+		if err != nil {
+			return nil, nil, err
+		}
+		images = append(images, archive)
+		confDir := filepath.Join(s.dir, "static-"+c.name)
+		if err := os.MkdirAll(confDir, 0o755); err != nil {
+			return nil, nil, err
+		}
+		if err := writeKubeconfig(filepath.Join(confDir, "kubeconfig"), s.net.Netns, server, s.authority.certPEM, adminUser, s.files.adminToken); err != nil {
+			return nil, nil, err
+		}
+		command := []string{"/usr/local/bin/" + c.name, "--kubeconfig=/etc/ksc/kubeconfig", "--leader-elect=false", "--secure-port=0", "--v=2"}
+		command = append(command, controllerFlags[c.name]...)
+		if len(c.spec.FeatureGates) > 0 {
+			command = append(command, "--feature-gates="+featureGateFlag(c.spec.FeatureGates))
+		}
+		quoted := make([]string, len(command))
+		for i, a := range command {
+			quoted[i] = strconv.Quote(a)
+		}
+		manifests[c.name+".yaml"] = fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata:
+  name: %[1]s
+  namespace: kube-system
+  labels: {component: %[1]s, tier: control-plane}
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: %[1]s
+      image: %[2]s
+      imagePullPolicy: Never
+      command: [%[3]s]
+      volumeMounts: [{name: kubeconfig, mountPath: /etc/ksc, readOnly: true}]
+  volumes:
+    - {name: kubeconfig, hostPath: {path: %[4]q, type: Directory}}
+`, c.name, image, strings.Join(quoted, ", "), confDir)
+	}
+	return manifests, images, nil
+}
+
+// waitMirrorPod waits until the mirror pod of a static component runs: `<component>-<node>` in
+// kube-system, its container running.
+func (s *supervisor) waitMirrorPod(ctx context.Context, component string) error {
+	nodes := s.realNodes()
+	name := component + "-" + nodes[0].Name
+	start := time.Now()
+	err := pollUntil(ctx, nil, 120*time.Second, func() error {
+		pod, err := s.api.typed.CoreV1().Pods("kube-system").Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		for _, st := range pod.Status.ContainerStatuses {
+			if st.State.Running != nil {
+				return nil
+			}
+		}
+		return fmt.Errorf("mirror pod %s not running yet (phase %s)", name, pod.Status.Phase)
+	})
+	if err != nil {
+		return fmt.Errorf("%s as a static pod: %w; kubelet log:\n%s", component, err, tailFile(filepath.Join(s.logDir, "kubelet-"+nodes[0].Name+".log"), 15))
+	}
+	log.Printf("%s runs as static pod %s (mirror pod running after %.1fs)", component, name, time.Since(start).Seconds())
 	return nil
 }

@@ -38,6 +38,10 @@ type ComponentSpec struct {
 	// Version defaults to apiserver.version.
 	Version      string          `json:"version,omitempty"`
 	FeatureGates map[string]bool `json:"featureGates,omitempty"`
+	// StaticPods runs the component as a static pod on the scenario's first real node (its
+	// manifest in the kubelet's staticPodPath, kubeadm's name, labels and image name), so that
+	// its mirror pod in kube-system shows its command line, as on a kubeadm cluster.
+	StaticPods bool `json:"staticPods,omitempty"`
 }
 
 type APIServerSpec struct {
@@ -297,6 +301,9 @@ func (s *Scenario) validate() error {
 		if c != nil && c.Version != "" && !exactVersionRE.MatchString(c.Version) {
 			return fmt.Errorf("controllerManager/scheduler version %q: want exactly vMAJOR.MINOR.PATCH", c.Version)
 		}
+		if c != nil && c.StaticPods && !s.hasRealNode() {
+			return fmt.Errorf("controllerManager/scheduler staticPods: needs a node with runtime: real")
+		}
 	}
 	for i, ns := range s.Namespaces {
 		if ns.Name == "" {
@@ -318,4 +325,13 @@ func featureGateFlag(g map[string]bool) string {
 		parts[i] = fmt.Sprintf("%s=%t", k, g[k])
 	}
 	return strings.Join(parts, ",")
+}
+
+func (s *Scenario) hasRealNode() bool {
+	for _, n := range s.Nodes {
+		if n.real() {
+			return true
+		}
+	}
+	return false
 }
