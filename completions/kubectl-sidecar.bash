@@ -549,7 +549,7 @@ _kubectl__sidecar() {
             return 0
             ;;
         kubectl__sidecar__subcmd__doctor)
-            opts="-A -l -n -o -h --all-namespaces --selector --fail-on --snapshot --save-snapshot --kubeconfig --context --all-contexts --max-clusters --cluster --user --namespace --as --as-group --request-timeout --timeout --output --color --help"
+            opts="-A -l -f -R -n -o -h --all-namespaces --selector --fail-on --snapshot --save-snapshot --offline --filename --recursive --target-version --kubeconfig --context --all-contexts --max-clusters --cluster --user --namespace --as --as-group --request-timeout --timeout --output --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -572,6 +572,18 @@ _kubectl__sidecar() {
                     return 0
                     ;;
                 --save-snapshot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -108,6 +108,8 @@ warning\t''
 error\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l snapshot -d 'Analyse a saved snapshot instead of a live cluster' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l save-snapshot -d 'Save the collected facts to FILE (JSON) for offline analysis with --snapshot' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s f -l filename -d 'With --offline: a manifest file, a directory of them, or `-` for stdin; repeatable' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l target-version -d 'With --offline: apply this Kubernetes minor\'s rules (e.g. 1.34; default: the newest this build knows, see `kubectl sidecar version`)' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l context -d 'The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor: one summary row per cluster, then each cluster\'s report)' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l max-clusters -d 'With several contexts: how many clusters are examined at once (the others wait their turn; each cluster\'s --timeout starts when its turn does)' -r
@@ -126,6 +128,8 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" 
 always\t''
 never\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s A -l all-namespaces -d 'Look at workloads in every namespace'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l offline -d 'Check manifests (-f) instead of a cluster: every check a pod template decides, no kubeconfig, no connection'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s R -l recursive -d 'With --offline: read the directories given with -f and all their subdirectories'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l all-contexts -d 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -s l -l selector -d 'Only workloads matching this label selector' -r

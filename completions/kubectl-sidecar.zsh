@@ -108,6 +108,9 @@ _arguments "${_arguments_options[@]}" : \
 '--fail-on=[Exit 1 when a finding at or above this severity exists]:SEVERITY:(info warning error)' \
 '(--save-snapshot)--snapshot=[Analyse a saved snapshot instead of a live cluster]:FILE:_files' \
 '--save-snapshot=[Save the collected facts to FILE (JSON) for offline analysis with --snapshot]:FILE:_files' \
+'*-f+[With --offline\: a manifest file, a directory of them, or \`-\` for stdin; repeatable]:FILE|DIR|-:_files' \
+'*--filename=[With --offline\: a manifest file, a directory of them, or \`-\` for stdin; repeatable]:FILE|DIR|-:_files' \
+'--target-version=[With --offline\: apply this Kubernetes minor'\''s rules (e.g. 1.34; default\: the newest this build knows, see \`kubectl sidecar version\`)]:1.NN:_default' \
 '--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
 '*--context=[The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor\: one summary row per cluster, then each cluster'\''s report)]:NAME:' \
 '--max-clusters=[With several contexts\: how many clusters are examined at once (the others wait their turn; each cluster'\''s --timeout starts when its turn does)]:N:_default' \
@@ -124,6 +127,9 @@ _arguments "${_arguments_options[@]}" : \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
 '(-n --namespace)-A[Look at workloads in every namespace]' \
 '(-n --namespace)--all-namespaces[Look at workloads in every namespace]' \
+'(--snapshot --save-snapshot -A --all-namespaces -l --selector)--offline[Check manifests (-f) instead of a cluster\: every check a pod template decides, no kubeconfig, no connection]' \
+'-R[With --offline\: read the directories given with -f and all their subdirectories]' \
+'--recursive[With --offline\: read the directories given with -f and all their subdirectories]' \
 '(--context)--all-contexts[Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \

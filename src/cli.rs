@@ -309,6 +309,30 @@ pub struct DoctorArgs {
     /// Save the collected facts to FILE (JSON) for offline analysis with --snapshot.
     #[arg(long, value_name = "FILE")]
     pub save_snapshot: Option<PathBuf>,
+
+    /// Check manifests (-f) instead of a cluster: every check a pod template decides, no
+    /// kubeconfig, no connection.
+    #[arg(long, requires = "filename", conflicts_with_all = ["snapshot", "save_snapshot", "all_namespaces", "selector"])]
+    pub offline: bool,
+
+    /// With --offline: a manifest file, a directory of them, or `-` for stdin; repeatable.
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "FILE|DIR|-",
+        requires = "offline",
+        value_hint = clap::ValueHint::AnyPath
+    )]
+    pub filename: Vec<PathBuf>,
+
+    /// With --offline: read the directories given with -f and all their subdirectories.
+    #[arg(short = 'R', long, requires = "offline")]
+    pub recursive: bool,
+
+    /// With --offline: apply this Kubernetes minor's rules (e.g. 1.34; default: the newest
+    /// this build knows, see `kubectl sidecar version`).
+    #[arg(long, value_name = "1.NN", requires = "offline")]
+    pub target_version: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

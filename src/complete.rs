@@ -244,12 +244,15 @@ fn value_candidates(
     prefix: &str,
     out: &mut String,
 ) -> u8 {
-    let fixed: Vec<String> = arg
-        .get_possible_values()
-        .into_iter()
-        .filter(|v| !v.is_hide_set())
-        .map(|v| v.get_name().to_string())
-        .collect();
+    let fixed: Vec<String> = if arg.get_id() == "target_version" {
+        known_minors()
+    } else {
+        arg.get_possible_values()
+            .into_iter()
+            .filter(|v| !v.is_hide_set())
+            .map(|v| v.get_name().to_string())
+            .collect()
+    };
     let names = match live_source(cmd, arg) {
         Some(source) if fixed.is_empty() => names(source, connection),
         _ => fixed.clone(),
@@ -399,6 +402,15 @@ fn takes_path(arg: &clap::Arg) -> bool {
         .is_some_and(|n| n.iter().any(|v| v.contains("FILE") || v.contains("PATH")))
 }
 
+/// `doctor --target-version`: the minors with native sidecars this build has rules for.
+fn known_minors() -> Vec<String> {
+    use crate::kube::versions::{SIDECARS_ALPHA, newest_known};
+    let newest = newest_known();
+    (SIDECARS_ALPHA.minor..=newest.minor)
+        .map(|m| format!("{}.{m}", newest.major))
+        .collect()
+}
+
 fn first_line(text: &str) -> String {
     text.lines()
         .next()
@@ -433,6 +445,13 @@ mod tests {
         assert_eq!(out, "warning\n:4\n");
         let out = complete(&words(&["--kubeconfig", ""]));
         assert_eq!(out, ":0\n", "paths are left to the shell");
+        let out = complete(&words(&["doctor", "--offline", "-f", ""]));
+        assert_eq!(out, ":0\n", "manifests are paths");
+        let out = complete(&words(&["doctor", "--offline", "--target-version", "1.3"]));
+        assert!(
+            out.starts_with("1.30\n1.31\n") && out.ends_with("1.37\n:4\n"),
+            "{out}"
+        );
     }
 
     #[test]

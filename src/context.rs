@@ -256,6 +256,15 @@ impl Context {
     /// With --snapshot nothing is collected, so the flags that choose or shape the connection
     /// would be silently ignored: the first one given is refused, in one line.
     pub fn refuse_connection_flags(&self) -> Result<()> {
+        self.refuse_connection_flags_with(
+            "--snapshot",
+            "a snapshot is analysed without contacting a cluster",
+            "drop it; the report's context names the cluster the snapshot came from",
+        )
+    }
+
+    /// The same refusal for another way of running without a cluster (`--offline`).
+    pub fn refuse_connection_flags_with(&self, mode: &str, why: &str, hint: &str) -> Result<()> {
         let g = &self.global;
         let given = [
             ("--kubeconfig", g.kubeconfig.is_some()),
@@ -268,10 +277,9 @@ impl Context {
             ("--request-timeout", g.request_timeout_given),
         ];
         match given.iter().find(|(_, given)| *given) {
-            Some((flag, _)) => Err(Error::usage(format!(
-                "{flag} cannot be used with --snapshot: a snapshot is analysed without contacting a cluster"
-            ))
-            .hint("drop it; the report's context names the cluster the snapshot came from")),
+            Some((flag, _)) => {
+                Err(Error::usage(format!("{flag} cannot be used with {mode}: {why}")).hint(hint))
+            }
             None => Ok(()),
         }
     }

@@ -283,7 +283,13 @@ Runs every check for one namespace (-n, default the context's) or all (-A) and p
 the control plane, nodes and pools (the check-nodes engine), admission (the mutating webhooks, and \
 a dry-run canary pod with a native sidecar in each namespace that uses them), injectors (Istio, \
 Linkerd), and workloads (templates, live pods, events with sidecar signatures). Each finding has a \
-stable id, evidence and a fix; the verdict comes with the three most important next steps.";
+stable id, evidence and a fix; the verdict comes with the three most important next steps.\n\n\
+With --offline -f FILE|DIR|- (repeatable; -R for directory trees; `helm template` or `kustomize \
+build` output on stdin) it checks manifests instead, with no kubeconfig and no connection: every \
+check a pod template decides (the ids marked static in CHECKS.md), each finding with the file, \
+document and line of its object, judged by the rules of --target-version (default: the newest \
+minor this build knows). What only the cluster shows is listed as not examined, so the verdict is \
+`manifests ok` or `not ready`, never `ready`.";
 
 pub const DOCTOR_EXAMPLES: &str = concat!(
     "Examples:\n",
@@ -291,9 +297,11 @@ pub const DOCTOR_EXAMPLES: &str = concat!(
     "  kubectl sidecar doctor -n shop -l app=web -o wide\n",
     "  kubectl sidecar doctor -A -o json --fail-on warning    # in CI\n",
     "  kubectl sidecar doctor --snapshot tests/fixtures/snapshots/doctor-mixed.json\n",
-    "  kubectl sidecar doctor -A --all-contexts    # every cluster of the kubeconfig\n\n",
+    "  kubectl sidecar doctor -A --all-contexts    # every cluster of the kubeconfig\n",
+    "  kubectl sidecar doctor --offline -f k8s/ -R --target-version 1.34    # manifests, in CI\n",
+    "  helm template ./chart | kubectl sidecar doctor --offline -f -\n\n",
     exit_codes!(
-        "no finding at or above --fail-on, and everything that decides it was examined",
+        "no finding at or above --fail-on, and everything that decides it was examined (with\n     --offline: `manifests ok`, the manifests examined, the cluster not)",
         "a finding at or above --fail-on (default error)"
     ),
     "\n",

@@ -226,3 +226,25 @@ fn the_list_of_several_clusters_validates() {
     doc["items"][1]["kind"] = "Snapshot".into();
     assert!(!list.is_valid(&doc), "an item of another kind validated");
 }
+
+#[test]
+fn offline_doctor_outputs_validate() {
+    let doctor = validator("DoctorReport");
+    let dir = root().join("tests/fixtures/offline");
+    for name in ["example.yaml", "clean.yaml", "warnings.yaml"] {
+        let shown = dir.join(name).display().to_string();
+        for format in ["json", "yaml"] {
+            let out = run(&["doctor", "--offline", "-f", &shown, "-o", format]);
+            let report: Value = match format {
+                "json" => serde_json::from_str(&out).unwrap(),
+                _ => serde_saphyr::from_str(&out).unwrap(),
+            };
+            assert!(report["manifests"].is_object(), "{shown}: {report}");
+            assert_valid(
+                &doctor,
+                &report,
+                &format!("doctor --offline -o {format} {shown}"),
+            );
+        }
+    }
+}

@@ -22,6 +22,9 @@ pub struct Check {
     /// The commands that report it.
     #[cfg_attr(not(test), allow(dead_code))]
     pub reported_by: &'static [&'static str],
+    /// Decided from a pod template (or an object's annotations) alone, with no cluster state:
+    /// `doctor --offline` runs it on manifests; every other check needs the cluster.
+    pub is_static: bool,
 }
 
 const DOCTOR_ONLY: &[&str] = &["doctor"];
@@ -55,6 +58,7 @@ macro_rules! check {
             reference: $ref,
             added: false,
             reported_by: DOCTOR_ONLY,
+            is_static: false,
         }
     };
     (added $id:literal, $sev:expr, $sec:expr, $title:literal, $expl:literal, $fix:literal, $ref:expr) => {
@@ -68,6 +72,7 @@ macro_rules! check {
             reference: $ref,
             added: true,
             reported_by: DOCTOR_ONLY,
+            is_static: false,
         }
     };
     (diff_pod $id:literal, $sev:expr, $title:literal, $expl:literal, $fix:literal, $ref:expr) => {
@@ -81,6 +86,7 @@ macro_rules! check {
             reference: $ref,
             added: false,
             reported_by: DIFF_POD_ONLY,
+            is_static: false,
         }
     };
 }
@@ -261,24 +267,30 @@ pub const DOCTOR: &[Check] = &[
         "Upgrade the nodes listed in the evidence, or pin the workloads to supporting nodes; set the annotation explicitly only where the node support is certain.",
         "https://github.com/istio/istio/pull/56428"
     ),
-    check!(
-        "linkerd-annotation-typo",
-        Warning,
-        Injectors,
-        "Misspelled Linkerd native-sidecar annotation",
-        "Linkerd ignores an annotation it does not know: a misspelled key (or a value other than true/false) leaves the proxy a classic sidecar without any error.",
-        "Use exactly `config.linkerd.io/proxy-enable-native-sidecar: \"true\"` (older releases: `config.beta.linkerd.io/...` or `config.alpha.linkerd.io/...`), then restart the workload.",
-        "https://github.com/linkerd/linkerd2/issues/13205"
-    ),
-    check!(
-        added "istio-annotation-typo",
-        Warning,
-        Injectors,
-        "Misspelled Istio native-sidecar annotation",
-        "Istio ignores an unknown annotation (istioctl analyze reports it as IST0108 UnknownAnnotation): a misspelled `sidecar.istio.io/nativeSidecar` or a value other than true/false leaves the proxy a classic sidecar.",
-        "Use exactly `sidecar.istio.io/nativeSidecar: \"true\"` on the pod template, then restart the workload.",
-        "https://istio.io/latest/docs/reference/config/analysis/ist0108/"
-    ),
+    Check {
+        is_static: true,
+        ..check!(
+            "linkerd-annotation-typo",
+            Warning,
+            Injectors,
+            "Misspelled Linkerd native-sidecar annotation",
+            "Linkerd ignores an annotation it does not know: a misspelled key (or a value other than true/false) leaves the proxy a classic sidecar without any error.",
+            "Use exactly `config.linkerd.io/proxy-enable-native-sidecar: \"true\"` (older releases: `config.beta.linkerd.io/...` or `config.alpha.linkerd.io/...`), then restart the workload.",
+            "https://github.com/linkerd/linkerd2/issues/13205"
+        )
+    },
+    Check {
+        is_static: true,
+        ..check!(
+            added "istio-annotation-typo",
+            Warning,
+            Injectors,
+            "Misspelled Istio native-sidecar annotation",
+            "Istio ignores an unknown annotation (istioctl analyze reports it as IST0108 UnknownAnnotation): a misspelled `sidecar.istio.io/nativeSidecar` or a value other than true/false leaves the proxy a classic sidecar.",
+            "Use exactly `sidecar.istio.io/nativeSidecar: \"true\"` on the pod template, then restart the workload.",
+            "https://istio.io/latest/docs/reference/config/analysis/ist0108/"
+        )
+    },
     // Workloads, causes before symptoms.
     check!(
         "sidecar-stripped",
@@ -334,78 +346,102 @@ pub const DOCTOR: &[Check] = &[
         "Make the helper a native sidecar: move it to `initContainers` with `restartPolicy: Always` (for Istio/Linkerd, enable their native-sidecar mode); it will then stop on its own after the work container.",
         SIDECAR_DOC
     ),
-    check!(
-        "init-container-never-exits",
-        Error,
-        Workloads,
-        "Classic init container that looks like a server",
-        "This init container has no `restartPolicy: Always` but declares ports, runs a known sidecar image, or sleeps forever: init containers must exit before the pod starts, so the pod will hang in Init.",
-        "If it is meant to run alongside the app, add `restartPolicy: Always` to make it a native sidecar; otherwise make it exit.",
-        INIT_DOC
-    ),
-    check!(
-        "probe-on-classic-init",
-        Error,
-        Workloads,
-        "Probes or lifecycle hooks on a classic init container",
-        "The apiserver rejects probes and lifecycle hooks on init containers without `restartPolicy: Always` (`Forbidden: may not be set for init containers without restartPolicy=Always`). When the manifest did declare restartPolicy and something stripped it, this is how the stripping shows.",
-        "Add `restartPolicy: Always` if the container is a sidecar (and check for stripping), or remove the probes and lifecycle hooks.",
-        INIT_DOC
-    ),
-    check!(
-        "legacy-sidecar-in-job",
-        Warning,
-        Workloads,
-        "Job template with a regular helper container",
-        "A Job or CronJob template runs a helper (a known sidecar image, a helper-like name, or a server exposing ports next to the job's work) as a regular container. When the work finishes, the helper keeps running and the Job does not complete.",
-        "Move the helper to `initContainers` with `restartPolicy: Always`.",
-        SIDECAR_DOC
-    ),
-    check!(
-        "sidecar-start-race",
-        Warning,
-        Workloads,
-        "App container can start before its sidecar is ready",
-        "An app container restarted or failed while a helper serving ports in the same pod was a regular container (started at the same time as the app) or a native sidecar without startupProbe (the app starts as soon as the sidecar process starts, before it listens).",
-        "Make the helper a native sidecar with a startupProbe on the port it serves; the app then starts only after the probe passes.",
-        SIDECAR_DOC
-    ),
-    check!(
-        "sidecar-missing-startup-probe",
-        Warning,
-        Workloads,
-        "Native sidecar serving ports without a startupProbe",
-        "The next container starts as soon as a sidecar's process has started (postStart done, startupProbe passed if any). Without a startupProbe, the app may call the sidecar before it listens.",
-        "Add a startupProbe on the port the sidecar serves.",
-        SIDECAR_DOC
-    ),
-    check!(
-        "restart-policy-on-app-container",
-        Warning,
-        Workloads,
-        "restartPolicy on a regular container",
-        "A container in `containers` has its own `restartPolicy` (ContainerRestartRules, KEP-5307). It does not make the container a sidecar: it neither starts first nor stops last; only `restartPolicy: Always` on an init container does. What the field does depends on the apiserver: up to 1.33 it is rejected, 1.34 drops it (the gate is off by default), from 1.35 it is kept and the kubelet applies it. In a pod meant to finish (a Job, restartPolicy Never or OnFailure) on 1.35+, `Always` is reported as `app-container-restarts-forever` instead.",
-        "Move the container to `initContainers` with `restartPolicy: Always` if it is a sidecar; otherwise ignore this if the restart rule is intended.",
-        SIDECAR_DOC
-    ),
-    check!(
-        added "app-container-restarts-forever",
-        Error,
-        Workloads,
-        "Regular container with restartPolicy: Always in a pod meant to finish",
-        "From 1.35 the apiserver keeps `restartPolicy` on a regular container (ContainerRestartRules beta, on by default) and the kubelet applies it: a container with `Always` in a Job's pod (or a pod with restartPolicy Never or OnFailure) is restarted every time it exits, so the pod never completes and the Job never finishes. Up to 1.34 the field is rejected or dropped, and this is reported as the warning `restart-policy-on-app-container`.",
-        "If the container is a sidecar, move it to `initContainers` (restartPolicy: Always there makes a native sidecar that stops when the work is done); otherwise remove its `restartPolicy` or set OnFailure/Never.",
-        "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-restart-rules"
-    ),
-    check!(
-        "sidecar-readiness-not-startup",
-        Info,
-        Workloads,
-        "Sidecar has a readinessProbe but no startupProbe",
-        "A readinessProbe does not gate start-up: the next init container or the app starts once the sidecar has started, ready or not.",
-        "Add a startupProbe if later containers depend on the sidecar being ready.",
-        SIDECAR_DOC
-    ),
+    Check {
+        is_static: true,
+        ..check!(
+            "init-container-never-exits",
+            Error,
+            Workloads,
+            "Classic init container that looks like a server",
+            "This init container has no `restartPolicy: Always` but declares ports, runs a known sidecar image, or sleeps forever: init containers must exit before the pod starts, so the pod will hang in Init.",
+            "If it is meant to run alongside the app, add `restartPolicy: Always` to make it a native sidecar; otherwise make it exit.",
+            INIT_DOC
+        )
+    },
+    Check {
+        is_static: true,
+        ..check!(
+            "probe-on-classic-init",
+            Error,
+            Workloads,
+            "Probes or lifecycle hooks on a classic init container",
+            "The apiserver rejects probes and lifecycle hooks on init containers without `restartPolicy: Always` (`Forbidden: may not be set for init containers without restartPolicy=Always`). When the manifest did declare restartPolicy and something stripped it, this is how the stripping shows.",
+            "Add `restartPolicy: Always` if the container is a sidecar (and check for stripping), or remove the probes and lifecycle hooks.",
+            INIT_DOC
+        )
+    },
+    Check {
+        is_static: true,
+        ..check!(
+            "legacy-sidecar-in-job",
+            Warning,
+            Workloads,
+            "Job template with a regular helper container",
+            "A Job or CronJob template runs a helper (a known sidecar image, a helper-like name, or a server exposing ports next to the job's work) as a regular container. When the work finishes, the helper keeps running and the Job does not complete.",
+            "Move the helper to `initContainers` with `restartPolicy: Always`.",
+            SIDECAR_DOC
+        )
+    },
+    Check {
+        is_static: true,
+        ..check!(
+            "sidecar-start-race",
+            Warning,
+            Workloads,
+            "App container can start before its sidecar is ready",
+            "An app container restarted or failed while a helper serving ports in the same pod was a regular container (started at the same time as the app) or a native sidecar without startupProbe (the app starts as soon as the sidecar process starts, before it listens).",
+            "Make the helper a native sidecar with a startupProbe on the port it serves; the app then starts only after the probe passes.",
+            SIDECAR_DOC
+        )
+    },
+    Check {
+        is_static: true,
+        ..check!(
+            "sidecar-missing-startup-probe",
+            Warning,
+            Workloads,
+            "Native sidecar serving ports without a startupProbe",
+            "The next container starts as soon as a sidecar's process has started (postStart done, startupProbe passed if any). Without a startupProbe, the app may call the sidecar before it listens.",
+            "Add a startupProbe on the port the sidecar serves.",
+            SIDECAR_DOC
+        )
+    },
+    Check {
+        is_static: true,
+        ..check!(
+            "restart-policy-on-app-container",
+            Warning,
+            Workloads,
+            "restartPolicy on a regular container",
+            "A container in `containers` has its own `restartPolicy` (ContainerRestartRules, KEP-5307). It does not make the container a sidecar: it neither starts first nor stops last; only `restartPolicy: Always` on an init container does. What the field does depends on the apiserver: up to 1.33 it is rejected, 1.34 drops it (the gate is off by default), from 1.35 it is kept and the kubelet applies it. In a pod meant to finish (a Job, restartPolicy Never or OnFailure) on 1.35+, `Always` is reported as `app-container-restarts-forever` instead.",
+            "Move the container to `initContainers` with `restartPolicy: Always` if it is a sidecar; otherwise ignore this if the restart rule is intended.",
+            SIDECAR_DOC
+        )
+    },
+    Check {
+        is_static: true,
+        ..check!(
+            added "app-container-restarts-forever",
+            Error,
+            Workloads,
+            "Regular container with restartPolicy: Always in a pod meant to finish",
+            "From 1.35 the apiserver keeps `restartPolicy` on a regular container (ContainerRestartRules beta, on by default) and the kubelet applies it: a container with `Always` in a Job's pod (or a pod with restartPolicy Never or OnFailure) is restarted every time it exits, so the pod never completes and the Job never finishes. Up to 1.34 the field is rejected or dropped, and this is reported as the warning `restart-policy-on-app-container`.",
+            "If the container is a sidecar, move it to `initContainers` (restartPolicy: Always there makes a native sidecar that stops when the work is done); otherwise remove its `restartPolicy` or set OnFailure/Never.",
+            "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-restart-rules"
+        )
+    },
+    Check {
+        is_static: true,
+        ..check!(
+            "sidecar-readiness-not-startup",
+            Info,
+            Workloads,
+            "Sidecar has a readinessProbe but no startupProbe",
+            "A readinessProbe does not gate start-up: the next init container or the app starts once the sidecar has started, ready or not.",
+            "Add a startupProbe if later containers depend on the sidecar being ready.",
+            SIDECAR_DOC
+        )
+    },
 ];
 
 /// diff-pod's checks: what admission did to one pod. It also reports doctor's
@@ -640,11 +676,27 @@ that reported it before, {}, are retired and will not be reused.\n\n",
         "This file is generated from `src/checks/catalog.rs` and checked by its unit tests; edit \
 the catalog, then run `UPDATE_CHECKS_MD=1 cargo test catalog` to rewrite it.\n",
     );
+    out.push_str(&format!(
+        "Ids marked *static* are decided from a pod template (or an object's annotations) alone: \
+`kubectl sidecar doctor --offline -f` reports them on manifests, with the file, document and line \
+of the object, before anything reaches a cluster ({}). Every other id needs the cluster's state \
+and is never guessed offline.\n",
+        all()
+            .filter(|c| c.is_static)
+            .map(|c| format!("`{}`", c.id))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
     let entry = |out: &mut String, check: &Check| {
         let added = if check.added { " (added)" } else { "" };
+        let offline = if check.is_static {
+            " *Static*: also reported by `doctor --offline` on manifests."
+        } else {
+            ""
+        };
         let _ = write!(
             out,
-            "\n### `{}`\n\n**{}**{added}: {}\n\nReported by {}.\n\n{}\n\n**Fix:** {}\n\n**Reference:** <{}>\n",
+            "\n### `{}`\n\n**{}**{added}: {}\n\nReported by {}.{offline}\n\n{}\n\n**Fix:** {}\n\n**Reference:** <{}>\n",
             check.id,
             check.severity,
             check.title,
@@ -806,6 +858,28 @@ mod tests {
         let json = serde_json::to_value(&f).unwrap();
         for key in ["kind", "namespace", "name", "container"] {
             assert!(json["object"].get(key).is_some(), "object.{key} missing");
+        }
+    }
+
+    #[test]
+    fn static_ids_are_doctors_workload_and_annotation_checks() {
+        let statics: Vec<&str> = all().filter(|c| c.is_static).map(|c| c.id).collect();
+        assert_eq!(statics.len(), 10, "{statics:?}");
+        for check in all().filter(|c| c.is_static) {
+            assert_eq!(check.reported_by, DOCTOR_ONLY, "{}", check.id);
+            assert!(
+                matches!(check.section, Workloads | Injectors),
+                "{} is static but about the cluster",
+                check.id
+            );
+        }
+        // What needs the cluster's state is never static.
+        for id in [
+            "sidecar-stripped",
+            "sidecar-run-as-init",
+            "istio-native-mismatch",
+        ] {
+            assert!(!get(id).unwrap().is_static, "{id}");
         }
     }
 

@@ -25,6 +25,9 @@ pub enum Cause {
     NotFound,
     /// Deliberately not asked (a NotReady node, a webhook that cannot dry-run).
     NotAsked,
+    /// An offline run (`doctor --offline`): it reads manifests and contacts no cluster, so
+    /// what only the cluster can show was not examined, by design.
+    Offline,
     /// Anything else.
     Error,
 }
@@ -38,6 +41,7 @@ impl Cause {
             Cause::Unreachable => "unreachable",
             Cause::NotFound => "not found",
             Cause::NotAsked => "not asked",
+            Cause::Offline => "offline",
             Cause::Error => "error",
         }
     }
@@ -171,6 +175,10 @@ impl Gap {
             }
             Cause::NotFound => "it does not exist: check the name".to_string(),
             Cause::NotAsked => "it was not asked; see the detail".to_string(),
+            Cause::Offline => {
+                "run the same command against the cluster (without --offline) to examine it"
+                    .to_string()
+            }
             Cause::Error => "see the detail".to_string(),
         }
     }
@@ -197,14 +205,29 @@ impl Coverage {
             .collect()
     }
 
-    /// `incomplete: pods, nodes not fully examined`.
+    /// True when the deciding sections' gaps are all an offline run's (`Cause::Offline`): what
+    /// was left out was left out by design, not lost to a failure.
+    pub fn offline(&self) -> bool {
+        let missing = self.missing();
+        !missing.is_empty()
+            && missing
+                .iter()
+                .all(|s| s.gaps.iter().all(|g| g.cause == Cause::Offline))
+    }
+
+    /// `not fully examined: pods, nodes` (`not examined offline: ...` for an offline run).
     pub fn reason(&self) -> Option<String> {
         let missing = self.missing();
         if missing.is_empty() {
             return None;
         }
         let names: Vec<&str> = missing.iter().map(|s| s.section.as_str()).collect();
-        Some(format!("not fully examined: {}", names.join(", ")))
+        let head = if self.offline() {
+            "not examined offline"
+        } else {
+            "not fully examined"
+        };
+        Some(format!("{head}: {}", names.join(", ")))
     }
 }
 
@@ -249,6 +272,23 @@ mod tests {
         let coverage = Coverage { sections: vec![s] };
         assert!(coverage.complete());
         assert!(coverage.reason().is_none());
+    }
+
+    #[test]
+    fn offline_gaps_are_told_apart_from_failures() {
+        let mut nodes = SectionCoverage::new("nodes", "nodes");
+        nodes.gap(Gap::new("kubelets", Cause::Offline, "no cluster"));
+        let mut coverage = Coverage {
+            sections: vec![nodes],
+        };
+        assert!(!coverage.complete() && coverage.offline());
+        assert_eq!(coverage.reason().unwrap(), "not examined offline: nodes");
+        coverage.sections[0].gap(Gap::new("list nodes", Cause::Timeout, "30s"));
+        assert!(!coverage.offline());
+        assert!(
+            !Coverage::default().offline(),
+            "nothing missing is not offline"
+        );
     }
 
     #[test]

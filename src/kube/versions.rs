@@ -213,10 +213,29 @@ pub fn istio_native_kubelet(v: KubeVersion) -> bool {
     ISTIO_NATIVE_KUBELETS.reached_by(v)
 }
 
+/// The newest minor with a rule of its own (the table's last row): later minors are judged as
+/// this one, and `doctor --offline` applies its rules unless `--target-version` names another.
+pub fn newest_known() -> KubeVersion {
+    TABLE
+        .iter()
+        .map(|row| KubeVersion::new(row.major, row.minor, 0))
+        .max()
+        .unwrap_or(KubeVersion::new(1, 0, 0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kube::version::parse;
+
+    #[test]
+    fn the_newest_known_minor_is_the_last_rule() {
+        assert_eq!(
+            newest_known(),
+            KubeVersion::new(1, SIDECARS_GATE_REMOVED.minor, 0)
+        );
+        assert_eq!(Phase::of(newest_known()), Phase::Removed);
+    }
 
     #[test]
     fn phases_per_minor() {

@@ -10,5 +10,6 @@ mod diff_pod;
 mod doctor;
 mod global;
 mod grouping;
+mod offline;
 mod output;
 mod snapshot;

@@ -50,6 +50,9 @@ pub fn remedy(gap: &Gap) -> String {
         ),
         (Cause::NotFound, _) => format!("{what}: not found ({})", gap.detail),
         (Cause::NotAsked | Cause::Error, _) => format!("{what}: {}", gap.detail),
+        (Cause::Offline, _) => format!(
+            "{what}: not examined offline; run `kubectl sidecar doctor` against the cluster"
+        ),
     }
 }
 

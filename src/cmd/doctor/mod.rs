@@ -1,11 +1,13 @@
-//! `kubectl sidecar doctor`: collect everything (or read a snapshot), run every check, print one
-//! report with a verdict, its coverage and the next steps. Exit 1 when a finding reaches
+//! `kubectl sidecar doctor`: collect everything (or read a snapshot, or with `--offline` only
+//! manifests), run every check, print one report with a verdict, its coverage and the next
+//! steps. Exit 1 when a finding reaches
 //! `--fail-on`, else 4 when a deciding section could not be fully examined, else 0; 2 and 3 when
 //! the run could not start (bad input, unusable cluster).
 
 pub mod checks;
 pub mod cluster;
 pub mod coverage;
+pub mod offline;
 pub mod options;
 pub mod render;
 pub mod report;
@@ -22,7 +24,7 @@ use options::{Options, Source};
 
 pub async fn run(ctx: Context, args: &DoctorArgs) -> Result<i32> {
     let doctored = examine(ctx.clone(), args).await?;
-    let report = report::analyse(&doctored.facts);
+    let report = doctored.report();
     let text = match ctx.output {
         OutputFormat::Json | OutputFormat::Yaml => {
             crate::render::document(&doctored.header, &report, ctx.output)?
@@ -40,6 +42,8 @@ pub struct Doctored {
     pub header: Header,
     pub facts: DoctorFacts,
     pub threshold: Severity,
+    /// `--offline`: the static checks' findings on the manifests, and what was read.
+    pub offline: Option<(Vec<crate::checks::finding::Finding>, offline::Manifests)>,
 }
 
 /// Several contexts: refuses what names one file for one cluster, before any cluster is asked.
@@ -47,6 +51,7 @@ pub fn refuse_several(args: &DoctorArgs) -> Result<()> {
     crate::fleet::refuse(&[
         ("--snapshot", args.snapshot.is_some()),
         ("--save-snapshot", args.save_snapshot.is_some()),
+        ("--offline", args.offline),
     ])
 }
 
@@ -54,7 +59,13 @@ pub fn refuse_several(args: &DoctorArgs) -> Result<()> {
 /// once per cluster.
 pub async fn examine(ctx: Context, args: &DoctorArgs) -> Result<Doctored> {
     let options = Options::resolve(&ctx, args)?;
+    let mut offline_run = None;
     let (facts, header) = match &options.source {
+        Source::Offline(o) => {
+            let checked = offline::check(o, &mut std::io::stdin().lock())?;
+            offline_run = Some((checked.findings, checked.manifests));
+            (checked.facts, Header::new(Kind::Snapshot, None, None))
+        }
         Source::Snapshot(path) => {
             let snapshot = snapshot::load::<DoctorFacts>(path)?;
             let (mut facts, header) = from_snapshot(snapshot).map_err(|e| {
@@ -93,12 +104,23 @@ pub async fn examine(ctx: Context, args: &DoctorArgs) -> Result<Doctored> {
         header: Header::new(Kind::DoctorReport, header.collected_at, header.context),
         facts,
         threshold,
+        offline: offline_run,
     })
 }
 
 impl Doctored {
+    /// The analysed report: every check on the facts, or for `--offline` the manifests' own.
+    pub fn report(&self) -> report::Report<'_> {
+        match &self.offline {
+            Some((findings, manifests)) => {
+                report::analyse_offline(&self.facts, findings.clone(), manifests.clone())
+            }
+            None => report::analyse(&self.facts),
+        }
+    }
+
     pub fn code(&self) -> i32 {
-        let report = report::analyse(&self.facts);
+        let report = self.report();
         verdict::exit_code(&report.summary, report.coverage, self.threshold)
     }
 }
@@ -107,19 +129,15 @@ impl crate::fleet::Examined for Doctored {
     const COUNTS: &'static [&'static str] = &["errors", "warnings", "info"];
 
     fn document(&self) -> impl serde::Serialize + '_ {
-        crate::facts::contract::Document::new(self.header.clone(), report::analyse(&self.facts))
+        crate::facts::contract::Document::new(self.header.clone(), self.report())
     }
 
     fn table(&self, wide: bool, color: bool) -> Result<String> {
-        Ok(render::table_report(
-            &report::analyse(&self.facts),
-            wide,
-            color,
-        ))
+        Ok(render::table_report(&self.report(), wide, color))
     }
 
     fn row(&self) -> crate::fleet::Row {
-        let report = report::analyse(&self.facts);
+        let report = self.report();
         let s = &report.summary;
         crate::fleet::Row {
             verdict: report.verdict.as_str().to_string(),

@@ -2,7 +2,7 @@
 //! selector, the source (a live cluster or a snapshot), and, for a snapshot, what `-n`, `-A` and
 //! `-l` mean there: they narrow the snapshot's facts, or are refused in one line when the
 //! snapshot does not hold what they ask for. Flags that only shape a connection are refused with
-//! a snapshot (`Context::refuse_connection_flags`), never silently ignored.
+//! a snapshot or `--offline` (`Context::refuse_connection_flags`), never silently ignored.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -16,6 +16,8 @@ use crate::kube::selector::Selector;
 pub enum Source {
     Live,
     Snapshot(PathBuf),
+    /// `--offline -f ...`: manifests, no cluster.
+    Offline(super::offline::Offline),
 }
 
 pub struct Options {
@@ -37,6 +39,19 @@ impl Options {
             None => None,
         };
         let source = match &args.snapshot {
+            _ if args.offline => {
+                ctx.refuse_connection_flags_with(
+                    "--offline",
+                    "an offline run reads manifests and contacts no cluster",
+                    "drop it; --target-version 1.NN picks the Kubernetes rules to judge by",
+                )?;
+                Source::Offline(super::offline::Offline {
+                    files: args.filename.clone(),
+                    recursive: args.recursive,
+                    target: super::offline::Offline::target(args.target_version.as_deref())?,
+                    namespace: ctx.namespace_flag.clone(),
+                })
+            }
             Some(path) => {
                 ctx.refuse_connection_flags()?;
                 Source::Snapshot(path.clone())

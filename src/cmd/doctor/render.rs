@@ -25,7 +25,7 @@ fn severity_tone(s: Severity) -> Tone {
 
 pub fn verdict_tone(v: Verdict) -> Tone {
     match v {
-        Verdict::Ready => Tone::Good,
+        Verdict::Ready | Verdict::ManifestsOk => Tone::Good,
         Verdict::ReadyWithWarnings | Verdict::Incomplete => Tone::Warn,
         Verdict::NotReady => Tone::Bad,
     }
@@ -33,6 +33,19 @@ pub fn verdict_tone(v: Verdict) -> Tone {
 
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+/// A finding's object, and for one read from a file (offline) where to edit it.
+fn object_cell(f: &Finding) -> String {
+    match &f.location {
+        Some(l) => format!(
+            "{} ({}:{})",
+            f.object,
+            crate::manifests::parse::origin(&l.file),
+            l.line
+        ),
+        None => f.object.to_string(),
+    }
 }
 
 fn findings_block(findings: &[&Finding], wide: bool, color: bool) -> String {
@@ -47,7 +60,7 @@ fn findings_block(findings: &[&Finding], wide: bool, color: bool) -> String {
             t.add_row(vec![
                 severity(f),
                 f.id.clone(),
-                f.object.to_string(),
+                object_cell(f),
                 f.message.clone(),
             ]);
         }
@@ -55,12 +68,7 @@ fn findings_block(findings: &[&Finding], wide: bool, color: bool) -> String {
         for g in &groups {
             let f = g.first();
             t.add_row(match g.count() {
-                1 => vec![
-                    severity(f),
-                    f.id.clone(),
-                    f.object.to_string(),
-                    f.message.clone(),
-                ],
+                1 => vec![severity(f), f.id.clone(), object_cell(f), f.message.clone()],
                 _ => vec![severity(f), f.id.clone(), g.objects(), group_message(g)],
             });
         }
@@ -134,7 +142,18 @@ pub fn table_report(report: &Report<'_>, wide: bool, color: bool) -> String {
         .collected_at
         .map(|t| format!(" (collected {t})"))
         .unwrap_or_default();
-    let _ = writeln!(out, "Scope: {scope}{selector}{when}");
+    match &report.manifests {
+        Some(m) => {
+            let _ = writeln!(
+                out,
+                "Manifests (offline, judged by Kubernetes {}'s rules)",
+                m.target_version
+            );
+        }
+        None => {
+            let _ = writeln!(out, "Scope: {scope}{selector}{when}");
+        }
+    }
     let sections = verdict::by_section(&report.findings);
     let empty = Vec::new();
     for section in Section::ALL {
@@ -233,6 +252,9 @@ fn node_rows<'a>(failing: &[&'a NodeSummary], wide: bool) -> Vec<(String, &'a No
 }
 
 fn section_facts(report: &Report<'_>, section: Section, wide: bool, color: bool) -> String {
+    if let Some(m) = &report.manifests {
+        return indent(&super::offline::section_lines(m, section).join("\n"));
+    }
     let mut lines: Vec<String> = Vec::new();
     match section {
         Section::ControlPlane => {

@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::checks::{self, Input};
+use super::offline::Manifests;
 use super::verdict::{self, NextStep, Summary, Verdict};
 use crate::checks::cluster::pools::Pool;
 use crate::checks::cluster::report::{ApiServerReport, ComponentReport, NodeReport};
@@ -44,6 +45,10 @@ pub struct Report<'a> {
     pub workloads: Workloads,
     /// Per section: what was examined, and every gap with its cause.
     pub coverage: &'a Coverage,
+    /// `doctor --offline`: the manifests read, each object with its place and whether its pod
+    /// template was checked; absent from a cluster's or a snapshot's report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifests: Option<Manifests>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -97,8 +102,26 @@ pub struct Workloads {
 }
 
 pub fn analyse(facts: &DoctorFacts) -> Report<'_> {
+    let findings = checks::run_with(&Input::new(facts));
+    analyse_with(facts, findings, None)
+}
+
+/// The report of `doctor --offline`: the static checks' findings on the manifests (each with
+/// its place) over facts that hold only the manifests' objects and the offline coverage.
+pub fn analyse_offline(
+    facts: &DoctorFacts,
+    findings: Vec<Finding>,
+    manifests: Manifests,
+) -> Report<'_> {
+    analyse_with(facts, findings, Some(manifests))
+}
+
+fn analyse_with(
+    facts: &DoctorFacts,
+    mut findings: Vec<Finding>,
+    manifests: Option<Manifests>,
+) -> Report<'_> {
     let input = Input::new(facts);
-    let mut findings = checks::run_with(&input);
     verdict::order(&mut findings);
     let summary = verdict::summarize(&findings);
     let cluster = input.cluster;
@@ -160,5 +183,6 @@ pub fn analyse(facts: &DoctorFacts) -> Report<'_> {
             namespaces: w.namespaces.len(),
         },
         coverage: &facts.coverage,
+        manifests,
     }
 }

@@ -26,6 +26,10 @@ pub enum Verdict {
     Incomplete,
     #[serde(rename = "not ready")]
     NotReady,
+    /// `doctor --offline`: no error in the manifests, but the cluster was not examined, so
+    /// nothing is promised about it (never "ready").
+    #[serde(rename = "manifests ok")]
+    ManifestsOk,
 }
 
 impl Verdict {
@@ -35,6 +39,7 @@ impl Verdict {
             Verdict::ReadyWithWarnings => "ready with warnings",
             Verdict::Incomplete => "incomplete",
             Verdict::NotReady => "not ready",
+            Verdict::ManifestsOk => "manifests ok",
         }
     }
 }
@@ -107,6 +112,8 @@ pub fn summarize(findings: &[Finding]) -> Summary {
 pub fn verdict(summary: &Summary, coverage: &Coverage) -> Verdict {
     if summary.error > 0 {
         Verdict::NotReady
+    } else if coverage.offline() {
+        Verdict::ManifestsOk
     } else if !coverage.complete() {
         Verdict::Incomplete
     } else if summary.warning > 0 {
@@ -117,11 +124,11 @@ pub fn verdict(summary: &Summary, coverage: &Coverage) -> Verdict {
 }
 
 /// 1 when a finding reaches `--fail-on` (a definite negative beats a gap), else 4 when a
-/// deciding section has gaps, else 0.
+/// deciding section has gaps that a failure left (an offline run's are by design: 0), else 0.
 pub fn exit_code(summary: &Summary, coverage: &Coverage, threshold: Severity) -> i32 {
     if fails(summary, threshold) {
         EXIT_FINDINGS
-    } else if !coverage.complete() {
+    } else if !coverage.complete() && !coverage.offline() {
         EXIT_INCOMPLETE
     } else {
         EXIT_OK
@@ -136,8 +143,15 @@ pub fn coverage_steps(coverage: &Coverage) -> Vec<NextStep> {
     let mut sections: Vec<&str> = Vec::new();
     let mut refused = 0;
     let mut others = Vec::new();
+    let mut offline: Vec<&str> = Vec::new();
     for s in &missing {
         for g in &s.gaps {
+            if g.cause == Cause::Offline {
+                if !offline.contains(&s.section.as_str()) {
+                    offline.push(&s.section);
+                }
+                continue;
+            }
             match (g.cause, g.permission.as_deref()) {
                 (Cause::Forbidden, Some(p)) => {
                     refused += 1;
@@ -174,6 +188,19 @@ pub fn coverage_steps(coverage: &Coverage) -> Vec<NextStep> {
         });
     }
     out.extend(others);
+    if !offline.is_empty() {
+        // One step for everything an offline run leaves out: the cluster run covers it all.
+        out.push(NextStep {
+            id: COVERAGE_STEP.to_string(),
+            severity: Severity::Info,
+            action: format!(
+                "Run `kubectl sidecar doctor` against the cluster the manifests are meant for: {} cannot be examined offline",
+                offline.join(", ")
+            ),
+            objects: Vec::new(),
+            findings: 0,
+        });
+    }
     out
 }
 
