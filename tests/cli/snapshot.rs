@@ -62,8 +62,16 @@ fn without_a_cluster_it_fails_as_every_command_does() {
 
 #[test]
 fn one_file_holds_one_cluster() {
-    Case::new(["snapshot", "--context", "a", "--context", "b", "-o", "s.json"])
-        .env("KUBECONFIG", "/nonexistent/kubeconfig")
-        .run()
-        .one_line_error(2, &["snapshot takes one context"]);
+    Case::new([
+        "snapshot",
+        "--context",
+        "a",
+        "--context",
+        "b",
+        "-o",
+        "s.json",
+    ])
+    .env("KUBECONFIG", "/nonexistent/kubeconfig")
+    .run()
+    .one_line_error(2, &["snapshot takes one context"]);
 }

@@ -35,7 +35,8 @@ const CANARY_SIDECAR: &str = "kubectl-sidecar-canary";
 /// A tiny image that every cluster can resolve; nothing runs it (the create is a dry run).
 const CANARY_IMAGE: &str = "registry.k8s.io/pause:3.10";
 
-pub async fn collect(ctx: &Context, facts: &mut DoctorFacts, progress: &Progress) {
+/// `apiserver` is its `/version` gitVersion: whether it keeps `restartPolicyRules`.
+pub async fn collect(ctx: &Context, facts: &mut DoctorFacts, progress: &Progress, apiserver: &str) {
     let client = ctx.cluster().client.clone();
     progress.say("admission: listing mutating webhook configurations");
     let hooks = list_webhooks(ctx, facts).await;
@@ -75,10 +76,7 @@ pub async fn collect(ctx: &Context, facts: &mut DoctorFacts, progress: &Progress
     let budget = ctx.budget;
     // Rules go into a canary only where they are declared and the apiserver keeps them: a
     // webhook that drops them matters to nobody else, and an older apiserver drops them itself.
-    let keeps_rules = facts
-        .cluster
-        .as_ref()
-        .and_then(|c| crate::kube::version::parse(&c.apiserver.git_version))
+    let keeps_rules = crate::kube::version::parse(apiserver)
         .is_some_and(|v| CONTAINER_RESTART_RULES_BETA.reached_by(v));
     let with_rules = if keeps_rules {
         rules_namespaces(facts)

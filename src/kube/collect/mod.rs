@@ -90,6 +90,8 @@ pub async fn collect(
     };
     progress.say("apiserver version");
     let git_version = cluster::apiserver_version(ctx).await?;
+    // The cluster facts arrive only at the end; admission needs the version before.
+    let apiserver = git_version.clone();
     let rest = async {
         progress.say("namespaces");
         namespaces::collect(ctx, &mut facts).await;
@@ -103,7 +105,7 @@ pub async fn collect(
         progress.say("injectors: istiod deployments");
         istio::collect(ctx, &mut facts).await;
         progress.say("admission: mutating webhooks and dry-run canaries");
-        admission::collect(ctx, &mut facts, &progress).await;
+        admission::collect(ctx, &mut facts, &progress, &apiserver).await;
     };
     // Kubelets are read beside everything else (each inside the same run budget).
     let (cluster, ()) = tokio::join!(cluster::collect(ctx, git_version), rest);
