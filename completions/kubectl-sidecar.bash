@@ -166,11 +166,11 @@ _kubectl__sidecar() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml sarif junit" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml sarif junit" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -185,7 +185,7 @@ _kubectl__sidecar() {
             return 0
             ;;
         kubectl__sidecar__subcmd__check__subcmd__nodes)
-            opts="-l -o -h --selector --concurrency --node-timeout --deadline --snapshot --save-snapshot --kubeconfig --context --all-contexts --max-clusters --cluster --user --as --as-group --request-timeout --timeout --output --color --help"
+            opts="-l -o -h --selector --concurrency --node-timeout --deadline --snapshot --save-snapshot --fail-on --kubeconfig --context --all-contexts --max-clusters --cluster --user --as --as-group --request-timeout --timeout --output --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -217,6 +217,10 @@ _kubectl__sidecar() {
                     ;;
                 --save-snapshot)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "error warning info never" -- "${cur}"))
                     return 0
                     ;;
                 --namespace)
@@ -302,11 +306,11 @@ _kubectl__sidecar() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml sarif junit" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml sarif junit" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -410,11 +414,11 @@ _kubectl__sidecar() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml sarif junit" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml sarif junit" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -429,7 +433,7 @@ _kubectl__sidecar() {
             return 0
             ;;
         kubectl__sidecar__subcmd__diff__subcmd__pod)
-            opts="-f -R -n -o -h --filename --recursive --show-defaults --blame --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --timeout --output --color --help"
+            opts="-f -R -n -o -h --filename --recursive --show-defaults --blame --fail-on --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --timeout --output --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -445,6 +449,10 @@ _kubectl__sidecar() {
                     ;;
                 --snapshot)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "error warning info never" -- "${cur}"))
                     return 0
                     ;;
                 --max-clusters)
@@ -530,11 +538,11 @@ _kubectl__sidecar() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml sarif junit" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml sarif junit" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -564,7 +572,7 @@ _kubectl__sidecar() {
                     return 0
                     ;;
                 --fail-on)
-                    COMPREPLY=($(compgen -W "info warning error" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "error warning info never" -- "${cur}"))
                     return 0
                     ;;
                 --snapshot)
@@ -670,11 +678,11 @@ _kubectl__sidecar() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml sarif junit" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml sarif junit" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -918,11 +926,11 @@ _kubectl__sidecar() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml sarif junit" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml sarif junit" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1030,11 +1038,11 @@ _kubectl__sidecar() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml sarif junit" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml sarif junit" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1294,11 +1302,11 @@ _kubectl__sidecar() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml sarif junit" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml sarif junit" -- "${cur}"))
                     return 0
                     ;;
                 *)

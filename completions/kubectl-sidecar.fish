@@ -34,10 +34,12 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l as -d '
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r -f
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -s o -l output -d 'Output format: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings' -r -f -a "table\t''
 wide\t''
 json\t''
-yaml\t''"
+yaml\t''
+sarif\t''
+junit\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_needs_command" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -59,6 +61,10 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-no
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l deadline -d 'Stop waiting for kubelets after this long overall; unanswered nodes become `unknown`' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l snapshot -d 'Analyse a saved snapshot instead of a live cluster' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l save-snapshot -d 'Save the collected facts to FILE (JSON) for offline analysis with --snapshot' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l fail-on -d 'Exit 1 when a finding at or above this severity exists (`never`: findings never do; an incomplete run still exits 4)' -r -f -a "error\t''
+warning\t''
+info\t''
+never\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s n -l namespace -d 'The namespace scope for this request' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l context -d 'The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor: one summary row per cluster, then each cluster\'s report)' -r -f
@@ -69,10 +75,12 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-no
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r -f
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s o -l output -d 'Output format: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings' -r -f -a "table\t''
 wide\t''
 json\t''
-yaml\t''"
+yaml\t''
+sarif\t''
+junit\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -80,6 +88,10 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-no
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s f -l filename -d 'Manifest file, directory, or `-` for stdin, whose pod templates are dry-run created' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l snapshot -d 'Accepted only to be refused in one line: a snapshot holds no dry run of the pods compared' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l fail-on -d 'Exit 1 when a finding at or above this severity exists (`never`: findings never do; an incomplete run still exits 4)' -r -f -a "error\t''
+warning\t''
+info\t''
+never\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l max-clusters -d 'With several contexts: how many clusters are examined at once (the others wait their turn; each cluster\'s --timeout starts when its turn does)' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l context -d 'The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor: one summary row per cluster, then each cluster\'s report)' -r -f
@@ -90,10 +102,12 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r -f
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s o -l output -d 'Output format: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings' -r -f -a "table\t''
 wide\t''
 json\t''
-yaml\t''"
+yaml\t''
+sarif\t''
+junit\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -103,9 +117,10 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l all-contexts -d 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s l -l selector -d 'Only workloads matching this label selector' -r
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l fail-on -d 'Exit 1 when a finding at or above this severity exists' -r -f -a "info\t''
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l fail-on -d 'Exit 1 when a finding at or above this severity exists (`never`: findings never do; an incomplete run still exits 4)' -r -f -a "error\t''
 warning\t''
-error\t''"
+info\t''
+never\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l snapshot -d 'Analyse a saved snapshot instead of a live cluster' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l save-snapshot -d 'Save the collected facts to FILE (JSON) for offline analysis with --snapshot' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s f -l filename -d 'With --offline: a manifest file, a directory of them, or `-` for stdin; repeatable' -r -F
@@ -120,10 +135,12 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" 
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r -f
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s o -l output -d 'Output format: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings' -r -f -a "table\t''
 wide\t''
 json\t''
-yaml\t''"
+yaml\t''
+sarif\t''
+junit\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -176,10 +193,12 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r -f
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -s o -l output -d 'Output format: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings' -r -f -a "table\t''
 wide\t''
 json\t''
-yaml\t''"
+yaml\t''
+sarif\t''
+junit\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -198,10 +217,12 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completi
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r -f
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -s o -l output -d 'Output format: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings' -r -f -a "table\t''
 wide\t''
 json\t''
-yaml\t''"
+yaml\t''
+sarif\t''
+junit\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand completion" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -220,10 +241,12 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -s o -l output -d 'Output format: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings' -r -f -a "table\t''
 wide\t''
 json\t''
-yaml\t''"
+yaml\t''
+sarif\t''
+junit\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -l all-contexts -d 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)' -r -F
@@ -236,10 +259,12 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l 
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l as-group -d 'Group to impersonate for the operation; repeat for several groups' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r -f
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -s o -l output -d 'Output format: table, wide, json or yaml' -r -f -a "table\t''
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -s o -l output -d 'Output format: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings' -r -f -a "table\t''
 wide\t''
 json\t''
-yaml\t''"
+yaml\t''
+sarif\t''
+junit\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand man" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"

@@ -26,8 +26,8 @@ _kubectl-sidecar() {
 '*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:' \
 '--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:' \
 '--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:' \
-'-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
-'--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'-o+[Output format\: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings]:FORMAT:(table wide json yaml sarif junit)' \
+'--output=[Output format\: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings]:FORMAT:(table wide json yaml sarif junit)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
 '(--context)--all-contexts[Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each]' \
 '-h[Print help (see more with '\''--help'\'')]' \
@@ -52,6 +52,7 @@ _arguments "${_arguments_options[@]}" : \
 '--deadline=[Stop waiting for kubelets after this long overall; unanswered nodes become \`unknown\`]:DURATION:_default' \
 '(--save-snapshot)--snapshot=[Analyse a saved snapshot instead of a live cluster]:FILE:_files' \
 '--save-snapshot=[Save the collected facts to FILE (JSON) for offline analysis with --snapshot]:FILE:_files' \
+'--fail-on=[Exit 1 when a finding at or above this severity exists (\`never\`\: findings never do; an incomplete run still exits 4)]:SEVERITY:(error warning info never)' \
 '-n+[The namespace scope for this request]:NAMESPACE:' \
 '--namespace=[The namespace scope for this request]:NAMESPACE:' \
 '--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
@@ -63,8 +64,8 @@ _arguments "${_arguments_options[@]}" : \
 '*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:' \
 '--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:' \
 '--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:' \
-'-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
-'--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'-o+[Output format\: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings]:FORMAT:(table wide json yaml sarif junit)' \
+'--output=[Output format\: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings]:FORMAT:(table wide json yaml sarif junit)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
 '(--context)--all-contexts[Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each]' \
 '-h[Print help (see more with '\''--help'\'')]' \
@@ -77,6 +78,7 @@ _arguments "${_arguments_options[@]}" : \
 '*-f+[Manifest file, directory, or \`-\` for stdin, whose pod templates are dry-run created]:FILE|DIR|-:_files' \
 '*--filename=[Manifest file, directory, or \`-\` for stdin, whose pod templates are dry-run created]:FILE|DIR|-:_files' \
 '--snapshot=[Accepted only to be refused in one line\: a snapshot holds no dry run of the pods compared]:FILE:_files' \
+'--fail-on=[Exit 1 when a finding at or above this severity exists (\`never\`\: findings never do; an incomplete run still exits 4)]:SEVERITY:(error warning info never)' \
 '--max-clusters=[With several contexts\: how many clusters are examined at once (the others wait their turn; each cluster'\''s --timeout starts when its turn does)]:N:_default' \
 '--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
 '*--context=[The name of the kubeconfig context to use; repeat it to examine several clusters at once (check-nodes, doctor\: one summary row per cluster, then each cluster'\''s report)]:NAME:' \
@@ -88,8 +90,8 @@ _arguments "${_arguments_options[@]}" : \
 '*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:' \
 '--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:' \
 '--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:' \
-'-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
-'--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'-o+[Output format\: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings]:FORMAT:(table wide json yaml sarif junit)' \
+'--output=[Output format\: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings]:FORMAT:(table wide json yaml sarif junit)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
 '-R[Read the directories given with -f and all their subdirectories]' \
 '--recursive[Read the directories given with -f and all their subdirectories]' \
@@ -105,7 +107,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '-l+[Only workloads matching this label selector]:SELECTOR:_default' \
 '--selector=[Only workloads matching this label selector]:SELECTOR:_default' \
-'--fail-on=[Exit 1 when a finding at or above this severity exists]:SEVERITY:(info warning error)' \
+'--fail-on=[Exit 1 when a finding at or above this severity exists (\`never\`\: findings never do; an incomplete run still exits 4)]:SEVERITY:(error warning info never)' \
 '(--save-snapshot)--snapshot=[Analyse a saved snapshot instead of a live cluster]:FILE:_files' \
 '--save-snapshot=[Save the collected facts to FILE (JSON) for offline analysis with --snapshot]:FILE:_files' \
 '*-f+[With --offline\: a manifest file, a directory of them, or \`-\` for stdin; repeatable]:FILE|DIR|-:_files' \
@@ -122,8 +124,8 @@ _arguments "${_arguments_options[@]}" : \
 '*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:' \
 '--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:' \
 '--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:' \
-'-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
-'--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'-o+[Output format\: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings]:FORMAT:(table wide json yaml sarif junit)' \
+'--output=[Output format\: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings]:FORMAT:(table wide json yaml sarif junit)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
 '(-n --namespace)-A[Look at workloads in every namespace]' \
 '(-n --namespace)--all-namespaces[Look at workloads in every namespace]' \
@@ -174,8 +176,8 @@ _arguments "${_arguments_options[@]}" : \
 '*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:' \
 '--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:' \
 '--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:' \
-'-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
-'--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'-o+[Output format\: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings]:FORMAT:(table wide json yaml sarif junit)' \
+'--output=[Output format\: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings]:FORMAT:(table wide json yaml sarif junit)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
 '-n+[The namespace scope for this request]:NAMESPACE:' \
 '--namespace=[The namespace scope for this request]:NAMESPACE:' \
@@ -199,8 +201,8 @@ _arguments "${_arguments_options[@]}" : \
 '*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:' \
 '--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:' \
 '--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:' \
-'-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
-'--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'-o+[Output format\: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings]:FORMAT:(table wide json yaml sarif junit)' \
+'--output=[Output format\: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings]:FORMAT:(table wide json yaml sarif junit)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
 '(--context)--all-contexts[Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each]' \
 '-h[Print help (see more with '\''--help'\'')]' \
@@ -222,8 +224,8 @@ _arguments "${_arguments_options[@]}" : \
 '--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:' \
 '--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
-'-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
-'--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'-o+[Output format\: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings]:FORMAT:(table wide json yaml sarif junit)' \
+'--output=[Output format\: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings]:FORMAT:(table wide json yaml sarif junit)' \
 '(--context)--all-contexts[Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
@@ -242,8 +244,8 @@ _arguments "${_arguments_options[@]}" : \
 '*--as-group=[Group to impersonate for the operation; repeat for several groups]:GROUP:' \
 '--request-timeout=[How long to wait for a single request, as kubectl takes it\: "30s", "1m", "500ms"; "0" leaves only --timeout]:DURATION:' \
 '--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:' \
-'-o+[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
-'--output=[Output format\: table, wide, json or yaml]:FORMAT:(table wide json yaml)' \
+'-o+[Output format\: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings]:FORMAT:(table wide json yaml sarif junit)' \
+'--output=[Output format\: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML); sarif and junit only on the commands that report findings]:FORMAT:(table wide json yaml sarif junit)' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
 '(--context)--all-contexts[Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each]' \
 '-h[Print help]' \

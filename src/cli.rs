@@ -78,7 +78,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "DURATION", default_value = "2m", value_hint = clap::ValueHint::Other)]
     pub timeout: String,
 
-    /// Output format: table, wide, json or yaml.
+    /// Output format: table, wide, json, yaml, or for CI sarif (SARIF 2.1.0, code scanning) or
+    /// junit (JUnit XML); sarif and junit only on the commands that report findings.
     #[arg(short = 'o', long, global = true, value_name = "FORMAT", value_parser = OutputParser { formats: true })]
     pub output: Option<Output>,
 
@@ -97,6 +98,15 @@ pub enum OutputFormat {
     Wide,
     Json,
     Yaml,
+    Sarif,
+    Junit,
+}
+
+impl OutputFormat {
+    /// The CI formats, which carry findings rather than a command's own document.
+    pub fn is_ci(self) -> bool {
+        matches!(self, OutputFormat::Sarif | OutputFormat::Junit)
+    }
 }
 
 /// What `-o` names: a format for every command, or, for `snapshot` only, a file (any word that is
@@ -259,6 +269,11 @@ pub struct CheckNodesArgs {
     /// Save the collected facts to FILE (JSON) for offline analysis with --snapshot.
     #[arg(long, value_name = "FILE")]
     pub save_snapshot: Option<PathBuf>,
+
+    /// Exit 1 when a finding at or above this severity exists (`never`: findings never do;
+    /// an incomplete run still exits 4).
+    #[arg(long, value_name = "SEVERITY", default_value = "error")]
+    pub fail_on: FailOn,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -286,6 +301,11 @@ pub struct DiffPodArgs {
     /// Call each matching webhook yourself (dry run) to name the one that strips restartPolicy.
     #[arg(long)]
     pub blame: bool,
+
+    /// Exit 1 when a finding at or above this severity exists (`never`: findings never do;
+    /// an incomplete run still exits 4).
+    #[arg(long, value_name = "SEVERITY", default_value = "error")]
+    pub fail_on: FailOn,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -298,7 +318,8 @@ pub struct DoctorArgs {
     #[arg(short = 'l', long, value_name = "SELECTOR")]
     pub selector: Option<String>,
 
-    /// Exit 1 when a finding at or above this severity exists.
+    /// Exit 1 when a finding at or above this severity exists (`never`: findings never do;
+    /// an incomplete run still exits 4).
     #[arg(long, value_name = "SEVERITY", default_value = "error")]
     pub fail_on: FailOn,
 
@@ -350,9 +371,23 @@ pub struct SnapshotArgs {
     pub output: Option<Output>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
-    Info,
-    Warning,
     Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    /// The lowest severity that fails the run; `None` for `never`.
+    pub fn threshold(self) -> Option<crate::checks::finding::Severity> {
+        use crate::checks::finding::Severity;
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
 }

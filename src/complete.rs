@@ -440,9 +440,13 @@ mod tests {
     #[test]
     fn flag_values() {
         let out = complete(&words(&["check-nodes", "-o", ""]));
-        assert_eq!(out, "table\nwide\njson\nyaml\n:4\n");
+        assert_eq!(out, "table\nwide\njson\nyaml\nsarif\njunit\n:4\n");
         let out = complete(&words(&["doctor", "--fail-on", "w"]));
         assert_eq!(out, "warning\n:4\n");
+        for command in ["check-nodes", "diff-pod", "doctor"] {
+            let out = complete(&words(&[command, "--fail-on", ""]));
+            assert_eq!(out, "error\nwarning\ninfo\nnever\n:4\n", "{command}");
+        }
         let out = complete(&words(&["--kubeconfig", ""]));
         assert_eq!(out, ":0\n", "paths are left to the shell");
         let out = complete(&words(&["doctor", "--offline", "-f", ""]));

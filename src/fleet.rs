@@ -61,6 +61,18 @@ pub struct Cluster<T> {
     pub outcome: Result<T>,
 }
 
+/// The CI formats describe one run on one cluster (one SARIF run, one JUnit report): refused
+/// for several, before any cluster is asked.
+pub fn refuse_ci(format: OutputFormat) -> Result<()> {
+    if format.is_ci() {
+        return Err(Error::usage(
+            "-o sarif and -o junit report one cluster: they cannot be used with several contexts",
+        )
+        .hint("run once per context (--context NAME), one file each"));
+    }
+    Ok(())
+}
+
 /// Several contexts were given: the flags that make sense for one cluster only are refused in
 /// one line, the first one given.
 pub fn refuse(flags: &[(&str, bool)]) -> Result<()> {
@@ -194,6 +206,7 @@ pub fn print<T: Examined>(
         OutputFormat::Json | OutputFormat::Yaml => crate::render::machine(&List(clusters), format)?,
         OutputFormat::Table => tables(clusters, false, color)?,
         OutputFormat::Wide => tables(clusters, true, color)?,
+        OutputFormat::Sarif | OutputFormat::Junit => return refuse_ci(format).map(|()| 0),
     };
     crate::output::print(&text)?;
     Ok(exit_code(clusters.iter().map(Cluster::code)))

@@ -194,7 +194,9 @@ macro_rules! exit_codes {
             "  2  bad flags or input, or the output could not be written\n",
             "  3  the cluster could not be used (kubeconfig, apiserver unreachable, credentials refused)\n",
             "  4  incomplete: something that decides the verdict could not be examined (forbidden, timed\n",
-            "     out, failed) and nothing examined already decides it; see the COVERAGE lines"
+            "     out, failed) and nothing examined already decides it; see the COVERAGE lines\n",
+            "--fail-on warning|info also exits 1 on findings of that severity; --fail-on never keeps\n",
+            "findings from exiting 1 (an incomplete run still exits 4)"
         )
     };
 }
@@ -250,10 +252,11 @@ pub const CHECK_NODES_EXAMPLES: &str = concat!(
     "  kubectl sidecar check-nodes -l pool=blue -o wide\n",
     "  kubectl sidecar check-nodes -o json --save-snapshot nodes.json\n",
     "  kubectl sidecar check-nodes --snapshot nodes.json\n",
-    "  kubectl sidecar check-nodes --context prod-eu --context prod-us\n\n",
+    "  kubectl sidecar check-nodes --context prod-eu --context prod-us\n",
+    "  kubectl sidecar check-nodes -o junit > check-nodes.xml    # in CI\n\n",
     exit_codes!(
         "the apiserver and every node selected support native sidecars",
-        "the apiserver or a node cannot run them (too old, gate off, outside the skew policy)"
+        "the apiserver or a node cannot run them fully (too old, gate off, 1.28, outside the skew policy)"
     ),
     "\n",
     several_clusters!()
@@ -271,7 +274,8 @@ pub const DIFF_POD_EXAMPLES: &str = concat!(
     "  kubectl sidecar diff-pod -f deploy.yaml\n",
     "  kubectl sidecar diff-pod -f manifests/ --blame -n shop\n",
     "  helm template . | kubectl sidecar diff-pod -f -\n",
-    "  kubectl sidecar diff-pod web-7d9c6b7f9-x2x5q -n shop\n\n",
+    "  kubectl sidecar diff-pod web-7d9c6b7f9-x2x5q -n shop\n",
+    "  kubectl sidecar diff-pod -f k8s/ -o sarif --fail-on warning > diff-pod.sarif    # in CI\n\n",
     exit_codes!(
         "no change affects a sidecar (injections and defaults included)",
         "a change does: a sidecar's restartPolicy removed, the sidecar removed or altered, a create rejected because of it"
@@ -296,13 +300,14 @@ pub const DOCTOR_EXAMPLES: &str = concat!(
     "  kubectl sidecar doctor -A\n",
     "  kubectl sidecar doctor -n shop -l app=web -o wide\n",
     "  kubectl sidecar doctor -A -o json --fail-on warning    # in CI\n",
+    "  kubectl sidecar doctor -A -o sarif > sidecars.sarif     # for code scanning\n",
     "  kubectl sidecar doctor --snapshot tests/fixtures/snapshots/doctor-mixed.json\n",
     "  kubectl sidecar doctor -A --all-contexts    # every cluster of the kubeconfig\n",
     "  kubectl sidecar doctor --offline -f k8s/ -R --target-version 1.34    # manifests, in CI\n",
     "  helm template ./chart | kubectl sidecar doctor --offline -f -\n\n",
     exit_codes!(
         "no finding at or above --fail-on, and everything that decides it was examined (with\n     --offline: `manifests ok`, the manifests examined, the cluster not)",
-        "a finding at or above --fail-on (default error)"
+        "an error finding (not ready), or a finding at or above --fail-on (default error)"
     ),
     "\n",
     several_clusters!()

@@ -2,5 +2,6 @@
 
 pub mod catalog;
 pub mod cluster;
+pub mod fail_on;
 pub mod finding;
 pub mod group;

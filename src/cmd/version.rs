@@ -124,6 +124,12 @@ pub fn run(output: OutputFormat) -> Result<i32> {
     let text = match output {
         OutputFormat::Json | OutputFormat::Yaml => crate::render::machine(&info(), output)?,
         OutputFormat::Table | OutputFormat::Wide => text(),
+        OutputFormat::Sarif | OutputFormat::Junit => {
+            return Err(crate::error::Error::usage(
+                "version has no findings: -o sarif and -o junit are for check-nodes, diff-pod and doctor",
+            )
+            .hint("use -o json or -o yaml"));
+        }
     };
     crate::output::print(&text)?;
     Ok(crate::error::EXIT_OK)

@@ -1,5 +1,9 @@
 //! Shared rendering: machine output (json/yaml) and the table conventions of every command.
 
+pub mod ci;
+pub mod junit;
+pub mod sarif;
+
 use comfy_table::{ContentArrangement, Table, presets};
 use owo_colors::OwoColorize;
 use serde::Serialize;
@@ -21,6 +25,20 @@ pub fn machine<T: Serialize>(value: &T, format: OutputFormat) -> Result<String> 
             .map_err(|e| Error::usage(format!("cannot encode the report as YAML: {e}"))),
         OutputFormat::Table | OutputFormat::Wide => {
             unreachable!("table output is rendered by each command")
+        }
+        OutputFormat::Sarif | OutputFormat::Junit => {
+            unreachable!("the CI formats are rendered by render::ci")
+        }
+    }
+}
+
+/// `-o sarif|junit`: a run's findings and coverage in a CI format.
+pub fn ci_document(run: &ci::CiRun<'_>, format: OutputFormat) -> Result<String> {
+    match format {
+        OutputFormat::Sarif => sarif::render(run),
+        OutputFormat::Junit => Ok(junit::render(run)),
+        OutputFormat::Table | OutputFormat::Wide | OutputFormat::Json | OutputFormat::Yaml => {
+            unreachable!("only the CI formats are rendered from a CiRun")
         }
     }
 }

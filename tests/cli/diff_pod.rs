@@ -152,7 +152,7 @@ fn unreachable_cluster_is_exit_3() {
 
 /// A plain-HTTP stand-in for the apiserver on loopback, answering each request as `answer`
 /// says: enough to drive diff-pod through stalls, refusals and failures without a cluster.
-mod fake {
+pub mod fake {
     use std::io::{BufRead, BufReader, Read, Write};
     use std::net::{TcpListener, TcpStream};
     use std::path::PathBuf;

@@ -4,6 +4,7 @@
 mod case;
 
 mod check_nodes;
+mod ci_formats;
 mod contexts;
 mod contract;
 mod diff_pod;

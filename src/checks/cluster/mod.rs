@@ -3,6 +3,7 @@
 
 pub mod analyse;
 pub mod coverage;
+pub mod findings;
 pub mod pools;
 pub mod report;
 pub mod verdict;

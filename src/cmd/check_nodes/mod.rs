@@ -8,7 +8,10 @@ use std::time::Instant;
 use serde::de::IgnoredAny;
 
 use crate::checks::cluster::analyse;
+use crate::checks::cluster::findings as cluster_findings;
 use crate::checks::cluster::report::Report;
+use crate::checks::fail_on::{Outcome, Rule};
+use crate::checks::finding::Finding;
 use crate::cli::{CheckNodesArgs, OutputFormat};
 use crate::context::Context;
 use crate::duration;
@@ -24,15 +27,62 @@ use crate::kube::selector::Selector;
 
 pub async fn run(ctx: Context, args: &CheckNodesArgs) -> Result<i32> {
     let checked = examine(ctx.clone(), args).await?;
-    let text = render::render(&checked.header, &checked.report, ctx.output, ctx.color)?;
+    let text = if ctx.output.is_ci() {
+        checked.ci_document(ctx.output)?
+    } else {
+        render::render(&checked.header, &checked.report, ctx.output, ctx.color)?
+    };
     crate::output::print(&text)?;
-    Ok(analyse::exit_code(&checked.report))
+    Ok(checked.code())
 }
 
 /// One cluster's (or one snapshot's) report, with the header of its document.
 pub struct Checked {
     pub header: Header,
     pub report: Report,
+    /// `--fail-on`, with what check-nodes counts as standing in the way.
+    pub rule: Rule,
+    /// The snapshot analysed, where findings without a file of their own point.
+    pub snapshot: Option<String>,
+}
+
+impl Checked {
+    /// The verdicts as findings of the catalog (CI formats, `--fail-on`).
+    pub fn findings(&self) -> Vec<Finding> {
+        cluster_findings::findings(&self.report)
+    }
+
+    /// The verdict's code, then `--fail-on` (checks/fail_on.rs).
+    pub fn code(&self) -> i32 {
+        let verdict = analyse::exit_code(&self.report);
+        let outcome = Outcome {
+            negative: verdict == crate::error::EXIT_FINDINGS,
+            bad_input: false,
+            incomplete: verdict == crate::error::EXIT_INCOMPLETE
+                || !self.report.coverage.complete(),
+        };
+        self.rule.exit_code(outcome, &self.findings())
+    }
+
+    /// `-o sarif|junit`.
+    pub fn ci_document(&self, format: OutputFormat) -> Result<String> {
+        let findings = self.findings();
+        let run = crate::render::ci::CiRun {
+            command: "check-nodes",
+            header: &self.header,
+            findings: findings
+                .iter()
+                .map(|finding| crate::render::ci::CiFinding {
+                    finding,
+                    artifact: self.snapshot.clone(),
+                })
+                .collect(),
+            coverage: &self.report.coverage,
+            rule: self.rule,
+            exit_code: self.code(),
+        };
+        crate::render::ci_document(&run, format)
+    }
 }
 
 /// Several contexts: refuses what names one file for one cluster, before any cluster is asked.
@@ -81,7 +131,15 @@ pub async fn examine(ctx: Context, args: &CheckNodesArgs) -> Result<Checked> {
     }
     let report = analyse::analyse(&facts);
     let header = Header::new(Kind::CheckNodesReport, header.collected_at, header.context);
-    Ok(Checked { header, report })
+    Ok(Checked {
+        header,
+        report,
+        rule: Rule {
+            threshold: args.fail_on.threshold(),
+            decisive: cluster_findings::decisive,
+        },
+        snapshot: args.snapshot.as_ref().map(|p| p.display().to_string()),
+    })
 }
 
 impl fleet::Examined for Checked {
@@ -116,7 +174,7 @@ impl fleet::Examined for Checked {
     }
 
     fn code(&self) -> i32 {
-        analyse::exit_code(&self.report)
+        Checked::code(self)
     }
 }
 

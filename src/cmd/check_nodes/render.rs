@@ -22,6 +22,9 @@ pub fn render(
         OutputFormat::Json | OutputFormat::Yaml => document(header, report, format),
         OutputFormat::Table => Ok(text(report, false, color)),
         OutputFormat::Wide => Ok(text(report, true, color)),
+        OutputFormat::Sarif | OutputFormat::Junit => {
+            unreachable!("check-nodes renders its CI formats through render::ci")
+        }
     }
 }
 

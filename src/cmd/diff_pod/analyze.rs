@@ -138,7 +138,11 @@ impl<'a> PodAnalysis<'a> {
         let object = &self.pod.object;
         let mut on = ObjectRef::new(&object.kind, Some(&self.pod.namespace), &object.name);
         on.container = container.map(str::to_string);
-        self.findings.push(Finding::new(id, on, message));
+        let mut finding = Finding::new(id, on, message);
+        if let Some(at) = &self.pod.location {
+            finding = finding.at(at.clone());
+        }
+        self.findings.push(finding);
     }
 
     fn raise(&mut self, result: Result_, code: i32) {
@@ -809,6 +813,7 @@ mod tests {
                 },
                 namespace: "ns".into(),
                 source: "deploy.yaml".into(),
+                location: None,
                 live: false,
                 namespace_labels: Some(
                     ns_labels

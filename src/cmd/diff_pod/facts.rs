@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::template::KindName;
+use crate::checks::finding::SourceLocation;
 pub use crate::facts::admission::{Apiserver, Gate, Outcome, Webhooks};
 use crate::facts::coverage::{Cause, Gap};
 use crate::kube::selector::Labels;
@@ -24,6 +25,9 @@ pub struct PodFacts {
     pub object: KindName,
     pub namespace: String,
     pub source: String,
+    /// Where a manifest declared the object (None for a live pod); its findings point there.
+    #[serde(skip)]
+    pub location: Option<SourceLocation>,
     /// A live pod (compared with what was submitted for it), not a dry run.
     pub live: bool,
     pub namespace_labels: Option<Labels>,

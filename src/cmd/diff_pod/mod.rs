@@ -119,17 +119,48 @@ pub async fn run(ctx: Context, args: &DiffPodArgs) -> Result<i32> {
         pods,
     };
     let analysis = analyze::analyze(&facts, args.show_defaults);
+    let rule = report::rule(args.fail_on.threshold());
+    let exit_code = rule.exit_code(analysis.outcome(), &analysis.report.findings);
+    let header = Header::new(Kind::DiffPodReport, collected_at, Some(cluster.origin));
     let text = match ctx.output {
         OutputFormat::Json | OutputFormat::Yaml => {
-            let header = Header::new(Kind::DiffPodReport, collected_at, Some(cluster.origin));
             crate::render::document(&header, &analysis.report, ctx.output)?
         }
         OutputFormat::Table | OutputFormat::Wide => {
             render::table_output(&analysis, ctx.color, ctx.output == OutputFormat::Wide)
         }
+        OutputFormat::Sarif | OutputFormat::Junit => {
+            let run = ci_run(&analysis, &header, rule, exit_code);
+            crate::render::ci_document(&run, ctx.output)?
+        }
     };
     crate::output::print(&text)?;
-    Ok(analysis.exit_code())
+    Ok(exit_code)
+}
+
+/// The run for the CI formats: a finding on a manifest's object carries its file and line.
+fn ci_run<'a>(
+    analysis: &'a report::Analysis,
+    header: &'a Header,
+    rule: crate::checks::fail_on::Rule,
+    exit_code: i32,
+) -> crate::render::ci::CiRun<'a> {
+    crate::render::ci::CiRun {
+        command: "diff-pod",
+        header,
+        findings: analysis
+            .report
+            .findings
+            .iter()
+            .map(|finding| crate::render::ci::CiFinding {
+                finding,
+                artifact: None,
+            })
+            .collect(),
+        coverage: &analysis.report.coverage,
+        rule,
+        exit_code,
+    }
 }
 
 /// The JSON Schema of `-o json|yaml` (tests/schemas/DiffPodReport.json).
@@ -260,6 +291,7 @@ async fn dry_run_one(
         object: s.object,
         namespace: ns,
         source: s.source.clone(),
+        location: Some(s.location.clone()),
         live: false,
         namespace_labels,
         namespace_error,
@@ -324,6 +356,7 @@ async fn live_pod(
         object: live.object,
         namespace: ns.to_string(),
         source: format!("live pod {name}"),
+        location: None,
         live: true,
         namespace_labels,
         namespace_error,

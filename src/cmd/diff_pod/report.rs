@@ -154,6 +154,37 @@ impl Analysis {
     }
 }
 
+/// The findings that make an object exit 1 whatever their severity: an altered sidecar (what
+/// diff-pod exists to catch), or restart rules dropped by admission.
+const DECISIVE: &[&str] = &[
+    "restart-policy-removed",
+    "restart-policy-removed-upstream",
+    "sidecar-removed",
+    "sidecar-modified",
+    "rejected-stripped-sidecar",
+    "webhook-drops-restart-rules",
+];
+
+/// diff-pod's `--fail-on` rule (checks/fail_on.rs).
+pub fn rule(threshold: Option<crate::checks::finding::Severity>) -> crate::checks::fail_on::Rule {
+    crate::checks::fail_on::Rule {
+        threshold,
+        decisive: |f| DECISIVE.contains(&f.id.as_str()),
+    }
+}
+
+impl Analysis {
+    /// What the objects add up to before `--fail-on`.
+    pub fn outcome(&self) -> crate::checks::fail_on::Outcome {
+        let any = |code| self.report.objects.iter().any(|o| o.exit_code == code);
+        crate::checks::fail_on::Outcome {
+            negative: any(EXIT_FINDINGS),
+            bad_input: any(EXIT_USAGE),
+            incomplete: any(EXIT_INCOMPLETE) || !self.report.coverage.complete(),
+        }
+    }
+}
+
 /// Precedence of per-object exit codes: a definite finding beats bad input, which beats a gap.
 pub(super) fn rank(code: i32) -> u8 {
     match code {
@@ -161,5 +192,30 @@ pub(super) fn rank(code: i32) -> u8 {
         EXIT_USAGE => 2,
         EXIT_INCOMPLETE => 1,
         _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod fail_on_tests {
+    use super::*;
+    use crate::checks::catalog;
+    use crate::checks::finding::Severity;
+
+    /// With the default `--fail-on error`, exit 1 is exactly what the objects decide: every
+    /// error diff-pod can report either is decisive or says an object was not compared.
+    #[test]
+    fn every_error_is_a_damaged_sidecar_or_a_gap() {
+        for check in catalog::all().filter(|c| c.reported_by.contains(&"diff-pod")) {
+            if check.severity == Severity::Error {
+                assert!(
+                    DECISIVE.contains(&check.id) || catalog::NOT_EXAMINED.contains(&check.id),
+                    "{}",
+                    check.id
+                );
+            }
+        }
+        for id in DECISIVE.iter().chain(catalog::NOT_EXAMINED) {
+            assert!(catalog::get(id).is_some(), "{id}");
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::checks::finding::SourceLocation;
 use crate::error::Result;
 use crate::manifests::Document;
 use crate::manifests::template::pod_template;
@@ -14,6 +15,8 @@ pub use crate::manifests::template::{KindName, kind_name, template_of};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Submission {
     pub source: String,
+    /// Where the object was declared: findings on it point there (SARIF annotates the line).
+    pub location: SourceLocation,
     pub object: KindName,
     /// `apiVersion`, `kind`, `metadata` (generateName, labels, annotations) and `spec`; the
     /// namespace is filled in once the context is known.
@@ -50,6 +53,11 @@ pub fn extract(doc: &Document) -> Result<Extracted> {
     add_controller_labels(&object.kind, &object.name, &doc.value, &mut pod);
     Ok(Extracted::Pod(Box::new(Submission {
         source: doc.source.clone(),
+        location: SourceLocation {
+            file: doc.file.clone(),
+            document: doc.document,
+            line: doc.line,
+        },
         object,
         pod,
     })))

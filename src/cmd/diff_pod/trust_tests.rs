@@ -70,6 +70,7 @@ pub(super) fn pod(name: &str, outcome: Outcome) -> PodFacts {
         },
         namespace: "ns".into(),
         source: "deploy.yaml".into(),
+        location: None,
         live: false,
         namespace_labels: Some(Default::default()),
         namespace_error: None,

@@ -13,8 +13,8 @@ pub mod render;
 pub mod report;
 pub mod verdict;
 
-use crate::checks::finding::Severity;
-use crate::cli::{DoctorArgs, FailOn, OutputFormat};
+use crate::checks::fail_on::{Outcome, Rule};
+use crate::cli::{DoctorArgs, OutputFormat};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::facts::contract::{Header, Kind};
@@ -31,19 +31,40 @@ pub async fn run(ctx: Context, args: &DoctorArgs) -> Result<i32> {
         }
         OutputFormat::Table => render::table_report(&report, false, ctx.color),
         OutputFormat::Wide => render::table_report(&report, true, ctx.color),
+        OutputFormat::Sarif | OutputFormat::Junit => {
+            let run = crate::render::ci::CiRun {
+                command: "doctor",
+                header: &doctored.header,
+                findings: report
+                    .findings
+                    .iter()
+                    .map(|finding| crate::render::ci::CiFinding {
+                        finding,
+                        artifact: doctored.snapshot.clone(),
+                    })
+                    .collect(),
+                coverage: report.coverage,
+                rule: doctored.rule,
+                exit_code: doctored.code(),
+            };
+            crate::render::ci_document(&run, ctx.output)?
+        }
     };
     crate::output::print(&text)?;
     Ok(doctored.code())
 }
 
-/// One cluster's (or one snapshot's) facts, with the header of its report and the threshold
-/// of `--fail-on`; the report is analysed from them when it is printed.
+/// One cluster's (or one snapshot's) facts, with the header of its report and the rule of
+/// `--fail-on`; the report is analysed from them when it is printed.
 pub struct Doctored {
     pub header: Header,
     pub facts: DoctorFacts,
-    pub threshold: Severity,
+    /// `--fail-on` (doctor counts its errors as standing in the way).
+    pub rule: Rule,
     /// `--offline`: the static checks' findings on the manifests, and what was read.
     pub offline: Option<(Vec<crate::checks::finding::Finding>, offline::Manifests)>,
+    /// The snapshot analysed, where findings without a file of their own point.
+    pub snapshot: Option<String>,
 }
 
 /// Several contexts: refuses what names one file for one cluster, before any cluster is asked.
@@ -95,16 +116,15 @@ pub async fn examine(ctx: Context, args: &DoctorArgs) -> Result<Doctored> {
         let saved = Snapshot::new(header.clone(), facts.cluster.clone(), Some(&facts));
         snapshot::save(path, &saved)?;
     }
-    let threshold = match args.fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Info => Severity::Info,
-    };
     Ok(Doctored {
         header: Header::new(Kind::DoctorReport, header.collected_at, header.context),
         facts,
-        threshold,
+        rule: Rule::errors(args.fail_on.threshold()),
         offline: offline_run,
+        snapshot: match &options.source {
+            Source::Snapshot(path) => Some(path.display().to_string()),
+            Source::Live | Source::Offline(_) => None,
+        },
     })
 }
 
@@ -121,7 +141,12 @@ impl Doctored {
 
     pub fn code(&self) -> i32 {
         let report = self.report();
-        verdict::exit_code(&report.summary, report.coverage, self.threshold)
+        let outcome = Outcome {
+            // An offline run's gaps are by design (the cluster was left out): 0, not 4.
+            incomplete: !report.coverage.complete() && !report.coverage.offline(),
+            ..Outcome::default()
+        };
+        self.rule.exit_code(outcome, &report.findings)
     }
 }
 

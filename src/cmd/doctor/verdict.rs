@@ -12,7 +12,6 @@ use super::coverage::remedy;
 use crate::checks::catalog;
 use crate::checks::finding::Section;
 use crate::checks::finding::{Finding, ObjectRef, Severity};
-use crate::error::{EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK};
 use crate::facts::coverage::{Cause, Coverage};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
@@ -120,18 +119,6 @@ pub fn verdict(summary: &Summary, coverage: &Coverage) -> Verdict {
         Verdict::ReadyWithWarnings
     } else {
         Verdict::Ready
-    }
-}
-
-/// 1 when a finding reaches `--fail-on` (a definite negative beats a gap), else 4 when a
-/// deciding section has gaps that a failure left (an offline run's are by design: 0), else 0.
-pub fn exit_code(summary: &Summary, coverage: &Coverage, threshold: Severity) -> i32 {
-    if fails(summary, threshold) {
-        EXIT_FINDINGS
-    } else if !coverage.complete() && !coverage.offline() {
-        EXIT_INCOMPLETE
-    } else {
-        EXIT_OK
     }
 }
 
@@ -277,19 +264,11 @@ pub fn by_section(ordered: &[Finding]) -> BTreeMap<Section, Vec<&Finding>> {
     out
 }
 
-/// Whether the run should exit 1 for `--fail-on`.
-pub fn fails(summary: &Summary, threshold: Severity) -> bool {
-    match threshold {
-        Severity::Error => summary.error > 0,
-        Severity::Warning => summary.error + summary.warning > 0,
-        Severity::Info => summary.error + summary.warning + summary.info > 0,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::checks::finding::ObjectRef;
+    use crate::error::{EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK};
     use crate::facts::coverage::{Gap, SectionCoverage};
 
     fn f(id: &str, name: &str) -> Finding {
@@ -409,8 +388,22 @@ mod tests {
                     } else {
                         EXIT_OK
                     };
+                    let findings: Vec<Finding> = [
+                        ("apiserver-gate-off", s.error),
+                        ("mixed-pool-support", s.warning),
+                        ("node-gate-unknown", s.info),
+                    ]
+                    .into_iter()
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(id, _)| f(id, "x"))
+                    .collect();
+                    let outcome = crate::checks::fail_on::Outcome {
+                        incomplete: !c.complete(),
+                        ..Default::default()
+                    };
                     assert_eq!(
-                        exit_code(s, &c, threshold),
+                        crate::checks::fail_on::Rule::errors(Some(threshold))
+                            .exit_code(outcome, &findings),
                         code,
                         "{worst}, {covered}, --fail-on {threshold}"
                     );
