@@ -98,11 +98,15 @@ where
     Fut: Future<Output = Result<T>>,
 {
     let max = ctx.max_clusters.max(1);
+    let progress = Progress::new(ctx.progress, origins.len());
+    let progress = &progress;
     // `buffered` pulls the next cluster (and so builds its Context, starting its clock) only
     // when a slot is free. Each cluster runs on a thread and runtime of its own: clusters share
     // no CPU-bound work (gzip, JSON), and a command's future need not be Send.
     futures::stream::iter(origins.into_iter().map(|origin| {
-        let one = ctx.for_context(origin.name.as_deref().unwrap_or_default());
+        let name = origin.name.clone().unwrap_or_default();
+        let one = ctx.for_context(&name);
+        progress.started(&name);
         let collected_at = contract::now();
         let (tx, rx) = tokio::sync::oneshot::channel();
         let examine = examine.clone();
@@ -122,6 +126,7 @@ where
                     "cannot start a thread for this cluster: {e}"
                 ))),
             };
+            progress.done(&name);
             Cluster {
                 origin,
                 collected_at,
@@ -132,6 +137,62 @@ where
     .buffered(max)
     .collect()
     .await
+}
+
+/// The one progress line of a run over several clusters, on a terminal's stderr only (each
+/// cluster's own line is off: they would draw over each other): how many are done, and which
+/// one the run has waited for longest.
+struct Progress {
+    enabled: bool,
+    state: std::sync::Mutex<(usize, usize, Vec<String>)>,
+}
+
+impl Progress {
+    fn new(enabled: bool, total: usize) -> Self {
+        Self {
+            enabled,
+            state: std::sync::Mutex::new((total, 0, Vec::new())),
+        }
+    }
+
+    fn started(&self, name: &str) {
+        self.update(|(_, _, waiting)| waiting.push(name.to_string()));
+    }
+
+    fn done(&self, name: &str) {
+        self.update(|(_, done, waiting)| {
+            *done += 1;
+            waiting.retain(|w| w != name);
+        });
+    }
+
+    fn update(&self, change: impl FnOnce(&mut (usize, usize, Vec<String>))) {
+        if !self.enabled {
+            return;
+        }
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        change(&mut state);
+        let (total, done, waiting) = &*state;
+        crate::output::note(&match progress_line(*total, *done, waiting) {
+            Some(line) => format!("\r{line}\x1b[K"),
+            None => "\r\x1b[K".to_string(),
+        });
+    }
+}
+
+/// `examining clusters 3/10, waiting for prod-eu`; None once every cluster is done. At most 79
+/// characters: a wrapped line would defeat the carriage return that redraws it.
+fn progress_line(total: usize, done: usize, waiting: &[String]) -> Option<String> {
+    if done >= total {
+        return None;
+    }
+    let mut line = format!("examining clusters {done}/{total}");
+    if let Some(first) = waiting.first() {
+        line.push_str(&format!(", waiting for {first}"));
+    }
+    Some(line.chars().take(79).collect())
 }
 
 /// One cluster on the current thread, within its `--timeout` and a grace to report.
@@ -381,6 +442,18 @@ mod tests {
         assert_eq!(exit_code([0, 2, 3]), 2);
         assert_eq!(exit_code([0, 101]), 2);
         assert_eq!(exit_code([]), 0);
+    }
+
+    #[test]
+    fn the_progress_line_names_the_cluster_waited_for_longest() {
+        let waiting = vec!["prod-eu".to_string(), "prod-us".to_string()];
+        assert_eq!(
+            progress_line(10, 3, &waiting).as_deref(),
+            Some("examining clusters 3/10, waiting for prod-eu")
+        );
+        assert_eq!(progress_line(10, 10, &[]), None);
+        let long = vec!["x".repeat(200)];
+        assert_eq!(progress_line(2, 0, &long).unwrap().chars().count(), 79);
     }
 
     #[test]

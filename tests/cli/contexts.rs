@@ -298,3 +298,20 @@ fn context_names_complete_from_the_kubeconfig_except_those_given() {
         out.stdout()
     );
 }
+
+#[test]
+fn on_a_terminal_one_progress_line_names_the_cluster_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = kubeconfig(dir.path(), &[("east", silent()), ("west", dead())]);
+    let shown = Case::new(["--kubeconfig", &cfg.to_string_lossy()])
+        .args(["check-nodes", "--all-contexts", "--request-timeout", "1s"])
+        .on_terminal();
+    // west is refused at once, east is silent: the line keeps naming east.
+    assert!(
+        shown.contains("examining clusters 1/2, waiting for east"),
+        "{shown:?}"
+    );
+    // Erased before anything else is written: the errors and the summary start clean.
+    assert!(shown.contains("\r\x1b[Kerror: context east"), "{shown:?}");
+    assert_eq!(shown.matches("examining clusters").count(), 3, "{shown:?}");
+}
