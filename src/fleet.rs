@@ -78,9 +78,9 @@ pub fn refuse_ci(format: OutputFormat) -> Result<()> {
 pub fn refuse(flags: &[(&str, bool)]) -> Result<()> {
     match flags.iter().find(|(_, given)| *given) {
         Some((flag, _)) => Err(Error::usage(format!(
-            "{flag} cannot be used with several contexts: it names one file for one cluster"
+            "{flag} cannot be used with several contexts: it is for one cluster, or none"
         ))
-        .hint("run once per context for that (e.g. --context NAME)")),
+        .hint("drop it, or run once per context (--context NAME)")),
         None => Ok(()),
     }
 }

@@ -315,3 +315,11 @@ fn on_a_terminal_one_progress_line_names_the_cluster_waited_for() {
     assert!(shown.contains("\r\x1b[Kerror: context east"), "{shown:?}");
     assert_eq!(shown.matches("examining clusters").count(), 3, "{shown:?}");
 }
+
+#[test]
+fn doctor_offline_takes_no_context_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = kubeconfig(dir.path(), &[("a", dead()), ("b", dead())]);
+    run(&cfg, &["doctor", "--offline", "-f", "-", "--all-contexts"])
+        .one_line_error(2, &["--offline cannot be used with several contexts"]);
+}

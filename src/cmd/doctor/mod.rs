@@ -67,7 +67,7 @@ pub struct Doctored {
     pub snapshot: Option<String>,
 }
 
-/// Several contexts: refuses what names one file for one cluster, before any cluster is asked.
+/// Several contexts: refuses what is for one cluster or none (a file, --offline), before any cluster is asked.
 pub fn refuse_several(args: &DoctorArgs) -> Result<()> {
     crate::fleet::refuse(&[
         ("--snapshot", args.snapshot.is_some()),
