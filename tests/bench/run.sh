@@ -17,7 +17,9 @@
 # KSC_BENCH_EXTRA_CONCURRENCY ("32 64": check-nodes again at these --concurrency levels),
 # KSC_BENCH_LATENCIES ("0 50ms"), KSC_BENCH_SERIAL_SAMPLE (200) and KSC_BENCH_XARGS_SAMPLE (0 =
 # all): the loops read that many nodes, and the total is extrapolated (and marked so) when the
-# fleet is larger.
+# fleet is larger. KSC_BENCH_ONLY=doctor skips check-nodes and the loops; KSC_BENCH_BASELINE (a
+# second kubectl-sidecar, e.g. an earlier commit's) is measured on doctor too, in the same fleet.
+# KSC_BENCH_REUSE=1 measures a fleet already up in the same directory (and leaves it up).
 # Not part of the test suite: it takes 20-30 minutes on a 2-core machine.
 set -euo pipefail
 
@@ -132,18 +134,24 @@ for scale in "${scales[@]}"; do
   fi
   [ -f "$scenario" ] || die "no $scenario"
   dir=$out/scale-$scale
-  "$harness" down --dir "$dir" >/dev/null 2>&1 || true
-  log "up $scenario"
-  l=$(cut -d' ' -f1 /proc/loadavg)
-  t=$(date +%s.%N)
-  "$harness" up --detach --k8s-bin "$k8s" --dir "$dir" "$scenario" >/dev/null
-  up_s=$(echo "$(date +%s.%N) - $t" | bc)
-  trap '"$harness" down --dir "$dir" >/dev/null 2>&1 || true' EXIT
   kc=$dir/admin.kubeconfig
+  if [ -n "${KSC_BENCH_REUSE:-}" ] && [ -f "$kc" ] && "$kubectl" --kubeconfig "$kc" get --raw /readyz >/dev/null 2>&1; then
+    log "reusing the fleet already up in $dir"
+  else
+    "$harness" down --dir "$dir" >/dev/null 2>&1 || true
+    log "up $scenario"
+    l=$(cut -d' ' -f1 /proc/loadavg)
+    t=$(date +%s.%N)
+    "$harness" up --detach --k8s-bin "$k8s" --dir "$dir" "$scenario" >/dev/null
+    up_s=$(echo "$(date +%s.%N) - $t" | bc)
+    [ -n "${KSC_BENCH_REUSE:-}" ] || trap '"$harness" down --dir "$dir" >/dev/null 2>&1 || true' EXIT
+    nodes=$("$kubectl" --kubeconfig "$kc" get nodes -o name | wc -l)
+    gen=$(grep -o 'generated [0-9]* pods in .*' "$dir/harness.log" | tail -1)
+    echo "| $scale | \`ksc-harness up\` ($nodes nodes) | | $(printf %.0f "$up_s") s | kube-apiserver $(rss_of "$(pid_of kube-apiserver)"), etcd $(rss_of "$(pid_of etcd)"), kubelets $(rss_of "$(pid_of kubelets)") | $l | | | $gen |" >>"$results"
+  fi
   nodes=$("$kubectl" --kubeconfig "$kc" get nodes -o name | wc -l)
-  gen=$(grep -o 'generated [0-9]* pods in .*' "$dir/harness.log" | tail -1)
-  echo "| $scale | \`ksc-harness up\` ($nodes nodes) | | $(printf %.0f "$up_s") s | kube-apiserver $(rss_of "$(pid_of kube-apiserver)"), etcd $(rss_of "$(pid_of etcd)"), kubelets $(rss_of "$(pid_of kubelets)") | $l | | | $gen |" >>"$results"
 
+  [ "${KSC_BENCH_ONLY:-}" = doctor ] && latencies=""
   for lat in $latencies; do
     "$harness" latency --dir "$dir" "$lat" >/dev/null
     log "$scale nodes, latency $lat: check-nodes"
@@ -164,11 +172,18 @@ for scale in "${scales[@]}"; do
   measure doctor "$bin" --kubeconfig "$kc" doctor -A -o json --timeout 10m
   cp "$out/first.tmp" "$out/doctor-$scale.json"
   echo "| $scale | doctor -A -o json | | $wall | $rss MiB | $load | $requests | | $rc, $(readout workloads "$out/doctor-$scale.json") |" >>"$results"
+  if [ -n "${KSC_BENCH_BASELINE:-}" ]; then
+    base=$("$KSC_BENCH_BASELINE" version 2>/dev/null | sed -n 's/^commit: //p')
+    log "$scale: doctor -A, baseline $base"
+    measure doctor "$KSC_BENCH_BASELINE" --kubeconfig "$kc" doctor -A -o json --timeout 10m
+    echo "| $scale | doctor -A -o json (baseline $base) | | $wall | $rss MiB | $load | $requests | | $rc, $(readout workloads "$out/first.tmp") |" >>"$results"
+  fi
   log "$scale: kubectl get pods -A -o json"
+  export KUBECTL=$kubectl KUBECONFIG=$kc
   measure "${KSC_BENCH_KUBECTL_ONCE:+once}kubectl" bash -c '$KUBECTL get pods -A -o json >/dev/null'
   echo "| $scale | kubectl get pods -A -o json | | $wall | $rss MiB | $load | $requests | | $rc |" >>"$results"
 
-  "$harness" down --dir "$dir" >/dev/null
+  [ -n "${KSC_BENCH_REUSE:-}" ] || "$harness" down --dir "$dir" >/dev/null
   trap - EXIT
 done
 cat "$results"
