@@ -93,7 +93,10 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Document>> {
         ))
         .hint(HINT));
     }
-    let values = if text.trim_start().starts_with('{') {
+    // JSON documents separated by `---` are YAML documents (kubectl reads them so); a `---`
+    // line cannot occur inside JSON, whose strings hold no raw newline.
+    let separated = text.lines().any(|l| l.trim_end() == "---");
+    let values = if text.trim_start().starts_with('{') && !separated {
         parse_json(origin, text)?
     } else {
         parse_yaml(origin, text)?
@@ -338,6 +341,20 @@ mod tests {
             ]
         );
         assert_eq!(places(&docs), ["document 1, line 2", "document 3, line 7"]);
+    }
+
+    #[test]
+    fn json_documents_separated_as_yaml_documents() {
+        let text = "{\"apiVersion\": \"v1\", \"kind\": \"Pod\"}\n---\n{\n  \"apiVersion\": \"apps/v1\",\n  \"kind\": \"Deployment\"\n}\n";
+        let docs = parse("j.json", text).unwrap();
+        assert_eq!(
+            kinds(&docs),
+            vec![
+                ("j.json (document 1)", "Pod"),
+                ("j.json (document 2)", "Deployment")
+            ]
+        );
+        assert_eq!(places(&docs), ["document 1, line 1", "document 2, line 3"]);
     }
 
     #[test]
