@@ -120,7 +120,7 @@ fn contexts_from_the_kubeconfig_and_fixed_values() {
     let (names, _) = kubectl_complete(&["completion", ""]);
     assert_eq!(names, ["bash", "elvish", "fish", "powershell", "zsh"]);
     let (names, _) = kubectl_complete(&["doctor", "--fail-on", ""]);
-    assert_eq!(names, ["info", "warning", "error"]);
+    assert_eq!(names, ["error", "warning", "info", "never"]);
     let (names, _) = kubectl_complete(&[""]);
     assert!(names.contains(&"doctor".to_string()) && !names.contains(&"man".to_string()));
 }
