@@ -6,11 +6,10 @@
 
 mod common;
 
-use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{TestCluster, run_product};
+use common::{TestCluster, kubectl_json, run_product, wait_pod};
 use serde_json::Value;
 
 const SCENARIO: &str = "tests/scenarios/real-restart-rules.yaml";
@@ -24,49 +23,6 @@ fn cluster() -> &'static TestCluster {
         panic!("{e}");
     }
     TestCluster::start(SCENARIO)
-}
-
-fn kubectl_json(c: &TestCluster, args: &[&str]) -> Value {
-    let out = Command::new(common::kubectl())
-        .arg("--kubeconfig")
-        .arg(c.admin_kubeconfig())
-        .args(args)
-        .args(["-o", "json"])
-        .output()
-        .expect("run kubectl");
-    assert!(
-        out.status.success(),
-        "kubectl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("kubectl -o json")
-}
-
-/// The only pod of `ns` once `ready` holds for it; panics with the pod after `limit`.
-fn wait_pod(c: &TestCluster, ns: &str, limit: Duration, ready: impl Fn(&Value) -> bool) -> Value {
-    let start = Instant::now();
-    loop {
-        let list = kubectl_json(c, &["get", "pods", "-n", ns]);
-        if let Some(pod) = list["items"].as_array().and_then(|items| items.first())
-            && ready(pod)
-        {
-            eprintln!(
-                "{ns}: pod {} reached the state after {:.1}s: phase {}",
-                pod["metadata"]["name"],
-                start.elapsed().as_secs_f64(),
-                pod["status"]["phase"]
-            );
-            return pod.clone();
-        }
-        if start.elapsed() > limit {
-            panic!(
-                "{ns}: the pod did not reach the expected state within {limit:?}:\n{:#}\nharness log:\n{}",
-                list["items"],
-                c.log_tail(20)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
 }
 
 fn container<'a>(pod: &'a Value, name: &str) -> &'a Value {
@@ -98,25 +54,7 @@ fn doctor(c: &TestCluster, ns: &str) -> (Value, Vec<(String, String)>) {
         matches!(code.code(), Some(0 | 1 | 4)),
         "doctor -n {ns}: {code:?}\n{stderr}"
     );
-    let found = report["findings"]
-        .as_array()
-        .map(|fs| {
-            fs.iter()
-                .map(|f| {
-                    let o = &f["object"];
-                    let mut at = format!(
-                        "{}/{}",
-                        o["kind"].as_str().unwrap_or("?").to_lowercase(),
-                        o["name"].as_str().unwrap_or("?")
-                    );
-                    if let Some(ctr) = o["container"].as_str() {
-                        at.push_str(&format!(" [{ctr}]"));
-                    }
-                    (f["id"].as_str().unwrap_or("?").to_string(), at)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let found = common::finding_places(&report);
     (report, found)
 }
 

@@ -7,11 +7,10 @@
 
 mod common;
 
-use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{TestCluster, run_product};
+use common::{TestCluster, kubectl_json, run_product};
 use serde_json::Value;
 
 const SCENARIO: &str = "tests/scenarios/real-static-pods.yaml";
@@ -25,22 +24,6 @@ fn cluster() -> &'static TestCluster {
         panic!("{e}");
     }
     TestCluster::start(SCENARIO)
-}
-
-fn kubectl_json(c: &TestCluster, args: &[&str]) -> Value {
-    let out = Command::new(common::kubectl())
-        .arg("--kubeconfig")
-        .arg(c.admin_kubeconfig())
-        .args(args)
-        .args(["-o", "json"])
-        .output()
-        .expect("run kubectl");
-    assert!(
-        out.status.success(),
-        "kubectl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("kubectl -o json")
 }
 
 fn json(c: &TestCluster, args: &[&str]) -> (Option<i32>, Value) {

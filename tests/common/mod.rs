@@ -691,3 +691,76 @@ pub fn assert_schema(kind: &str, document: &serde_json::Value) {
         errors.join("\n")
     );
 }
+
+/// `kubectl get ... -o json` as the scenario's admin; panics with kubectl's stderr.
+pub fn kubectl_json(c: &TestCluster, args: &[&str]) -> serde_json::Value {
+    let out = std::process::Command::new(kubectl())
+        .arg("--kubeconfig")
+        .arg(c.admin_kubeconfig())
+        .args(args)
+        .args(["-o", "json"])
+        .output()
+        .expect("run kubectl");
+    assert!(
+        out.status.success(),
+        "kubectl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("kubectl -o json")
+}
+
+/// The only pod of a namespace (each case has one), once `ready` says it reached the state the
+/// case needs; panics with the pod as the real kubelet left it after `limit`.
+pub fn wait_pod(
+    c: &TestCluster,
+    ns: &str,
+    limit: std::time::Duration,
+    ready: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let start = std::time::Instant::now();
+    loop {
+        let list = kubectl_json(c, &["get", "pods", "-n", ns]);
+        if let Some(pod) = list["items"].as_array().and_then(|items| items.first())
+            && ready(pod)
+        {
+            eprintln!(
+                "{ns}: pod {} reached the state after {:.1}s: phase {}",
+                pod["metadata"]["name"],
+                start.elapsed().as_secs_f64(),
+                pod["status"]["phase"]
+            );
+            return pod.clone();
+        }
+        if start.elapsed() > limit {
+            panic!(
+                "{ns}: the pod did not reach the expected state within {limit:?}:\n{:#}\nharness log:\n{}",
+                list["items"],
+                c.log_tail(20)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+}
+
+/// A report's findings as (id, `kind/name [container]`), the way the real-node tests name them.
+pub fn finding_places(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .map(|fs| {
+            fs.iter()
+                .map(|f| {
+                    let o = &f["object"];
+                    let mut at = format!(
+                        "{}/{}",
+                        o["kind"].as_str().unwrap_or("?").to_lowercase(),
+                        o["name"].as_str().unwrap_or("?")
+                    );
+                    if let Some(ctr) = o["container"].as_str() {
+                        at.push_str(&format!(" [{ctr}]"));
+                    }
+                    (f["id"].as_str().unwrap_or("?").to_string(), at)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

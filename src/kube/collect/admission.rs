@@ -298,36 +298,24 @@ pub fn rules_namespaces(facts: &DoctorFacts) -> BTreeSet<String> {
 pub fn canary_targets(facts: &DoctorFacts) -> BTreeMap<String, (Labels, String)> {
     let mut out: BTreeMap<String, (Labels, String)> = BTreeMap::new();
     let w = &facts.workloads;
-    for o in &w.owners {
-        let declared = o.template.as_ref().is_some_and(|t| worth_a_canary(&t.spec))
-            || o.last_applied.as_ref().is_some_and(worth_a_canary);
-        // Templates of controllers owned by another (a Deployment's ReplicaSets) say the same
-        // as their owner; the top-level one names the workload a person knows.
-        if declared && !out.contains_key(&o.namespace) {
-            let labels = o
-                .template
-                .as_ref()
-                .map(|t| t.labels.clone())
-                .unwrap_or_default();
-            let like = format!("{}/{}", o.kind.to_lowercase(), o.name);
-            if o.owner.is_none() {
-                out.insert(o.namespace.clone(), (labels, like));
+    // Templates of controllers owned by another (a Deployment's ReplicaSets) say the same as
+    // their owner: top-level owners first, so the canary is labelled like the workload a person
+    // knows; an owned one only where no top-level owner declares a sidecar.
+    for tops_only in [true, false] {
+        for o in w.owners.iter().filter(|o| !tops_only || o.owner.is_none()) {
+            let declared = o.template.as_ref().is_some_and(|t| worth_a_canary(&t.spec))
+                || o.last_applied.as_ref().is_some_and(worth_a_canary);
+            if declared && !out.contains_key(&o.namespace) {
+                let labels = o
+                    .template
+                    .as_ref()
+                    .map(|t| t.labels.clone())
+                    .unwrap_or_default();
+                out.insert(
+                    o.namespace.clone(),
+                    (labels, format!("{}/{}", o.kind.to_lowercase(), o.name)),
+                );
             }
-        }
-    }
-    for o in &w.owners {
-        let declared = o.template.as_ref().is_some_and(|t| worth_a_canary(&t.spec))
-            || o.last_applied.as_ref().is_some_and(worth_a_canary);
-        if declared && !out.contains_key(&o.namespace) {
-            let labels = o
-                .template
-                .as_ref()
-                .map(|t| t.labels.clone())
-                .unwrap_or_default();
-            out.insert(
-                o.namespace.clone(),
-                (labels, format!("{}/{}", o.kind.to_lowercase(), o.name)),
-            );
         }
     }
     for p in &w.pods {
