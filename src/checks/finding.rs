@@ -135,18 +135,7 @@ pub struct Finding {
     pub location: Option<SourceLocation>,
 }
 
-/// A place in the user's input, as editors and code-scanning tools (SARIF) point at it.
-#[derive(
-    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-pub struct SourceLocation {
-    /// The path as given on the command line (or `-` for stdin).
-    pub file: String,
-    /// 1-based index of the YAML/JSON document in the file.
-    pub document: usize,
-    /// 1-based line of the object's first key (of the List item, inside a List).
-    pub line: usize,
-}
+pub use crate::facts::object::SourceLocation;
 
 impl Finding {
     pub fn evidence(mut self, line: impl Into<String>) -> Self {

@@ -3,7 +3,7 @@
 //! create. diff-pod and doctor both collect it (`kube::admission`).
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::facts::coverage::Gap;
@@ -53,6 +53,45 @@ impl Serialize for Apiserver {
     }
 }
 
+/// The apiserver as a snapshot keeps it: every field, not the shown form, so that a reader
+/// decides exactly as the live run did.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedApiserver {
+    version: Option<String>,
+    gate: Gate,
+    metrics_read: bool,
+    #[serde(default)]
+    gap: Option<Gap>,
+}
+
+/// `#[serde(with)]` for a saved `Apiserver` (its own `Serialize` is the shown form).
+pub mod saved {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{Apiserver, SavedApiserver};
+
+    pub fn serialize<S: Serializer>(a: &Apiserver, s: S) -> Result<S::Ok, S::Error> {
+        SavedApiserver {
+            version: a.version.clone(),
+            gate: a.gate.clone(),
+            metrics_read: a.metrics_read,
+            gap: a.gap.clone(),
+        }
+        .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Apiserver, D::Error> {
+        let saved = SavedApiserver::deserialize(d)?;
+        Ok(Apiserver {
+            version: saved.version,
+            gate: saved.gate,
+            metrics_read: saved.metrics_read,
+            gap: saved.gap,
+        })
+    }
+}
+
 impl JsonSchema for Apiserver {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Apiserver".into()
@@ -64,7 +103,7 @@ impl JsonSchema for Apiserver {
 }
 
 /// The apiserver's SidecarContainers gate, decided from its version and `/metrics`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case", tag = "state")]
 pub enum Gate {
     /// Older than 1.28: the field does not exist for this apiserver and is dropped.
@@ -172,21 +211,21 @@ impl Gate {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Webhooks {
     pub items: Vec<Webhook>,
     /// Why the list could not be read (attribution then stays open).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<Gap>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case", tag = "result")]
 pub enum Outcome {
     /// The dry run's answer (or the live pod): the pod as stored.
     Admitted {
         pod: Value,
-        #[serde(skip_serializing_if = "Vec::is_empty")]
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         warnings: Vec<String>,
     },
     /// The create was refused; `code`, `reason` and `message` from the apiserver's Status.

@@ -5,6 +5,8 @@ pub mod admission;
 pub mod cluster;
 pub mod contract;
 pub mod coverage;
+pub mod diff_pod;
 pub mod doctor;
+pub mod object;
 pub mod snapshot;
 pub mod workloads;

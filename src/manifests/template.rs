@@ -3,28 +3,12 @@
 //! (`spec.jobTemplate.spec.template`), PodTemplate (`template`); any other kind with
 //! `spec.template.spec.containers` (CRDs such as Argo Rollouts) is read like a Deployment.
 
-use schemars::JsonSchema;
-use serde::Serialize;
 use serde_json::Value;
 
 use super::parse::Document;
 use crate::error::{Error, Result};
 
-/// An object as messages name it, `Deployment/web` (in namespace `shop`). Findings carry the
-/// fuller `checks::finding::ObjectRef`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct KindName {
-    pub kind: String,
-    pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
-}
-
-impl std::fmt::Display for KindName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.kind, self.name)
-    }
-}
+pub use crate::facts::object::KindName;
 
 /// Where each kind keeps its pod template (a JSON pointer; "" for a Pod itself).
 fn template_path(kind: &str, obj: &Value) -> Option<&'static str> {

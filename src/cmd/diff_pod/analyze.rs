@@ -7,7 +7,6 @@ use serde_json::Value;
 use super::attribution::{Attributor, attribution_text, candidates, is_restart_rules};
 use super::classify::{Change, Kind, SidecarEffect, classify, sidecars};
 use super::diff::{RawChange, diff};
-use super::facts::{BlameResult, BlameStep, DiffFacts, Outcome, PodFacts};
 use super::normalize::{normalize, prune};
 use super::redact;
 use super::replay::replay;
@@ -17,6 +16,7 @@ use super::report::{
 use crate::checks::finding::{Finding, ObjectRef};
 use crate::error::{EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE};
 use crate::facts::coverage::{Cause, Coverage, Gap};
+use crate::facts::diff_pod::{BlameResult, BlameStep, DiffFacts, Outcome, PodFacts};
 use crate::kube::selector::string_map;
 use crate::kube::strippers::KnownStripper;
 use crate::kube::webhooks::{ClientConfig, pod_create};
@@ -743,9 +743,9 @@ fn quoted(message: &str) -> Option<String> {
 mod tests {
     use super::super::attribution::{patch_summary, related};
     use super::super::diff::Path;
-    use super::super::facts::{Apiserver, BlameStep, Gate, Source, Webhooks, Writer};
     use super::super::template::KindName;
     use super::*;
+    use crate::facts::diff_pod::{Apiserver, BlameStep, Gate, Source, Webhooks, Writer};
     use crate::kube::selector::Labels;
     use crate::kube::webhooks::parse_configurations;
     use crate::kube::webhooks::{Verdict, Webhook};

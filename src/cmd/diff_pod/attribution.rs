@@ -5,8 +5,8 @@ use serde_json::Value;
 
 use super::classify::{Change, Kind};
 use super::diff::{Path, RawChange, Seg};
-use super::facts::{BlameResult, DiffFacts, Gate, PodFacts, Writer};
 use super::report::{Attribution, Candidate};
+use crate::facts::diff_pod::{BlameResult, DiffFacts, Gate, PodFacts, Writer};
 use crate::kube::strippers::known_stripper;
 use crate::kube::versions::CONTAINER_RESTART_RULES_BETA;
 use crate::kube::webhooks::{Target, Verdict, Webhook};

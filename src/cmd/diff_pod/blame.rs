@@ -10,10 +10,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use super::facts::{BlameResult, BlameStep};
 use super::replay::apply;
 use crate::error::flatten;
 use crate::facts::coverage::Cause;
+use crate::facts::diff_pod::{BlameResult, BlameStep};
 use crate::kube::access::{Budget, Failure};
 use crate::kube::webhooks::{ClientConfig, Webhook};
 

@@ -9,9 +9,9 @@
 
 use std::collections::BTreeMap;
 
-use super::facts::{BlameResult, DiffFacts};
 use super::report::ObjectReport;
 use crate::facts::coverage::{Cause, Coverage, Gap, SectionCoverage};
+use crate::facts::diff_pod::{BlameResult, DiffFacts};
 
 pub fn coverage(facts: &DiffFacts, objects: &[ObjectReport]) -> Coverage {
     Coverage {

@@ -10,7 +10,6 @@ mod blame;
 mod classify;
 mod coverage;
 mod diff;
-mod facts;
 #[cfg(test)]
 mod grouping_tests;
 mod normalize;
@@ -34,11 +33,11 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::facts::contract::{Header, Kind};
 use crate::facts::coverage::Gap;
+use crate::facts::diff_pod::{DiffFacts, Outcome, PodFacts, Source, Webhooks};
 use crate::kube::access::Budget;
 use crate::kube::admission as collect;
 use crate::kube::selector::{Labels, string_map};
 use crate::kube::webhooks;
-use facts::{DiffFacts, Outcome, PodFacts, Source, Webhooks};
 use template::{Extracted, Submission};
 
 /// Pods dry-run at once.

@@ -7,11 +7,11 @@
 
 use serde_json::{Map, Value};
 
-use super::facts::{Source, Writer};
 use super::normalize::LAST_APPLIED;
 use super::template::{KindName, kind_name, pod_from_template, template_of};
 use crate::error::{Error, Result};
 use crate::facts::coverage::Gap;
+use crate::facts::diff_pod::{Source, Writer};
 use crate::kube::access::{Budget, Failure};
 use crate::kube::admission::{encode, get_json};
 use crate::kube::controllers::{CONTROLLER_ANNOTATIONS, CONTROLLER_LABELS, DAEMONSET_TOLERATIONS};

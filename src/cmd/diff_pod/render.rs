@@ -5,11 +5,11 @@
 use serde_json::Value;
 
 use super::attribution::patch_summary;
-use super::facts::{BlameResult, Gate};
 use super::report::{Analysis, Result_, View};
 use super::unified::{Line, diff_lines, hunks};
 use crate::checks::finding::Severity;
 use crate::checks::group::{self, Group};
+use crate::facts::diff_pod::{BlameResult, Gate};
 use crate::render::{Tone, bold, paint, table, table_text};
 
 pub fn table_output(a: &Analysis, color: bool, wide: bool) -> String {

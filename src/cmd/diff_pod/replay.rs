@@ -5,8 +5,8 @@
 use serde_json::Value;
 
 use super::diff::{RawChange, diff};
-use super::facts::{BlameResult, BlameStep};
 use super::normalize::normalize;
+use crate::facts::diff_pod::{BlameResult, BlameStep};
 
 /// Applies a JSON patch (RFC 6902) to a copy of `pod`.
 pub fn apply(pod: &Value, patch: &Value) -> Result<Value, String> {

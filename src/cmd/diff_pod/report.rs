@@ -8,10 +8,10 @@ use serde_json::Value;
 
 use super::classify::{Kind, SidecarEffect};
 use super::diff::Path;
-use super::facts::Apiserver;
 use crate::checks::finding::Finding;
 use crate::error::{EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE};
 use crate::facts::coverage::{Coverage, Gap};
+use crate::facts::diff_pod::Apiserver;
 use crate::kube::strippers::KnownStripper;
 use crate::kube::webhooks::Verdict;
 
@@ -94,7 +94,7 @@ pub struct ObjectReport {
     /// Mutating webhooks that are (or may be) called when this pod is created.
     pub webhooks: Vec<Candidate>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub blame: Vec<super::facts::BlameStep>,
+    pub blame: Vec<crate::facts::diff_pod::BlameStep>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
     /// What could not be read or compared for this object (also in `coverage`).

@@ -1,26 +1,27 @@
 //! Everything diff-pod learns from the cluster, as plain data: the apiserver's version and gate,
-//! the mutating webhooks, and per pod what was submitted and what admission returned. The
-//! analysis (`analyze`) is a pure function of these.
+//! the mutating webhooks, and per pod what was submitted and what admission returned. diff-pod's
+//! analysis is a pure function of these.
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::template::KindName;
-use crate::checks::finding::SourceLocation;
 pub use crate::facts::admission::{Apiserver, Gate, Outcome, Webhooks};
 use crate::facts::coverage::{Cause, Gap};
+pub use crate::facts::object::{KindName, SourceLocation};
 use crate::kube::selector::Labels;
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct DiffFacts {
+    #[serde(with = "crate::facts::admission::saved")]
+    #[schemars(with = "crate::facts::admission::SavedApiserver")]
     pub apiserver: Apiserver,
     pub webhooks: Webhooks,
     pub pods: Vec<PodFacts>,
 }
 
 /// One pod: what was submitted, what admission made of it.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct PodFacts {
     pub object: KindName,
     pub namespace: String,
@@ -33,7 +34,7 @@ pub struct PodFacts {
     pub namespace_labels: Option<Labels>,
     /// Why the namespace's labels could not be read (webhooks' namespaceSelectors then "may
     /// match").
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace_error: Option<Gap>,
     /// Where the submitted spec comes from, nearest first: for a live pod, its owner's template,
     /// the owner's owner's template, their last-applied configurations; for a manifest, the
@@ -50,7 +51,7 @@ pub struct PodFacts {
 }
 
 /// One version of the pod's spec, as some object holds it.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Source {
     /// "manifest deploy.yaml", "template of ReplicaSet/web-5d9", "last-applied configuration of
     /// Deployment/web".
@@ -62,7 +63,7 @@ pub struct Source {
 }
 
 /// An object written through the apiserver, for webhook matching.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Writer {
     pub object: KindName,
     pub group: String,
@@ -71,7 +72,7 @@ pub struct Writer {
     pub labels: Labels,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct BlameStep {
     pub webhook: String,
     pub configuration: String,
@@ -79,7 +80,7 @@ pub struct BlameStep {
     pub result: BlameResult,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case", tag = "result")]
 pub enum BlameResult {
     /// The webhook answered with this JSON patch (applied before calling the next one).
