@@ -2,8 +2,9 @@
 //! Context of its own (its own `--timeout`, its own coverage), clusters are examined
 //! concurrently up to `--max-clusters`, and a cluster that cannot be used becomes a row naming
 //! why, never a failed or delayed run. Commands supply one cluster's run (`Examined`); this
-//! module prints the fleet: a summary row per cluster then each cluster's own report, or a
-//! `kind: List` of the per-cluster documents, and one exit code over them all.
+//! module prints the fleet: a summary row per cluster then each cluster's own report, a
+//! `kind: List` of the per-cluster documents, or for the CI formats a SARIF run and JUnit suites
+//! per cluster; and one exit code over them all.
 
 use std::fmt::Write as _;
 use std::future::Future;
@@ -19,7 +20,8 @@ use crate::context::Context;
 use crate::error::{EXIT_CLUSTER, EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE};
 use crate::error::{Error, Result};
 use crate::facts::contract::{self, Document, Header, Kind, Origin};
-use crate::render::{Tone, bold, paint, table, table_text};
+use crate::render::ci::CiRun;
+use crate::render::{Tone, bold, junit, paint, sarif, table, table_text};
 
 /// Clusters examined at once by default. A cluster costs the client little CPU (it mostly waits
 /// on its apiserver) but holds its facts until it is printed: measured 21 MiB for check-nodes
@@ -33,6 +35,8 @@ pub const GRACE: Duration = Duration::from_secs(5);
 
 /// One cluster's finished run, as its command reports it.
 pub trait Examined: Send + 'static {
+    /// The command's word (`doctor`, `check-nodes`), as the catalog's `reported_by` has it.
+    const COMMAND: &'static str;
     /// The headers of the counts the summary row shows, between VERDICT and COVERAGE.
     const COUNTS: &'static [&'static str];
     /// The versioned document a single run prints with `-o json|yaml`.
@@ -42,6 +46,8 @@ pub trait Examined: Send + 'static {
     fn row(&self) -> Row;
     /// The exit code a single run would end with.
     fn code(&self) -> i32;
+    /// The run as the CI formats see it, handed to `render`.
+    fn ci<R>(&self, render: impl FnOnce(&CiRun<'_>) -> R) -> R;
 }
 
 /// A cluster's summary row: its verdict, its counts (as `COUNTS` names them) and what was not
@@ -59,18 +65,6 @@ pub struct Cluster<T> {
     pub origin: Origin,
     pub collected_at: Option<String>,
     pub outcome: Result<T>,
-}
-
-/// The CI formats describe one run on one cluster (one SARIF run, one JUnit report): refused
-/// for several, before any cluster is asked.
-pub fn refuse_ci(format: OutputFormat) -> Result<()> {
-    if format.is_ci() {
-        return Err(Error::usage(
-            "-o sarif and -o junit report one cluster: they cannot be used with several contexts",
-        )
-        .hint("run once per context (--context NAME), one file each"));
-    }
-    Ok(())
 }
 
 /// Several contexts were given: the flags that make sense for one cluster only are refused in
@@ -267,7 +261,31 @@ pub fn print<T: Examined>(
         OutputFormat::Json | OutputFormat::Yaml => crate::render::machine(&List(clusters), format)?,
         OutputFormat::Table => tables(clusters, false, color)?,
         OutputFormat::Wide => tables(clusters, true, color)?,
-        OutputFormat::Sarif | OutputFormat::Junit => return refuse_ci(format).map(|()| 0),
+        OutputFormat::Sarif => sarif::fleet(
+            clusters
+                .iter()
+                .map(|c| match &c.outcome {
+                    Ok(run) => run.ci(|r| sarif::run_of(r, Some(c.name()))),
+                    Err(e) => sarif::failed_run(
+                        T::COMMAND,
+                        c.name(),
+                        c.origin.cluster.as_deref(),
+                        e,
+                        cause(e),
+                    ),
+                })
+                .collect(),
+        )?,
+        OutputFormat::Junit => {
+            let parts: Vec<junit::Suites> = clusters
+                .iter()
+                .map(|c| match &c.outcome {
+                    Ok(run) => run.ci(|r| junit::suites(r, Some(c.name()))),
+                    Err(e) => junit::failed(T::COMMAND, c.name(), e, cause(e)),
+                })
+                .collect();
+            junit::fleet(T::COMMAND, &parts)
+        }
     };
     crate::output::print(&text)?;
     Ok(exit_code(clusters.iter().map(Cluster::code)))

@@ -206,7 +206,8 @@ macro_rules! several_clusters {
     () => {
         concat!(
             "  With several contexts: one summary row per cluster, then each cluster's report\n",
-            "  (-o json|yaml: a List of the per-cluster documents); the exit code is the first of\n",
+            "  (-o json|yaml: a List of the per-cluster documents; -o sarif: a run per cluster;\n",
+            "  -o junit: each cluster's suites); the exit code is the first of\n",
             "  1, 2, 3, 4 that some cluster has, else 0"
         )
     };

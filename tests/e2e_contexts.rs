@@ -218,3 +218,88 @@ fn the_table_has_a_row_per_cluster_then_each_report() {
         "{stdout}"
     );
 }
+
+/// (ruleId, level, object) of every result of a SARIF run.
+fn results(run: &Value) -> Vec<(String, String, String)> {
+    run["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            let s = |v: &Value| v.as_str().unwrap_or("").to_string();
+            (
+                s(&r["ruleId"]),
+                s(&r["level"]),
+                s(&r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]),
+            )
+        })
+        .collect()
+}
+
+/// The CI formats over several clusters: each healthy cluster's SARIF run holds what a single
+/// run's SARIF holds, the dead cluster's run failed; JUnit names each cluster's suites.
+#[test]
+fn sarif_has_each_clusters_single_run_and_junit_its_suites() {
+    let (clean, mixed) = clusters();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = fleet_kubeconfig(
+        dir.path(),
+        &[
+            ("clean", clean.admin_kubeconfig()),
+            ("mixed", mixed.admin_kubeconfig()),
+        ],
+    );
+    let limits = ["--request-timeout", "4s", "--timeout", "60s"];
+    for command in ["check-nodes", "doctor"] {
+        let fleet = |output: &str| {
+            let mut args = vec![command, "--all-contexts", "-o", output];
+            args.extend(limits);
+            let run = common::run_bounded(&kubeconfig, &args, Duration::from_secs(60));
+            assert_eq!(run.code, Some(1), "{command} -o {output}: {}", run.stderr);
+            run.stdout
+        };
+        let log: Value = serde_json::from_str(&fleet("sarif")).expect("SARIF is JSON");
+        let runs = log["runs"].as_array().unwrap();
+        let ids: Vec<&str> = runs
+            .iter()
+            .map(|r| r["automationDetails"]["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids,
+            ["clean", "dead", "mixed"].map(|c| format!("kubectl-sidecar/{command}/{c}/"))
+        );
+        assert_eq!(runs[1]["invocations"][0]["executionSuccessful"], false);
+        assert_eq!(runs[1]["results"], serde_json::json!([]));
+        for (i, name) in [(0, "clean"), (2, "mixed")] {
+            let mut single = vec![command, "--context", name, "-o", "sarif"];
+            single.extend(limits);
+            let one = common::run_bounded(&kubeconfig, &single, Duration::from_secs(60));
+            let one: Value = serde_json::from_str(&one.stdout).unwrap();
+            assert_eq!(
+                results(&runs[i]),
+                results(&one["runs"][0]),
+                "{command}: {name}'s run differs from a single run"
+            );
+            assert_eq!(
+                runs[i]["invocations"][0]["exitCode"],
+                one["runs"][0]["invocations"][0]["exitCode"]
+            );
+        }
+        assert!(
+            !results(&runs[2]).is_empty(),
+            "mixed has findings to compare"
+        );
+        let xml = fleet("junit");
+        for suite in ["clean: Coverage", "dead: Cluster", "mixed: Coverage"] {
+            assert!(
+                xml.contains(&format!("<testsuite name=\"{suite}\"")),
+                "{xml}"
+            );
+        }
+        let root = xml.lines().nth(1).unwrap_or("");
+        assert!(
+            root.contains("errors=\"1\""),
+            "one cluster in error: {root}"
+        );
+    }
+}

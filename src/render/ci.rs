@@ -57,9 +57,7 @@ impl<'a> CiRun<'a> {
 
     /// The catalog's checks this command reports, in catalog order.
     pub fn checks(&self) -> Vec<&'static Check> {
-        catalog::all()
-            .filter(|c| c.reported_by.contains(&self.command))
-            .collect()
+        checks_of(self.command)
     }
 
     /// True when something deciding the verdict was not examined.
@@ -76,6 +74,13 @@ impl<'a> CiRun<'a> {
     pub fn fail_on(&self) -> &'static str {
         self.rule.threshold.map_or("never", |s| s.as_str())
     }
+}
+
+/// The catalog's checks `command` reports, in catalog order.
+pub fn checks_of(command: &str) -> Vec<&'static Check> {
+    catalog::all()
+        .filter(|c| c.reported_by.contains(&command))
+        .collect()
 }
 
 impl CiFinding<'_> {

@@ -3,12 +3,15 @@
 //! under `--fail-on`, `<skipped>` when it only says the object could not be examined, and a
 //! passing testcase (the finding in `<system-out>`) below `--fail-on`. A last `coverage` suite
 //! has one testcase per coverage section, `<skipped>` with the gaps when it could not look.
+//! With several contexts, each cluster's suites are named after it, and a cluster that could
+//! not be examined is a testcase in `<error>`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::ci::{CiRun, Status};
 use crate::checks::finding::{Finding, Section};
+use crate::error::Error;
 
 /// One testcase: a check id on one object, with every finding of it (normally one).
 struct Case<'a> {
@@ -18,6 +21,77 @@ struct Case<'a> {
 }
 
 pub fn render(run: &CiRun<'_>) -> String {
+    document(run.command, &[suites(run, None)])
+}
+
+/// Several clusters in one report (`--context` repeated): each cluster's suites, their names
+/// prefixed with the context.
+pub fn fleet(command: &str, parts: &[Suites]) -> String {
+    document(command, parts)
+}
+
+/// Some testsuites and their counts, to be wrapped in `<testsuites>`.
+pub struct Suites {
+    body: String,
+    tests: usize,
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+}
+
+fn document(command: &str, parts: &[Suites]) -> String {
+    let sum = |f: fn(&Suites) -> usize| parts.iter().map(f).sum::<usize>();
+    let body: String = parts.iter().map(|p| p.body.as_str()).collect();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n{body}</testsuites>\n",
+        attr(&format!("kubectl-sidecar {command}")),
+        sum(|p| p.tests),
+        sum(|p| p.failures),
+        sum(|p| p.errors),
+        sum(|p| p.skipped),
+    )
+}
+
+/// A cluster that could not be examined: one suite with one testcase in error, the one line a
+/// single run prints, so that the report never shows that cluster as passing.
+pub fn failed(command: &str, context: &str, error: &Error, cause: &str) -> Suites {
+    let mut body = String::new();
+    let _ = writeln!(
+        body,
+        "  <testsuite name=\"{}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">",
+        attr(&format!("{context}: Cluster"))
+    );
+    let _ = writeln!(
+        body,
+        "    <properties>\n      <property name=\"command\" value=\"{}\"/>\n      <property name=\"exitCode\" value=\"{}\"/>\n      <property name=\"context\" value=\"{}\"/>\n    </properties>",
+        attr(command),
+        error.code,
+        attr(context)
+    );
+    let _ = writeln!(
+        body,
+        "    <testcase name=\"{}\" classname=\"{}\">\n      <error message=\"{}\" type=\"{}\">{}</error>\n    </testcase>\n  </testsuite>",
+        attr(&format!("cluster {context}")),
+        attr(&classname(command, Some(context), "cluster")),
+        attr(&error.what),
+        attr(cause),
+        text(error.hint.as_deref().unwrap_or(""))
+    );
+    Suites {
+        body,
+        tests: 1,
+        failures: 0,
+        errors: 1,
+        skipped: 0,
+    }
+}
+
+/// One run's suites; `context` prefixes their names when the report holds several clusters.
+pub fn suites(run: &CiRun<'_>, context: Option<&str>) -> Suites {
+    let named = |name: &str| match context {
+        Some(c) => format!("{c}: {name}"),
+        None => name.to_string(),
+    };
     let mut suites: BTreeMap<Section, BTreeMap<(usize, String), Case<'_>>> = BTreeMap::new();
     for (i, f) in run.findings.iter().enumerate() {
         let finding = f.finding;
@@ -50,11 +124,11 @@ pub fn render(run: &CiRun<'_>) -> String {
         let _ = writeln!(
             body,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"0\" skipped=\"{s}\">",
-            attr(section.title()),
+            attr(&named(section.title())),
             cases.len()
         );
         properties(&mut body, run);
-        let class = format!("kubectl-sidecar.{}.{}", run.command, section_word(*section));
+        let class = classname(run.command, context, &section_word(*section));
         for case in cases {
             testcase(&mut body, &class, case);
         }
@@ -66,16 +140,17 @@ pub fn render(run: &CiRun<'_>) -> String {
     skipped += gaps;
     let _ = writeln!(
         body,
-        "  <testsuite name=\"Coverage\" tests=\"{}\" failures=\"0\" errors=\"0\" skipped=\"{gaps}\">",
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"0\" errors=\"0\" skipped=\"{gaps}\">",
+        attr(&named("Coverage")),
         sections.len()
     );
     properties(&mut body, run);
     for s in sections {
         let _ = write!(
             body,
-            "    <testcase name=\"{}\" classname=\"kubectl-sidecar.{}.coverage\"",
+            "    <testcase name=\"{}\" classname=\"{}\"",
             attr(&format!("coverage {}", s.section)),
-            run.command
+            attr(&classname(run.command, context, "coverage"))
         );
         if s.complete() {
             let _ = writeln!(
@@ -103,10 +178,22 @@ pub fn render(run: &CiRun<'_>) -> String {
         }
     }
     body.push_str("  </testsuite>\n");
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n{body}</testsuites>\n",
-        attr(&format!("kubectl-sidecar {}", run.command))
-    )
+    Suites {
+        body,
+        tests,
+        failures,
+        errors: 0,
+        skipped,
+    }
+}
+
+/// `kubectl-sidecar.doctor.workloads`, with the context after the command when there are
+/// several clusters (tools that key testcases by class and name keep the clusters apart).
+fn classname(command: &str, context: Option<&str>, what: &str) -> String {
+    match context {
+        Some(c) => format!("kubectl-sidecar.{command}.{c}.{what}"),
+        None => format!("kubectl-sidecar.{command}.{what}"),
+    }
 }
 
 fn worse(a: Status, b: Status) -> Status {

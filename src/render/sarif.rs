@@ -1,4 +1,5 @@
-//! `-o sarif`: SARIF 2.1.0, one run, for code-scanning tools. Rules are the catalog's checks the
+//! `-o sarif`: SARIF 2.1.0, one run (one per cluster with several contexts), for code-scanning
+//! tools. Rules are the catalog's checks the
 //! command reports (help text, fix and reference link); results carry the finding's level,
 //! message, object (a logical location) and, when the object was read from a file, its file
 //! and line (a physical location, which code scanning needs to annotate a pull request).
@@ -25,33 +26,96 @@ pub fn render(run: &CiRun<'_>) -> Result<String> {
 }
 
 pub fn document(run: &CiRun<'_>) -> Value {
+    log(vec![run_of(run, None)])
+}
+
+/// Several clusters in one log (`--context` repeated): a run per cluster, each with its own
+/// category (`automationDetails`), so that a tool keeps their results apart.
+pub fn fleet(runs: Vec<Value>) -> Result<String> {
+    let mut text = serde_json::to_string_pretty(&log(runs))
+        .map_err(|e| Error::usage(format!("cannot encode the report as SARIF: {e}")))?;
+    text.push('\n');
+    Ok(text)
+}
+
+fn log(runs: Vec<Value>) -> Value {
+    json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": runs,
+    })
+}
+
+/// One run; `context` names the cluster when the log holds several.
+pub fn run_of(run: &CiRun<'_>, context: Option<&str>) -> Value {
     let checks = run.checks();
-    let rules: Vec<Value> = checks.iter().map(|c| rule(c)).collect();
     let results: Vec<Value> = run
         .findings
         .iter()
         .map(|f| result(run, f, checks.iter().position(|c| c.id == f.finding.id)))
         .collect();
-    let mut driver = json!({
+    let mut driver = driver(&checks);
+    if let Some(ctx) = &run.header.context {
+        driver["properties"] = json!({"context": ctx.name, "cluster": ctx.cluster});
+    }
+    json!({
+        "tool": {"driver": driver},
+        "automationDetails": {"id": category(run.command, context)},
+        "invocations": [invocation(run)],
+        "results": results,
+        "columnKind": "unicodeCodePoints",
+    })
+}
+
+/// The run of a cluster that could not be examined: no results, and an invocation that failed
+/// with the one line a single run prints, so that no tool reads it as a clean cluster.
+pub fn failed_run(
+    command: &'static str,
+    context: &str,
+    cluster: Option<&str>,
+    error: &Error,
+    cause: &str,
+) -> Value {
+    let mut driver = driver(&super::ci::checks_of(command));
+    driver["properties"] = json!({"context": context, "cluster": cluster});
+    let mut text = format!("context {context}: {}", error.what);
+    if let Some(hint) = &error.hint {
+        text.push_str(&format!(" (hint: {hint})"));
+    }
+    json!({
+        "tool": {"driver": driver},
+        "automationDetails": {"id": category(command, Some(context))},
+        "invocations": [{
+            "executionSuccessful": false,
+            "exitCode": error.code,
+            "toolExecutionNotifications": [{
+                "level": "error",
+                "message": {"text": text},
+                "descriptor": {"id": format!("cluster/{cause}")},
+            }],
+            "properties": {"command": command, "cause": cause, "incomplete": true},
+        }],
+        "results": [],
+        "columnKind": "unicodeCodePoints",
+    })
+}
+
+/// SARIF's `category/` form: one category per command, and per cluster when there are several.
+fn category(command: &str, context: Option<&str>) -> String {
+    match context {
+        Some(name) => format!("kubectl-sidecar/{command}/{name}/"),
+        None => format!("kubectl-sidecar/{command}/"),
+    }
+}
+
+fn driver(checks: &[&Check]) -> Value {
+    let rules: Vec<Value> = checks.iter().map(|c| rule(c)).collect();
+    json!({
         "name": "kubectl-sidecar",
         "version": crate::VERSION,
         "semanticVersion": crate::VERSION,
         "informationUri": env!("CARGO_PKG_REPOSITORY"),
         "rules": rules,
-    });
-    if let Some(ctx) = &run.header.context {
-        driver["properties"] = json!({"context": ctx.name, "cluster": ctx.cluster});
-    }
-    json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": driver},
-            "automationDetails": {"id": format!("kubectl-sidecar/{}/", run.command)},
-            "invocations": [invocation(run)],
-            "results": results,
-            "columnKind": "unicodeCodePoints",
-        }],
     })
 }
 

@@ -122,6 +122,74 @@ fn json_and_yaml_are_a_list_of_one_document_per_cluster() {
     assert_eq!(yaml["items"][1]["context"]["name"], "b");
 }
 
+/// `-o sarif`: one run per cluster with a category of its own; a cluster that could not be
+/// examined is a failed run (no results, the one-line error as a notification), never a clean
+/// one. `-o junit`: each cluster's suites, a cluster that could not be examined a testcase in
+/// error. Both valid, in the order the contexts were given, with the fleet's exit code.
+#[test]
+fn ci_formats_give_each_cluster_a_run_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = kubeconfig(dir.path(), &[("east", dead()), ("west", dead())]);
+    for command in ["check-nodes", "doctor"] {
+        let two = [command, "--context", "west", "--context", "east"];
+        let out = run(&cfg, &[&two[..], &["-o", "sarif"]].concat());
+        out.exit(3).stderr_has("error: context west: ");
+        let doc = crate::ci_formats::valid_sarif(&out, command);
+        let runs = doc["runs"].as_array().unwrap();
+        let ids: Vec<&str> = runs
+            .iter()
+            .map(|r| r["automationDetails"]["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                format!("kubectl-sidecar/{command}/west/"),
+                format!("kubectl-sidecar/{command}/east/")
+            ]
+        );
+        for (run, name) in runs.iter().zip(["west", "east"]) {
+            let inv = &run["invocations"][0];
+            assert_eq!(inv["executionSuccessful"], false, "{run}");
+            assert_eq!(inv["exitCode"], 3);
+            let note = &inv["toolExecutionNotifications"][0];
+            assert_eq!(note["level"], "error");
+            assert_eq!(note["descriptor"]["id"], "cluster/unreachable");
+            let text = note["message"]["text"].as_str().unwrap();
+            assert!(
+                text.starts_with(&format!("context {name}: reading the apiserver version")),
+                "{text}"
+            );
+            assert!(!text.contains("not-a-real-token"), "{text}");
+            assert_eq!(run["results"], serde_json::json!([]));
+            assert_eq!(
+                run["tool"]["driver"]["properties"]["cluster"],
+                format!("c-{name}")
+            );
+            assert!(
+                !run["tool"]["driver"]["rules"]
+                    .as_array()
+                    .unwrap()
+                    .is_empty()
+            );
+        }
+        let out = run(&cfg, &[&two[..], &["-o", "junit"]].concat());
+        out.exit(3);
+        let xml = out.stdout();
+        assert_eq!(
+            crate::ci_formats::junit_counts(xml, command),
+            (2, 2, 0, 0),
+            "{xml}"
+        );
+        let west = xml.find("name=\"west: Cluster\"").expect(xml);
+        let east = xml.find("name=\"east: Cluster\"").expect(xml);
+        assert!(west < east, "{xml}");
+        assert!(xml.contains(&format!(
+            "classname=\"kubectl-sidecar.{command}.west.cluster\""
+        )));
+        assert!(xml.contains("type=\"unreachable\""), "{xml}");
+    }
+}
+
 #[test]
 fn one_context_given_twice_is_one_cluster_with_todays_output() {
     let dir = tempfile::tempdir().unwrap();

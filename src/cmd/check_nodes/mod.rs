@@ -66,22 +66,8 @@ impl Checked {
 
     /// `-o sarif|junit`.
     pub fn ci_document(&self, format: OutputFormat) -> Result<String> {
-        let findings = self.findings();
-        let run = crate::render::ci::CiRun {
-            command: "check-nodes",
-            header: &self.header,
-            findings: findings
-                .iter()
-                .map(|finding| crate::render::ci::CiFinding {
-                    finding,
-                    artifact: self.snapshot.clone(),
-                })
-                .collect(),
-            coverage: &self.report.coverage,
-            rule: self.rule,
-            exit_code: self.code(),
-        };
-        crate::render::ci_document(&run, format)
+        use fleet::Examined as _;
+        self.ci(|run| crate::render::ci_document(run, format))
     }
 }
 
@@ -143,6 +129,7 @@ pub async fn examine(ctx: Context, args: &CheckNodesArgs) -> Result<Checked> {
 }
 
 impl fleet::Examined for Checked {
+    const COMMAND: &'static str = "check-nodes";
     const COUNTS: &'static [&'static str] =
         &["nodes", "supported", "partial", "unsupported", "unknown"];
 
@@ -175,6 +162,24 @@ impl fleet::Examined for Checked {
 
     fn code(&self) -> i32 {
         Checked::code(self)
+    }
+
+    fn ci<R>(&self, render: impl FnOnce(&crate::render::ci::CiRun<'_>) -> R) -> R {
+        let findings = self.findings();
+        render(&crate::render::ci::CiRun {
+            command: Self::COMMAND,
+            header: &self.header,
+            findings: findings
+                .iter()
+                .map(|finding| crate::render::ci::CiFinding {
+                    finding,
+                    artifact: self.snapshot.clone(),
+                })
+                .collect(),
+            coverage: &self.report.coverage,
+            rule: self.rule,
+            exit_code: self.code(),
+        })
     }
 }
 

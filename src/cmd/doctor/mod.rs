@@ -32,22 +32,8 @@ pub async fn run(ctx: Context, args: &DoctorArgs) -> Result<i32> {
         OutputFormat::Table => render::table_report(&report, false, ctx.color),
         OutputFormat::Wide => render::table_report(&report, true, ctx.color),
         OutputFormat::Sarif | OutputFormat::Junit => {
-            let run = crate::render::ci::CiRun {
-                command: "doctor",
-                header: &doctored.header,
-                findings: report
-                    .findings
-                    .iter()
-                    .map(|finding| crate::render::ci::CiFinding {
-                        finding,
-                        artifact: doctored.snapshot.clone(),
-                    })
-                    .collect(),
-                coverage: report.coverage,
-                rule: doctored.rule,
-                exit_code: doctored.code(),
-            };
-            crate::render::ci_document(&run, ctx.output)?
+            use crate::fleet::Examined as _;
+            doctored.ci(|run| crate::render::ci_document(run, ctx.output))?
         }
     };
     crate::output::print(&text)?;
@@ -151,6 +137,7 @@ impl Doctored {
 }
 
 impl crate::fleet::Examined for Doctored {
+    const COMMAND: &'static str = "doctor";
     const COUNTS: &'static [&'static str] = &["errors", "warnings", "info"];
 
     fn document(&self) -> impl serde::Serialize + '_ {
@@ -177,6 +164,25 @@ impl crate::fleet::Examined for Doctored {
 
     fn code(&self) -> i32 {
         Doctored::code(self)
+    }
+
+    fn ci<R>(&self, render: impl FnOnce(&crate::render::ci::CiRun<'_>) -> R) -> R {
+        let report = self.report();
+        render(&crate::render::ci::CiRun {
+            command: Self::COMMAND,
+            header: &self.header,
+            findings: report
+                .findings
+                .iter()
+                .map(|finding| crate::render::ci::CiFinding {
+                    finding,
+                    artifact: self.snapshot.clone(),
+                })
+                .collect(),
+            coverage: report.coverage,
+            rule: self.rule,
+            exit_code: self.code(),
+        })
     }
 }
 
