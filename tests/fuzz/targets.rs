@@ -4,8 +4,9 @@
 
 use kubectl_sidecar::checks::cluster::analyse;
 use kubectl_sidecar::cli::OutputFormat;
-use kubectl_sidecar::cmd::{check_nodes, diff_pod, doctor};
+use kubectl_sidecar::cmd::{check_nodes, doctor};
 use kubectl_sidecar::kube::metrics;
+use kubectl_sidecar::manifests::submission;
 
 const GATE: &str = "SidecarContainers";
 
@@ -36,8 +37,7 @@ pub fn manifest(data: &[u8]) {
         return;
     };
     for doc in &docs {
-        if let Ok(diff_pod::template::Extracted::Pod(submission)) = diff_pod::template::extract(doc)
-        {
+        if let Ok(submission::Extracted::Pod(submission)) = submission::extract(doc) {
             assert_eq!(submission.pod["kind"], "Pod");
         }
     }

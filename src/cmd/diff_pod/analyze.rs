@@ -743,9 +743,9 @@ fn quoted(message: &str) -> Option<String> {
 mod tests {
     use super::super::attribution::{patch_summary, related};
     use super::super::diff::Path;
-    use super::super::template::KindName;
     use super::*;
     use crate::facts::diff_pod::{Apiserver, BlameStep, Gate, Source, Webhooks, Writer};
+    use crate::facts::object::KindName;
     use crate::kube::selector::Labels;
     use crate::kube::webhooks::parse_configurations;
     use crate::kube::webhooks::{Verdict, Webhook};

@@ -4,8 +4,8 @@
 
 use serde_json::{Map, Value};
 
-/// The annotation `kubectl apply` writes; it is the submission, not a change to it.
-pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+/// The annotation `kubectl apply` writes is the submission, not a change to it.
+use crate::kube::collect::extract::LAST_APPLIED;
 
 /// The projected token volume the ServiceAccount admission plugin adds, `kube-api-access-xxxxx`.
 const TOKEN_VOLUME_PREFIX: &str = "kube-api-access-";

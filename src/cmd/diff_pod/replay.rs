@@ -7,15 +7,7 @@ use serde_json::Value;
 use super::diff::{RawChange, diff};
 use super::normalize::normalize;
 use crate::facts::diff_pod::{BlameResult, BlameStep};
-
-/// Applies a JSON patch (RFC 6902) to a copy of `pod`.
-pub fn apply(pod: &Value, patch: &Value) -> Result<Value, String> {
-    let ops: json_patch::Patch =
-        serde_json::from_value(patch.clone()).map_err(|e| format!("not a JSON patch: {e}"))?;
-    let mut out = pod.clone();
-    json_patch::patch(&mut out, &ops).map_err(|e| e.to_string())?;
-    Ok(out)
-}
+use crate::kube::collect::blame::apply;
 
 /// What each webhook changed, replayed from the submitted pod: (index of the step, its changes
 /// on normalized pods). Stops at the first patch that does not apply.

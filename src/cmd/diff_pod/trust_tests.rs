@@ -6,7 +6,6 @@ use serde_json::{Value, json};
 use super::analyze::analyze;
 use super::render::table_output;
 use super::report::{Analysis, Result_};
-use super::template::KindName;
 use crate::cli::OutputFormat;
 use crate::error::{EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE};
 use crate::facts::contract::{Header, Kind};
@@ -14,6 +13,7 @@ use crate::facts::coverage::{Cause, Gap};
 use crate::facts::diff_pod::{
     Apiserver, BlameResult, BlameStep, DiffFacts, Gate, Outcome, PodFacts, Source, Webhooks,
 };
+use crate::facts::object::KindName;
 use crate::kube::access::Failure;
 use crate::kube::webhooks::parse_configurations;
 

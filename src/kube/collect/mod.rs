@@ -5,14 +5,20 @@
 //! timed-out request degrades the report (a coverage gap naming its cause and, when RBAC refused
 //! it, the permission) instead of failing the run. The controlPlane and nodes coverage is
 //! check-nodes' own, set by the caller from the cluster facts (`checks::cluster::analyse::cover`).
+//!
+//! diff-pod's facts are collected here too (`diff_pod`, with `owner` and `blame`), so that
+//! `snapshot -f` saves the very dry runs diff-pod analyses.
 
 pub mod admission;
+pub mod blame;
 pub mod cluster;
 pub mod coverage;
+pub mod diff_pod;
 pub mod events;
 pub mod extract;
 pub mod istio;
 pub mod namespaces;
+pub mod owner;
 pub mod workloads;
 
 use crate::context::Context;

@@ -10,12 +10,20 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use super::replay::apply;
 use crate::error::flatten;
 use crate::facts::coverage::Cause;
 use crate::facts::diff_pod::{BlameResult, BlameStep};
 use crate::kube::access::{Budget, Failure};
 use crate::kube::webhooks::{ClientConfig, Webhook};
+
+/// Applies a JSON patch (RFC 6902) to a copy of `pod`.
+pub fn apply(pod: &Value, patch: &Value) -> Result<Value, String> {
+    let ops: json_patch::Patch =
+        serde_json::from_value(patch.clone()).map_err(|e| format!("not a JSON patch: {e}"))?;
+    let mut out = pod.clone();
+    json_patch::patch(&mut out, &ops).map_err(|e| e.to_string())?;
+    Ok(out)
+}
 
 /// The AdmissionReview the apiserver would send for a dry-run CREATE of `pod`.
 pub fn review(uid: &str, pod: &Value, namespace: &str, version: &str) -> Value {

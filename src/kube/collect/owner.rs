@@ -7,15 +7,16 @@
 
 use serde_json::{Map, Value};
 
-use super::normalize::LAST_APPLIED;
-use super::template::{KindName, kind_name, pod_from_template, template_of};
+use super::extract::LAST_APPLIED;
 use crate::error::{Error, Result};
 use crate::facts::coverage::Gap;
-use crate::facts::diff_pod::{Source, Writer};
+use crate::facts::diff_pod::{KindName, Source, Writer};
 use crate::kube::access::{Budget, Failure};
 use crate::kube::admission::{encode, get_json};
 use crate::kube::controllers::{CONTROLLER_ANNOTATIONS, CONTROLLER_LABELS, DAEMONSET_TOLERATIONS};
 use crate::kube::selector::{Labels, string_map};
+use crate::manifests::submission::pod_from_template;
+use crate::manifests::template::{kind_name, template_of};
 
 /// How far up the ownerReferences we go (CronJob -> Job -> Pod is the longest built-in chain).
 const MAX_DEPTH: usize = 4;

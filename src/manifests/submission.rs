@@ -5,11 +5,10 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::checks::finding::SourceLocation;
-use crate::error::Result;
-use crate::manifests::Document;
-use crate::manifests::template::pod_template;
-pub use crate::manifests::template::{KindName, kind_name, template_of};
+use super::Document;
+use super::template::{kind_name, pod_template};
+use crate::error::{Error, Result};
+use crate::facts::object::{KindName, SourceLocation};
 
 /// A pod to dry-run, built from one input object.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +60,47 @@ pub fn extract(doc: &Document) -> Result<Extracted> {
         object,
         pod,
     })))
+}
+
+/// The pods to dry-run from `-f` inputs, read and checked before any connection so that bad input
+/// fails fast with exit 2, and the objects skipped for holding no pod template. An object whose
+/// own namespace differs from `-n` is refused, as kubectl refuses it.
+pub fn read(
+    files: &[std::path::PathBuf],
+    recursive: bool,
+    namespace_flag: Option<&str>,
+) -> Result<(Vec<Submission>, Vec<String>)> {
+    let stdin = std::io::stdin();
+    let docs = super::read_all(files, recursive, &mut stdin.lock())?;
+    let mut submissions = Vec::new();
+    let mut skipped = Vec::new();
+    for doc in &docs {
+        match extract(doc)? {
+            Extracted::Pod(s) => {
+                if let (Some(flag), Some(own)) = (namespace_flag, &s.object.namespace)
+                    && flag != own
+                {
+                    return Err(Error::usage(format!(
+                        "{}: the namespace from the provided object {own:?} does not match the namespace {flag:?}",
+                        s.source
+                    ))
+                    .hint(format!(
+                        "pass --namespace={own}, or remove metadata.namespace from the manifest"
+                    )));
+                }
+                submissions.push(*s);
+            }
+            Extracted::Skipped { object, .. } => skipped.push(object.to_string()),
+        }
+    }
+    if submissions.is_empty() {
+        return Err(Error::usage(format!(
+            "no object in the input holds a pod template (found: {})",
+            skipped.join(", ")
+        ))
+        .hint("give a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob or PodTemplate"));
+    }
+    Ok((submissions, skipped))
 }
 
 /// The pod a controller creates from `template` (k/k pkg/controller GetPodFromTemplate):
