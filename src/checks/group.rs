@@ -132,18 +132,23 @@ impl<'a> Group<'a> {
     /// The first `n` objects by namespace, then name, then kind and container: the same ones on
     /// every run, whatever order the cluster listed them in.
     pub fn examples(&self, n: usize) -> Vec<&'a ObjectRef> {
-        let mut objects: Vec<&'a ObjectRef> = self.members.iter().map(|f| &f.object).collect();
-        objects.sort_by(|a, b| {
-            (&a.namespace, &a.name, &a.kind, &a.container).cmp(&(
-                &b.namespace,
-                &b.name,
-                &b.kind,
-                &b.container,
-            ))
-        });
-        objects.dedup();
-        objects.truncate(n);
-        objects
+        self.example_findings(n)
+            .into_iter()
+            .map(|f| &f.object)
+            .collect()
+    }
+
+    /// The findings of those objects, one each (where each was read from, offline).
+    pub fn example_findings(&self, n: usize) -> Vec<&'a Finding> {
+        let mut members = self.members.clone();
+        let order = |f: &&'a Finding| {
+            let o = &f.object;
+            (&o.namespace, &o.name, &o.kind, &o.container)
+        };
+        members.sort_by(|a, b| order(a).cmp(&order(b)));
+        members.dedup_by(|a, b| a.object == b.object);
+        members.truncate(n);
+        members
     }
 
     /// What the members share, in front of the summary: `istio-proxy (docker.io/istio/proxyv2:1.24.2)`,

@@ -202,3 +202,28 @@ fn nodes_of_one_pool_with_the_same_problem_are_one_row() {
         .stdout_has("\n  green-1-119 ")
         .stdout_lacks("more rows");
 }
+
+/// Offline, a folded row's examples say where each object is written (file:line), as an
+/// unfolded row does: the table is read to go and edit the manifests.
+#[test]
+fn offline_examples_name_their_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = |i: usize| {
+        format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web{i}, namespace: ns{i}}}\nspec:\n  selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec:\n      initContainers:\n      - {{name: proxy, image: envoyproxy/envoy:v1.30, restartPolicy: Always, ports: [{{containerPort: 15001}}]}}\n      containers:\n      - {{name: app, image: nginx}}\n"
+        )
+    };
+    let path = dir.path().join("five.yaml");
+    std::fs::write(&path, (1..=5).map(one).collect::<String>()).unwrap();
+    let file = path.to_string_lossy().into_owned();
+    let out = Case::new(["doctor", "--offline", "-f", &file]).run();
+    out.exit(0);
+    let rows = workloads(out.stdout());
+    assert!(rows.contains("5 deployments in 5 namespaces"), "{rows}");
+    // Each document is 13 lines; the object starts on the line after its `---`.
+    for (i, line) in [(1, 2), (2, 15), (3, 28)] {
+        let want = format!("deployment/ns{i}/web{i} [proxy] ({file}:{line})");
+        assert!(rows.contains(&want), "{want} in:\n{rows}");
+    }
+    assert!(rows.contains("(+2 more)"), "{rows}");
+}

@@ -108,9 +108,9 @@ fn findings_block(findings: &[&Finding], wide: bool, color: bool) -> String {
 fn group_message(g: &Group<'_>) -> String {
     let cause = g.cause().map(|c| format!("{c}: ")).unwrap_or_default();
     let examples: Vec<String> = g
-        .examples(group::EXAMPLES)
-        .iter()
-        .map(|o| o.to_string())
+        .example_findings(group::EXAMPLES)
+        .into_iter()
+        .map(object_cell)
         .collect();
     let more = g.count().saturating_sub(examples.len());
     let more = if more > 0 {
