@@ -433,7 +433,7 @@ _kubectl__sidecar() {
             return 0
             ;;
         kubectl__sidecar__subcmd__diff__subcmd__pod)
-            opts="-f -R -n -o -h --filename --recursive --show-defaults --blame --fail-on --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --timeout --output --color --help"
+            opts="-f -R -n -o -h --filename --recursive --show-defaults --snapshot --save-snapshot --blame --fail-on --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --timeout --output --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -448,6 +448,10 @@ _kubectl__sidecar() {
                     return 0
                     ;;
                 --snapshot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --save-snapshot)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1071,7 +1075,7 @@ _kubectl__sidecar() {
             return 0
             ;;
         kubectl__sidecar__subcmd__snapshot)
-            opts="-A -l -o -n -h --all-namespaces --selector --output --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --timeout --help"
+            opts="-A -l -f -R -o -n -h --all-namespaces --selector --filename --recursive --output --kubeconfig --context --cluster --user --namespace --as --as-group --request-timeout --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1082,6 +1086,14 @@ _kubectl__sidecar() {
                     return 0
                     ;;
                 -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -87,7 +87,8 @@ never\t''"
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -l all-contexts -d 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand check-nodes" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -s f -l filename -d 'Manifest file, directory, or `-` for stdin, whose pod templates are dry-run created' -r -F
-complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l snapshot -d 'Accepted only to be refused in one line: a snapshot holds no dry run of the pods compared' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l snapshot -d 'Analyse the dry runs saved in a snapshot (`snapshot -f`, `diff-pod --save-snapshot`) instead of a cluster; with POD, only that object' -r -F
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l save-snapshot -d 'Save the collected facts (redacted) to FILE (JSON) for offline analysis with --snapshot' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand diff-pod" -l fail-on -d 'Exit 1 when a finding at or above this severity exists (`never`: findings never do; an incomplete run still exits 4)' -r -f -a "error\t''
 warning\t''
 info\t''
@@ -150,6 +151,7 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" 
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -l all-contexts -d 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -s l -l selector -d 'Only workloads matching this label selector' -r
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -s f -l filename -d 'Also dry-run the pod templates of these manifests (file, directory, or `-` for stdin; repeatable), as diff-pod -f does, and save what admission made of them' -r -F
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -l max-clusters -d 'With several contexts: how many clusters are examined at once (the others wait their turn; each cluster\'s --timeout starts when its turn does)' -r
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -l color -d 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -165,6 +167,7 @@ complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -l request-timeout -d 'How long to wait for a single request, as kubectl takes it: "30s", "1m", "500ms"; "0" leaves only --timeout' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -l timeout -d 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4' -r -f
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -s A -l all-namespaces -d 'Collect workloads in every namespace'
+complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -s R -l recursive -d 'Read the directories given with -f and all their subdirectories'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -l all-contexts -d 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand snapshot" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sidecar -n "__fish_kubectl_sidecar_using_subcommand rbac" -l subject -d 'Who to bind it to: `User:NAME`, `Group:NAME` or `ServiceAccount:NAMESPACE:NAME`; repeat for several' -r -f

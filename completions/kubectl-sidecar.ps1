@@ -82,7 +82,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-sidecar' -ScriptBlock {
         'kubectl-sidecar;diff-pod' {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file, directory, or `-` for stdin, whose pod templates are dry-run created')
             [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file, directory, or `-` for stdin, whose pod templates are dry-run created')
-            [CompletionResult]::new('--snapshot', '--snapshot', [CompletionResultType]::ParameterName, 'Accepted only to be refused in one line: a snapshot holds no dry run of the pods compared')
+            [CompletionResult]::new('--snapshot', '--snapshot', [CompletionResultType]::ParameterName, 'Analyse the dry runs saved in a snapshot (`snapshot -f`, `diff-pod --save-snapshot`) instead of a cluster; with POD, only that object')
+            [CompletionResult]::new('--save-snapshot', '--save-snapshot', [CompletionResultType]::ParameterName, 'Save the collected facts (redacted) to FILE (JSON) for offline analysis with --snapshot')
             [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Exit 1 when a finding at or above this severity exists (`never`: findings never do; an incomplete run still exits 4)')
             [CompletionResult]::new('--max-clusters', '--max-clusters', [CompletionResultType]::ParameterName, 'With several contexts: how many clusters are examined at once (the others wait their turn; each cluster''s --timeout starts when its turn does)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)')
@@ -143,6 +144,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-sidecar' -ScriptBlock {
         'kubectl-sidecar;snapshot' {
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Only workloads matching this label selector')
             [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Only workloads matching this label selector')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Also dry-run the pod templates of these manifests (file, directory, or `-` for stdin; repeatable), as diff-pod -f does, and save what admission made of them')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Also dry-run the pod templates of these manifests (file, directory, or `-` for stdin; repeatable), as diff-pod -f does, and save what admission made of them')
             [CompletionResult]::new('--max-clusters', '--max-clusters', [CompletionResultType]::ParameterName, 'With several contexts: how many clusters are examined at once (the others wait their turn; each cluster''s --timeout starts when its turn does)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the table output; `auto` colors only a terminal and honours NO_COLOR')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The file to write the snapshot to (JSON); `-` for stdout')
@@ -159,6 +162,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-sidecar' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long the whole command may take: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4')
             [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Collect workloads in every namespace')
             [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Collect workloads in every namespace')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Read the directories given with -f and all their subdirectories')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Read the directories given with -f and all their subdirectories')
             [CompletionResult]::new('--all-contexts', '--all-contexts', [CompletionResultType]::ParameterName, 'Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

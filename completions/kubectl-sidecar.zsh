@@ -77,7 +77,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '*-f+[Manifest file, directory, or \`-\` for stdin, whose pod templates are dry-run created]:FILE|DIR|-:_files' \
 '*--filename=[Manifest file, directory, or \`-\` for stdin, whose pod templates are dry-run created]:FILE|DIR|-:_files' \
-'--snapshot=[Accepted only to be refused in one line\: a snapshot holds no dry run of the pods compared]:FILE:_files' \
+'(--save-snapshot)--snapshot=[Analyse the dry runs saved in a snapshot (\`snapshot -f\`, \`diff-pod --save-snapshot\`) instead of a cluster; with POD, only that object]:FILE:_files' \
+'--save-snapshot=[Save the collected facts (redacted) to FILE (JSON) for offline analysis with --snapshot]:FILE:_files' \
 '--fail-on=[Exit 1 when a finding at or above this severity exists (\`never\`\: findings never do; an incomplete run still exits 4)]:SEVERITY:(error warning info never)' \
 '--max-clusters=[With several contexts\: how many clusters are examined at once (the others wait their turn; each cluster'\''s --timeout starts when its turn does)]:N:_default' \
 '--kubeconfig=[Path to the kubeconfig file to use (default\: \$KUBECONFIG, then ~/.kube/config)]:PATH:_files' \
@@ -141,6 +142,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '-l+[Only workloads matching this label selector]:SELECTOR:_default' \
 '--selector=[Only workloads matching this label selector]:SELECTOR:_default' \
+'*-f+[Also dry-run the pod templates of these manifests (file, directory, or \`-\` for stdin; repeatable), as diff-pod -f does, and save what admission made of them]:FILE|DIR|-:_files' \
+'*--filename=[Also dry-run the pod templates of these manifests (file, directory, or \`-\` for stdin; repeatable), as diff-pod -f does, and save what admission made of them]:FILE|DIR|-:_files' \
 '--max-clusters=[With several contexts\: how many clusters are examined at once (the others wait their turn; each cluster'\''s --timeout starts when its turn does)]:N:_default' \
 '--color=[When to color the table output; \`auto\` colors only a terminal and honours NO_COLOR]:WHEN:(auto always never)' \
 '-o+[The file to write the snapshot to (JSON); \`-\` for stdout]:FILE:_files' \
@@ -157,6 +160,8 @@ _arguments "${_arguments_options[@]}" : \
 '--timeout=[How long the whole command may take\: every apiserver call, kubelet read and dry run. When it runs out, the command reports what it has, marks the rest as timed out and exits 4]:DURATION:' \
 '(-n --namespace)-A[Collect workloads in every namespace]' \
 '(-n --namespace)--all-namespaces[Collect workloads in every namespace]' \
+'-R[Read the directories given with -f and all their subdirectories]' \
+'--recursive[Read the directories given with -f and all their subdirectories]' \
 '(--context)--all-contexts[Examine the cluster of every context in the kubeconfig (check-nodes, doctor), as repeating --context for each]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \

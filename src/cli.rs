@@ -294,9 +294,14 @@ pub struct DiffPodArgs {
     #[arg(long)]
     pub show_defaults: bool,
 
-    /// Accepted only to be refused in one line: a snapshot holds no dry run of the pods compared.
-    #[arg(long, value_name = "FILE", hide = true)]
+    /// Analyse the dry runs saved in a snapshot (`snapshot -f`, `diff-pod --save-snapshot`)
+    /// instead of a cluster; with POD, only that object.
+    #[arg(long, value_name = "FILE", conflicts_with = "save_snapshot")]
     pub snapshot: Option<PathBuf>,
+
+    /// Save the collected facts (redacted) to FILE (JSON) for offline analysis with --snapshot.
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<PathBuf>,
 
     /// Call each matching webhook yourself (dry run) to name the one that strips restartPolicy.
     #[arg(long)]
@@ -365,6 +370,15 @@ pub struct SnapshotArgs {
     /// Only workloads matching this label selector.
     #[arg(short = 'l', long, value_name = "SELECTOR")]
     pub selector: Option<String>,
+
+    /// Also dry-run the pod templates of these manifests (file, directory, or `-` for stdin;
+    /// repeatable), as diff-pod -f does, and save what admission made of them.
+    #[arg(short = 'f', long = "filename", value_name = "FILE|DIR|-")]
+    pub filename: Vec<PathBuf>,
+
+    /// Read the directories given with -f and all their subdirectories.
+    #[arg(short = 'R', long, requires = "filename")]
+    pub recursive: bool,
 
     /// `-o FILE` (the global flag, read as a file for this command; `-` for stdout).
     #[arg(skip)]

@@ -268,7 +268,10 @@ Compares a pod spec as submitted with what admission made of it: for -f, a serve
 create of each pod template in the manifests (nothing is stored); for POD, the live pod against \
 its owner's template or last-applied configuration. Prints the changes per container and says who \
 removed restartPolicy: the apiserver (gate off, or older than 1.28) or the mutating webhooks that \
-match the pod, which --blame calls one by one in a dry run to name the one that did it.";
+match the pod, which --blame calls one by one in a dry run to name the one that did it.\n\n\
+--save-snapshot FILE saves what was collected (redacted: no environment values, command lines or \
+annotation values); --snapshot FILE [POD] analyses such a file, or one written by `snapshot -f`, \
+offline, with the same findings and changes as the live run.";
 
 pub const DIFF_POD_EXAMPLES: &str = concat!(
     "Examples:\n",
@@ -276,7 +279,9 @@ pub const DIFF_POD_EXAMPLES: &str = concat!(
     "  kubectl sidecar diff-pod -f manifests/ --blame -n shop\n",
     "  helm template . | kubectl sidecar diff-pod -f -\n",
     "  kubectl sidecar diff-pod web-7d9c6b7f9-x2x5q -n shop\n",
-    "  kubectl sidecar diff-pod -f k8s/ -o sarif --fail-on warning > diff-pod.sarif    # in CI\n\n",
+    "  kubectl sidecar diff-pod -f k8s/ -o sarif --fail-on warning > diff-pod.sarif    # in CI\n",
+    "  kubectl sidecar diff-pod -f deploy.yaml --save-snapshot dry-runs.json\n",
+    "  kubectl sidecar diff-pod --snapshot dry-runs.json Deployment/web\n\n",
     exit_codes!(
         "no change affects a sidecar (injections and defaults included)",
         "a change does: a sidecar's restartPolicy removed, the sidecar removed or altered, a create rejected because of it"
@@ -320,19 +325,25 @@ mutating webhooks and a dry-run canary per namespace, injectors, workloads) for 
 default the context's) or all (-A), and writes it as one versioned JSON file. `--snapshot FILE` \
 then gives check-nodes and doctor the same findings offline; send it to whoever helps you. It \
 holds derived facts only: no environment values, command lines, tokens, annotation values (but \
-the mesh switches) or Secret data. -o names the file (`-` for stdout).";
+the mesh switches) or Secret data. -o names the file (`-` for stdout).\n\n\
+With -f FILE|DIR|- (repeatable, -R for directory trees) it also dry-runs each pod template of the \
+manifests as diff-pod -f does and saves what admission made of them, redacted, for \
+`diff-pod --snapshot FILE`.";
 
 pub const SNAPSHOT_EXAMPLES: &str = concat!(
     "Examples:\n",
     "  kubectl sidecar snapshot -A -o cluster.json\n",
     "  kubectl sidecar snapshot -n shop -l app=web -o shop.json\n",
     "  kubectl sidecar doctor --snapshot cluster.json\n",
-    "  kubectl sidecar check-nodes --snapshot cluster.json\n\n",
+    "  kubectl sidecar check-nodes --snapshot cluster.json\n",
+    "  kubectl sidecar snapshot -n shop -f deploy.yaml -o shop.json\n",
+    "  kubectl sidecar diff-pod --snapshot shop.json\n\n",
     "Exit codes:\n",
     "  0  written, and everything doctor's verdict rests on was examined\n",
     "  2  bad flags (no -o FILE), or the file could not be written\n",
     "  3  the cluster could not be used (kubeconfig, apiserver unreachable, credentials refused)\n",
-    "  4  written, but something doctor's verdict rests on could not be examined (see the note)"
+    "  4  written, but something doctor's verdict rests on, or a manifest's dry run, could not be\n",
+    "     examined (see the note)"
 );
 
 pub const RBAC_ABOUT: &str = "\

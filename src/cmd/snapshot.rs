@@ -1,5 +1,7 @@
 //! `kubectl sidecar snapshot`: collects what check-nodes and doctor analyse, with the same
 //! collectors as `doctor --save-snapshot` (`kube::collect`), and writes the one snapshot kind.
+//! With `-f`, also dry-runs each pod template of the manifests as `diff-pod -f` does, and saves
+//! the result (redacted) as the snapshot's `diffPod`, which `diff-pod --snapshot` analyses.
 //! Nothing is judged here: exit 4 only says that a section doctor's verdict rests on could not
 //! be fully examined (the file says which, in its coverage), so a CI job notices a thin snapshot.
 
@@ -9,8 +11,10 @@ use crate::cli::{Output, OutputFormat, SnapshotArgs};
 use crate::context::Context;
 use crate::error::{EXIT_INCOMPLETE, EXIT_OK, Error, Result};
 use crate::facts::contract::{Header, Kind};
+use crate::facts::diff_pod::DiffFacts;
 use crate::facts::doctor::{DoctorFacts, Scope};
 use crate::facts::snapshot::{self, Snapshot};
+use crate::kube::collect::diff_pod;
 use crate::kube::selector::Selector;
 
 /// Where the snapshot goes.
@@ -29,6 +33,22 @@ pub async fn run(ctx: Context, args: &SnapshotArgs) -> Result<i32> {
         })?),
         None => None,
     };
+    let submissions = if args.filename.is_empty() {
+        None
+    } else {
+        let (submissions, skipped) = crate::manifests::submission::read(
+            &args.filename,
+            args.recursive,
+            ctx.namespace_flag.as_deref(),
+        )?;
+        if !skipped.is_empty() && ctx.progress {
+            crate::output::note(&format!(
+                "snapshot: skipping objects without a pod template: {}\n",
+                skipped.join(", ")
+            ));
+        }
+        Some(submissions)
+    };
     let namespace_flag = ctx.namespace_flag.clone();
     let ctx = ctx.connect().await?;
     let scope = Scope {
@@ -46,23 +66,50 @@ pub async fn run(ctx: Context, args: &SnapshotArgs) -> Result<i32> {
         facts.collected_at.clone(),
         Some(ctx.cluster().origin.clone()),
     );
-    let saved = Snapshot::new(header, facts.cluster.clone(), Some(&facts));
+    let dry_runs = match submissions {
+        Some(submissions) => Some(
+            diff_pod::collect(
+                &ctx,
+                diff_pod::Target::Manifests(submissions),
+                false,
+                "snapshot",
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let mut saved = Snapshot::new(header, facts.cluster.clone(), Some(&facts));
+    if let Some(dry_runs) = &dry_runs {
+        saved = saved.with_diff_pod(crate::kube::redact::for_snapshot(dry_runs));
+    }
     match &target {
         Target::File(path) => {
             snapshot::save(path, &saved)?;
-            crate::output::print(&format!("{}: {}\n", path.display(), summary(&facts)))?;
+            crate::output::print(&format!(
+                "{}: {}\n",
+                path.display(),
+                summary(&facts, dry_runs.as_ref())
+            ))?;
         }
         Target::Stdout => crate::output::print(&snapshot::text(&saved)?)?,
     }
-    Ok(match facts.coverage.reason() {
-        Some(reason) => {
-            crate::output::note(&format!(
-                "snapshot: {reason} (the snapshot's coverage names each gap and its cause)\n"
-            ));
-            EXIT_INCOMPLETE
-        }
-        None => EXIT_OK,
-    })
+    let not_run = dry_runs
+        .as_ref()
+        .map_or(0, |d| d.pods.iter().filter(|p| !p.gaps.is_empty()).count());
+    let mut code = EXIT_OK;
+    if let Some(reason) = facts.coverage.reason() {
+        crate::output::note(&format!(
+            "snapshot: {reason} (the snapshot's coverage names each gap and its cause)\n"
+        ));
+        code = EXIT_INCOMPLETE;
+    }
+    if not_run > 0 {
+        crate::output::note(&format!(
+            "snapshot: {not_run} manifest dry run(s) could not be made (diff-pod --snapshot names each and why)\n"
+        ));
+        code = EXIT_INCOMPLETE;
+    }
+    Ok(code)
 }
 
 /// `-o FILE` or `-o -` (also `-o json`: a snapshot is JSON); anything else is refused.
@@ -81,20 +128,28 @@ fn target(output: Option<&Output>) -> Result<Target> {
     }
 }
 
-/// What the file holds, in one line: `3 nodes, 12 pods in namespace shop, 2 webhooks`.
-fn summary(facts: &DoctorFacts) -> String {
+/// What the file holds, in one line: `3 nodes, 12 pods in namespace shop, 2 webhooks`, and
+/// with `-f` the manifests' dry runs.
+fn summary(facts: &DoctorFacts, dry_runs: Option<&DiffFacts>) -> String {
     let nodes = facts.cluster.as_ref().map_or(0, |c| c.nodes.len());
     let w = &facts.workloads;
     let scope = match &facts.scope.namespace {
         Some(ns) if !facts.scope.all_namespaces => format!("namespace {ns}"),
         _ => "all namespaces".to_string(),
     };
-    format!(
+    let mut text = format!(
         "{nodes} node(s), {} pod(s) seen in {scope}, {} mutating webhook(s), {} canary dry run(s)",
         w.pods_seen,
         facts.admission.webhooks.len(),
         facts.admission.canaries.len()
-    )
+    );
+    if let Some(d) = dry_runs {
+        text.push_str(&format!(
+            ", {} manifest dry run(s) for diff-pod --snapshot",
+            d.pods.len()
+        ));
+    }
+    text
 }
 
 #[cfg(test)]

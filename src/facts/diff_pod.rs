@@ -27,7 +27,7 @@ pub struct PodFacts {
     pub namespace: String,
     pub source: String,
     /// Where a manifest declared the object (None for a live pod); its findings point there.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<SourceLocation>,
     /// A live pod (compared with what was submitted for it), not a dry run.
     pub live: bool,

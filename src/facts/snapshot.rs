@@ -1,6 +1,8 @@
 //! The one snapshot kind every command reads: `--save-snapshot` writes it, `--snapshot` analyses
 //! it offline. check-nodes fills `cluster` only; doctor fills `cluster` and `doctor`, so a doctor
-//! snapshot serves check-nodes too. diff-pod dry-runs against a live apiserver and has none.
+//! snapshot serves check-nodes too. `diffPod` holds diff-pod's dry runs (and live pods), redacted
+//! (`kube::redact::for_snapshot`): `snapshot -f MANIFEST` saves them beside the rest,
+//! `diff-pod --save-snapshot` alone.
 //!
 //! The doctor part's type belongs to doctor (`D`): this layer does not know it, and check-nodes
 //! reads it as `IgnoredAny`. Files of earlier builds (`kubectl-sidecar/check-nodes` version 1
@@ -15,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::facts::cluster::ClusterFacts;
 use crate::facts::contract::{API_VERSION, Header, Kind};
+use crate::facts::diff_pod::DiffFacts;
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -26,6 +29,11 @@ pub struct Snapshot<D = IgnoredAny> {
     /// Everything else doctor collected (scope, admission, injectors, workloads, coverage);
     /// null in a snapshot saved by check-nodes.
     pub doctor: Option<D>,
+    /// diff-pod's facts: the apiserver, the mutating webhooks, and per pod what was submitted
+    /// and what admission made of it, every secret-bearing value replaced by a token; null
+    /// when no pod was dry-run or compared.
+    #[serde(default)]
+    pub diff_pod: Option<DiffFacts>,
 }
 
 /// Reads a snapshot file; every failure is one line (exit 2) naming the file.
@@ -89,6 +97,31 @@ impl<D> Snapshot<D> {
             header,
             cluster,
             doctor,
+            diff_pod: None,
+        }
+    }
+
+    /// With diff-pod's facts, which must already be redacted for a snapshot.
+    pub fn with_diff_pod(mut self, facts: DiffFacts) -> Self {
+        self.diff_pod = Some(facts);
+        self
+    }
+
+    /// What the file holds, for one-line refusals: `the control plane and nodes, doctor's
+    /// facts` or `only diff-pod's dry runs`.
+    pub fn holds(&self) -> String {
+        let parts: Vec<&str> = [
+            (self.cluster.is_some(), "the control plane and nodes"),
+            (self.doctor.is_some(), "doctor's facts"),
+            (self.diff_pod.is_some(), "diff-pod's dry runs"),
+        ]
+        .into_iter()
+        .filter_map(|(has, what)| has.then_some(what))
+        .collect();
+        match parts.as_slice() {
+            [] => "nothing".to_string(),
+            [one] => format!("only {one}"),
+            _ => parts.join(", "),
         }
     }
 }

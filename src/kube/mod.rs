@@ -12,6 +12,7 @@ pub mod gate;
 pub mod injectors;
 pub mod kubelets;
 pub mod metrics;
+pub mod redact;
 pub mod selector;
 pub mod skew;
 pub mod staticpods;

@@ -263,10 +263,16 @@ fn next_steps_name_their_objects_as_fields() {
 }
 
 #[test]
-fn diff_pod_refuses_a_snapshot_in_one_line() {
-    one_line_error(
-        &["diff-pod", "--snapshot", &fixture("doctor-mixed.json")],
-        "it holds no dry run of the pods diff-pod compares",
+fn diff_pod_refuses_a_snapshot_without_its_part_in_one_line() {
+    // Saved by `snapshot` without -f: it names what the file holds and how to save the part.
+    let run = Case::new(["diff-pod", "--snapshot", &fixture("doctor-mixed.json")]).run();
+    run.one_line_error(
+        2,
+        &[
+            "holds no dry runs for diff-pod (the control plane and nodes, doctor's facts)",
+            "snapshot -f MANIFEST",
+            "diff-pod --save-snapshot",
+        ],
     );
     // A file that is no snapshot is named as such first.
     one_line_error(

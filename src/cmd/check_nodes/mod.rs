@@ -89,12 +89,12 @@ pub async fn examine(ctx: Context, args: &CheckNodesArgs) -> Result<Checked> {
             ctx.refuse_connection_flags()?;
             refuse_collection_flags(args)?;
             let snapshot = snapshot::load::<IgnoredAny>(path)?;
-            let facts = cluster_part(snapshot.cluster).map_err(|e| {
+            let header = snapshot.header.clone();
+            let facts = cluster_part(snapshot).map_err(|e| {
                 Error::usage(format!("snapshot {} {e}", path.display()))
                     .hint("pass a file written by --save-snapshot (check-nodes or doctor)")
             })?;
             let facts = narrow(facts, selector.as_ref(), &args.nodes);
-            let header = snapshot.header;
             (facts, header)
         }
         None => {
@@ -265,8 +265,15 @@ fn named_nodes_found(facts: &ClusterFacts, from_snapshot: bool) -> Result<()> {
 }
 
 /// The cluster facts of a snapshot, whichever command saved it.
-fn cluster_part(cluster: Option<ClusterFacts>) -> std::result::Result<ClusterFacts, String> {
-    cluster.ok_or_else(|| "holds no control plane and nodes facts (they were not collected)".into())
+fn cluster_part(snapshot: Snapshot<IgnoredAny>) -> std::result::Result<ClusterFacts, String> {
+    match snapshot.cluster {
+        Some(cluster) => Ok(cluster),
+        None if snapshot.diff_pod.is_some() => Err(
+            "holds no control plane and nodes facts, only diff-pod's dry runs (saved by diff-pod --save-snapshot); check-nodes needs one saved by check-nodes, doctor or kubectl sidecar snapshot"
+                .into(),
+        ),
+        None => Err("holds no control plane and nodes facts (they were not collected)".into()),
+    }
 }
 
 fn options(
@@ -315,5 +322,5 @@ pub fn schema() -> schemars::Schema {
 /// A snapshot's cluster facts from its text, apart from the file (the fuzz targets feed it
 /// arbitrary bytes).
 pub fn parse(text: &str) -> std::result::Result<ClusterFacts, String> {
-    cluster_part(snapshot::parse::<IgnoredAny>(text)?.cluster)
+    cluster_part(snapshot::parse::<IgnoredAny>(text)?)
 }

@@ -486,3 +486,79 @@ fn planted_secrets_reach_no_output_format() {
         assert_eq!(env["after"], "(redacted, changed)");
     }
 }
+
+/// What a snapshot holds of `f`: redacted, written and read back as the file would be.
+fn through_snapshot(f: &DiffFacts) -> (DiffFacts, String) {
+    let saved = crate::facts::snapshot::Snapshot::<()>::new(
+        Header::new(Kind::Snapshot, None, None),
+        None,
+        None,
+    )
+    .with_diff_pod(crate::kube::redact::for_snapshot(f));
+    let text = crate::facts::snapshot::text(&saved).expect("encode");
+    let back = crate::facts::snapshot::parse::<serde::de::IgnoredAny>(&text).expect("parse");
+    (back.diff_pod.expect("the part was saved"), text)
+}
+
+fn secret_facts() -> DiffFacts {
+    let patch = json!([
+        {"op": "replace", "path": "/spec", "value": stripped()["spec"]},
+        {"op": "add", "path": "/metadata/annotations/injected.example.com~1secret", "value": SECRET}
+    ]);
+    let mut affected = pod("web", admitted(stripped()));
+    affected.blame = vec![BlameStep {
+        webhook: "strip.example.com".into(),
+        configuration: "legacy".into(),
+        result: BlameResult::Patched { patch },
+    }];
+    let quiet = pod("quiet", admitted(unchanged()));
+    let invalid = pod(
+        "bad",
+        rejected(
+            422,
+            "Invalid",
+            &format!(
+                "Pod \"bad\" is invalid: spec.containers[0].args[0]: Invalid value: \"{SECRET}\": bad"
+            ),
+        ),
+    );
+    facts(vec![affected, quiet, invalid])
+}
+
+#[test]
+fn a_snapshot_holds_no_secret_and_gives_the_live_analysis_in_every_format() {
+    let live = secret_facts();
+    let (saved, text) = through_snapshot(&live);
+    assert!(
+        !text.contains(SECRET),
+        "the snapshot holds the secret:\n{text}"
+    );
+    for show_defaults in [false, true] {
+        let a = analyze(&live, show_defaults);
+        let b = analyze(&saved, show_defaults);
+        assert_eq!(a.exit_code(), EXIT_FINDINGS);
+        assert_eq!(a.exit_code(), b.exit_code());
+        for ((format, live_text), (_, saved_text)) in outputs(&a).into_iter().zip(outputs(&b)) {
+            assert_eq!(live_text, saved_text, "{format} differs from the live run");
+        }
+    }
+}
+
+#[test]
+fn masking_instead_of_tokens_would_lose_the_changes() {
+    // The planted difference: a snapshot that masked values as they are shown would hide what
+    // admission changed, and the comparison above would catch it.
+    let live = secret_facts();
+    let mut masked = live.clone();
+    for p in &mut masked.pods {
+        for s in &mut p.lineage {
+            s.pod = super::redact::pod(&s.pod);
+        }
+        if let Outcome::Admitted { pod, .. } = &mut p.outcome {
+            *pod = super::redact::pod(pod);
+        }
+    }
+    let a = json_of(&analyze(&live, false));
+    let b = json_of(&analyze(&masked, false));
+    assert_ne!(a["changes"], b["changes"]);
+}

@@ -192,6 +192,12 @@ fn from_snapshot(
     snapshot: Snapshot<DoctorFacts>,
 ) -> std::result::Result<(DoctorFacts, Header), String> {
     let Some(mut facts) = snapshot.doctor else {
+        if snapshot.cluster.is_none() && snapshot.diff_pod.is_some() {
+            return Err(
+                "holds only diff-pod's dry runs (saved by diff-pod --save-snapshot); doctor needs one saved by doctor --save-snapshot or kubectl sidecar snapshot"
+                    .into(),
+            );
+        }
         return Err(
             "holds only the control plane and nodes (saved by check-nodes); doctor needs one saved by doctor --save-snapshot"
                 .into(),
