@@ -8,6 +8,7 @@ mod ci_formats;
 mod contexts;
 mod contract;
 mod diff_pod;
+mod diff_pod_snapshot;
 mod doctor;
 mod global;
 mod grouping;

@@ -75,3 +75,18 @@ fn one_file_holds_one_cluster() {
     .run()
     .one_line_error(2, &["snapshot takes one context"]);
 }
+
+#[test]
+fn manifests_to_dry_run_are_read_before_the_kubeconfig() {
+    // -f is read and checked first, as diff-pod -f reads it: bad input is exit 2, not 3.
+    Case::new(["snapshot", "-o", "s.json", "-f", "/nonexistent/deploy.yaml"])
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .run()
+        .one_line_error(2, &["/nonexistent/deploy.yaml"]);
+    Case::new(["snapshot", "-o", "s.json", "-f", "-"])
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .stdin("apiVersion: v1\nkind: Service\nmetadata: {name: svc}\n")
+        .run()
+        .one_line_error(2, &["no object in the input holds a pod template"]);
+    Case::new(["snapshot", "-o", "s.json", "-R"]).run().exit(2);
+}
