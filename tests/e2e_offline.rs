@@ -42,6 +42,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::{TestCluster, run_product};
 use kubectl_sidecar::checks::catalog;
@@ -148,9 +149,12 @@ fn json_incomplete(
     report
 }
 
-/// One scenario at a time: a private cluster's directory is named by scenario and process, so
-/// two tests of one scenario at once would collide (and the machine is small).
+/// One scenario starting or running at a time (the machine is small); a teardown may overlap
+/// the next start.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// Numbers each run's private cluster, so that two runs of one scenario never share a directory.
+static RUNS: AtomicUsize = AtomicUsize::new(0);
 
 /// The scenario's cluster, torn down when the run ends (passing or not).
 struct Up(TestCluster);
@@ -340,11 +344,11 @@ fn agree_with(path: &str, run: Run<'_>) -> Agreement {
         .count();
     assert_eq!(checked, templates, "{path}: templates checked offline");
     let live = {
-        let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
         let started = std::time::Instant::now();
         let up = Up(TestCluster::start_private(
             scenario_path.to_str().unwrap(),
-            "offline",
+            &format!("offline{}", RUNS.fetch_add(1, Ordering::Relaxed)),
         ));
         let ready = started.elapsed();
         let live = run_product(up.0.admin_kubeconfig(), &["doctor", "-A", "-o", "json"]);
@@ -353,6 +357,10 @@ fn agree_with(path: &str, run: Run<'_>) -> Agreement {
             ready.as_secs_f64(),
             (started.elapsed() - ready).as_secs_f64()
         );
+        // The next scenario may come up while this one tears down (its own directory, by the
+        // label): the teardown is mostly waiting.
+        drop(turn);
+        drop(up);
         json_incomplete("live", live, run.incomplete)
     };
 
