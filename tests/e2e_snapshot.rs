@@ -311,7 +311,7 @@ fn a_planted_difference_fails_the_comparison() {
     let none = Path::new("/nonexistent");
     let bundled = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/snapshots/diff-pod-legacy.json"
+        "/tests/fixtures/snapshots/diff-pod-stripped.json"
     );
     let mut planted: Value =
         serde_json::from_str(&std::fs::read_to_string(bundled).expect("bundled")).expect("JSON");

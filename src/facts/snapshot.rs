@@ -27,7 +27,7 @@ pub struct Snapshot<D = IgnoredAny> {
     /// The control plane and nodes; null when they were not collected.
     pub cluster: Option<ClusterFacts>,
     /// Everything else doctor collected (scope, admission, injectors, workloads, coverage);
-    /// null in a snapshot saved by check-nodes.
+    /// null in a snapshot saved by check-nodes or diff-pod.
     pub doctor: Option<D>,
     /// diff-pod's facts: the apiserver, the mutating webhooks, and per pod what was submitted
     /// and what admission made of it, every secret-bearing value replaced by a token; null

@@ -1,6 +1,6 @@
 //! `diff-pod --snapshot` with no cluster: the bundled snapshot with a diffPod part
-//! (tests/fixtures/snapshots/diff-pod-legacy.json, saved by `snapshot -f` on the diff-pod
-//! scenario) analysed offline in every format; POD narrows it; what cannot be honoured (an
+//! (tests/fixtures/snapshots/diff-pod-stripped.json, saved by `snapshot -f` on the
+//! doctor-stripped scenario) analysed offline in every format; POD narrows it; what cannot be honoured (an
 //! unknown POD, -f, a connection flag, --blame without saved results, a snapshot without the
 //! part) is one line and exit 2; check-nodes and doctor say what a diffPod-only file lacks.
 
@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::case::{Case, fixture};
 
 fn saved() -> String {
-    fixture("snapshots/diff-pod-legacy.json")
+    fixture("snapshots/diff-pod-stripped.json")
 }
 
 fn saved_json() -> Value {
@@ -57,7 +57,7 @@ fn a_saved_dry_run_is_analysed_offline_as_live() {
         "--snapshot",
         &saved(),
         "-n",
-        "legacy",
+        "shop",
         "-o",
         "wide",
     ])
@@ -86,12 +86,12 @@ fn what_a_snapshot_cannot_answer_is_one_line() {
             2,
             &[
                 "holds no dry run of api",
-                "it holds: Deployment/web in namespace legacy",
+                "it holds: Deployment/web in namespace shop",
             ],
         );
-    Case::new(["diff-pod", "--snapshot", &saved(), "-n", "shop"])
+    Case::new(["diff-pod", "--snapshot", &saved(), "-n", "legacy"])
         .run()
-        .one_line_error(2, &["anything in namespace shop", "Deployment/web"]);
+        .one_line_error(2, &["anything in namespace legacy", "Deployment/web"]);
     let manifest = fixture("manifests/deployment-sidecar.yaml");
     Case::new(["diff-pod", "--snapshot", &saved(), "-f", &manifest])
         .run()
