@@ -5,7 +5,7 @@
 //!   with exactly the ClusterRole `kubectl-sidecar rbac` prints nothing is refused;
 //! - redaction: secrets planted in env, args, command, annotations, last-applied
 //!   configurations, Secrets, ConfigMaps and namespace labels reach no stdout, stderr or
-//!   snapshot;
+//!   snapshot (also with -f, and diff-pod --save-snapshot);
 //! - a reader that leaves after one line (`| head -1`) of a report far larger than a pipe's
 //!   buffer, at 200 nodes and at 1,000 pods, ends the run quietly with its own exit code.
 //!
@@ -248,6 +248,8 @@ fn audited_runs(kubeconfig: &Path, dir: &Path) -> Vec<Audited> {
     let doctor_snapshot = snap("doctor.json");
     let snapshot_file = snap("snapshot.json");
     let bare_snapshot = snap("norights-snapshot.json");
+    let dry_run_snapshot = snap("snapshot-f.json");
+    let diff_pod_snapshot = snap("diff-pod.json");
     let full: Vec<(&str, Vec<&str>)> = vec![
         ("nodes-table", vec!["check-nodes"]),
         ("nodes-wide", vec!["check-nodes", "-o", "wide"]),
@@ -279,6 +281,18 @@ fn audited_runs(kubeconfig: &Path, dir: &Path) -> Vec<Audited> {
             vec!["snapshot", "-n", "legacy", "-l", "app=web", "-o", "-"],
         ),
         (
+            "snapshot-file",
+            vec![
+                "snapshot",
+                "-n",
+                "legacy",
+                "-f",
+                &manifest,
+                "-o",
+                &dry_run_snapshot,
+            ],
+        ),
+        (
             "doctor-timeouts",
             vec![
                 "doctor",
@@ -305,6 +319,19 @@ fn audited_runs(kubeconfig: &Path, dir: &Path) -> Vec<Audited> {
             "diffpod-file-blame-service",
             vec![
                 "diff-pod", "-f", &manifest, "-n", "hooked", "--blame", "-o", "json",
+            ],
+        ),
+        (
+            "diffpod-save",
+            vec![
+                "diff-pod",
+                "-f",
+                &manifest,
+                "-n",
+                "legacy",
+                "--blame",
+                "--save-snapshot",
+                &diff_pod_snapshot,
             ],
         ),
         ("diffpod-pod", vec!["diff-pod", LIVE_POD, "-n", "legacy"]),
@@ -355,7 +382,13 @@ fn audited_runs(kubeconfig: &Path, dir: &Path) -> Vec<Audited> {
             });
         }
     }
-    for snapshot in [&nodes_snapshot, &doctor_snapshot, &snapshot_file] {
+    for snapshot in [
+        &nodes_snapshot,
+        &doctor_snapshot,
+        &snapshot_file,
+        &dry_run_snapshot,
+        &diff_pod_snapshot,
+    ] {
         assert!(Path::new(snapshot).is_file(), "no snapshot {snapshot}");
     }
     out
@@ -726,6 +759,61 @@ fn no_planted_secret_reaches_any_output_or_snapshot() {
         strings(&["snapshot", "-n", "vault", "-l", "app=applied", "-o", "-"]),
         "vault",
     ));
+    // The dry runs a snapshot keeps for diff-pod: the manifest's (snapshot -f, diff-pod
+    // --save-snapshot with --blame) and a live pod's, each read back by diff-pod --snapshot.
+    let file = dir.join("snapshot-manifest.json");
+    cases.push((
+        strings(&[
+            "snapshot",
+            "-n",
+            "vault",
+            "-f",
+            &manifest,
+            "-o",
+            &file.to_string_lossy(),
+        ]),
+        "1 manifest dry run(s)",
+    ));
+    cases.push((
+        strings(&[
+            "diff-pod",
+            "--snapshot",
+            &file.to_string_lossy(),
+            "-o",
+            "wide",
+        ]),
+        "billing",
+    ));
+    snapshots.push(file);
+    for (name, args, expect) in [
+        (
+            "diff-pod-manifest.json",
+            vec!["diff-pod", "-f", &manifest, "-n", "vault", "--blame"],
+            "billing",
+        ),
+        (
+            "diff-pod-live.json",
+            vec!["diff-pod", "payments-7b9f6-q2x8z", "-n", "vault", "--blame"],
+            "payments-7b9f6-q2x8z",
+        ),
+    ] {
+        let file = dir.join(name);
+        let mut a = strings(&args);
+        a.extend(strings(&["--save-snapshot", &file.to_string_lossy()]));
+        cases.push((a, expect));
+        cases.push((
+            strings(&[
+                "diff-pod",
+                "--snapshot",
+                &file.to_string_lossy(),
+                "--blame",
+                "-o",
+                "yaml",
+            ]),
+            expect,
+        ));
+        snapshots.push(file);
+    }
 
     let needles = needles();
     let mut problems = Vec::new();

@@ -10,11 +10,11 @@
 //! patch. Where admission changed a hidden value, the admitted side holds another token, and
 //! the diff read from the snapshot shows the change (masked again) exactly as the live one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use crate::facts::diff_pod::{BlameResult, DiffFacts, Outcome, PodFacts};
+use crate::facts::diff_pod::{BlameResult, DiffFacts, Outcome, PodFacts, Webhooks};
 
 pub const REDACTED: &str = "(redacted)";
 /// Shown on the admitted side of a value that admission changed, so the diff still shows that
@@ -210,14 +210,42 @@ impl Tokens {
 }
 
 /// What a snapshot may hold of diff-pod's facts: every pod version, admitted pod and patch
-/// tokenized (one set of tokens per pod), apiserver messages masked, and no pod's `status` or
-/// `managedFields` (a termination message may carry anything; neither is compared).
+/// tokenized (one set of tokens per pod), apiserver messages masked, no pod's `status` or
+/// `managedFields` (a termination message may carry anything; neither is compared), and of a
+/// namespace's labels only those some webhook's namespaceSelector reads (the only use of them;
+/// a label value may be a token too).
 pub fn for_snapshot(facts: &DiffFacts) -> DiffFacts {
     let mut out = facts.clone();
+    let read = selector_keys(&facts.webhooks);
     for pod in &mut out.pods {
         redact_pod_facts(pod);
+        if let Some(labels) = &mut pod.namespace_labels {
+            labels.retain(|k, _| read.contains(k));
+        }
     }
     out
+}
+
+/// The label keys the webhooks' namespaceSelectors name (matchLabels and matchExpressions).
+fn selector_keys(hooks: &Webhooks) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    for hook in &hooks.items {
+        let selector = &hook.namespace_selector;
+        if let Some(m) = selector.get("matchLabels").and_then(Value::as_object) {
+            keys.extend(m.keys().cloned());
+        }
+        for e in selector
+            .get("matchExpressions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(k) = e.get("key").and_then(Value::as_str) {
+                keys.insert(k.to_string());
+            }
+        }
+    }
+    keys
 }
 
 fn redact_pod_facts(pod: &mut PodFacts) {

@@ -511,6 +511,8 @@ fn secret_facts() -> DiffFacts {
         configuration: "legacy".into(),
         result: BlameResult::Patched { patch },
     }];
+    // No webhook's namespaceSelector reads it: the snapshot has no use for it.
+    affected.namespace_labels = Some([("team-token".to_string(), SECRET.to_string())].into());
     let quiet = pod("quiet", admitted(unchanged()));
     let invalid = pod(
         "bad",
