@@ -4,7 +4,7 @@
 
 use kubectl_sidecar::checks::cluster::analyse;
 use kubectl_sidecar::cli::OutputFormat;
-use kubectl_sidecar::cmd::{check_nodes, doctor};
+use kubectl_sidecar::cmd::{check_nodes, diff_pod, doctor};
 use kubectl_sidecar::kube::metrics;
 use kubectl_sidecar::manifests::submission;
 
@@ -43,8 +43,8 @@ pub fn manifest(data: &[u8]) {
     }
 }
 
-/// A `--snapshot` file for doctor or check-nodes: loaded, then analysed and rendered as the
-/// command would, since a snapshot that loads must not crash what reads it next.
+/// A `--snapshot` file for doctor, check-nodes or diff-pod: loaded, then analysed and rendered
+/// as the command would, since a snapshot that loads must not crash what reads it next.
 pub fn snapshot(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -55,6 +55,7 @@ pub fn snapshot(data: &[u8]) {
         let _ = doctor::render::table_report(&report, false, false);
         let _ = kubectl_sidecar::render::machine(&report, OutputFormat::Json);
     }
+    let _ = diff_pod::snapshot_outputs(text);
     if let Ok(snapshot) = check_nodes::parse(text) {
         let report = analyse::analyse(&snapshot);
         let _ = analyse::exit_code(&report);

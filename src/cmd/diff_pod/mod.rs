@@ -208,3 +208,23 @@ fn from_snapshot(ctx: &Context, args: &DiffPodArgs, path: &Path) -> Result<(Diff
 fn place(pod: &PodFacts) -> String {
     format!("{} in namespace {}", pod.object, pod.namespace)
 }
+
+/// Every output of a snapshot's diffPod part, apart from the file (the fuzz targets feed it
+/// arbitrary bytes: a snapshot that loads must not crash the analysis that reads it next);
+/// None when the text holds no diffPod part.
+pub fn snapshot_outputs(text: &str) -> Option<Vec<String>> {
+    let facts = snapshot::parse::<IgnoredAny>(text).ok()?.diff_pod?;
+    let header = Header::new(Kind::DiffPodReport, None, None);
+    let mut out = Vec::new();
+    for show_defaults in [false, true] {
+        let analysis = analyze::analyze(&facts, show_defaults);
+        let rule = report::rule(None);
+        let exit_code = rule.exit_code(analysis.outcome(), &analysis.report.findings);
+        out.push(render::table_output(&analysis, true, true));
+        out.push(render::table_output(&analysis, false, false));
+        out.extend(crate::render::document(&header, &analysis.report, OutputFormat::Json).ok());
+        let run = ci_run(&analysis, &header, rule, exit_code, None);
+        out.extend(crate::render::ci_document(&run, OutputFormat::Sarif).ok());
+    }
+    Some(out)
+}
