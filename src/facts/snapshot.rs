@@ -39,7 +39,7 @@ pub struct Snapshot<D = IgnoredAny> {
 /// Reads a snapshot file; every failure is one line (exit 2) naming the file.
 pub fn load<D: DeserializeOwned>(path: &Path) -> Result<Snapshot<D>> {
     let shown = path.display();
-    let hint = "pass a file written by --save-snapshot (check-nodes or doctor)";
+    let hint = "pass a file written by --save-snapshot (check-nodes, doctor or diff-pod) or kubectl sidecar snapshot";
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::usage(format!("cannot read snapshot {shown}: {e}")).hint(hint))?;
     parse(&text).map_err(|e| Error::usage(format!("snapshot {shown} {e}")).hint(hint))
