@@ -320,6 +320,35 @@ fn stripped_sidecar_and_the_canary_that_proves_it() {
     );
 }
 
+/// A bare pod created through the stripping webhook keeps no trace of the sidecar it declared
+/// (no owner, no last-applied): stored as a classic init container, it holds the pod in Init.
+/// Its running init container earns the namespace a canary, so doctor names the webhook beside
+/// the stuck pod; billing, where nothing waits in Init, gets none.
+#[test]
+fn a_stripped_bare_pod_still_gets_the_webhook_named() {
+    let up = up("tests/scenarios/example-split.yaml");
+    let run = up.doctor(&["-A", "-o", "json", "--request-timeout", "3s"]);
+    let report = run.json();
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    find(
+        &report,
+        "init-container-never-exits",
+        "pod/shop/cart-0 [proxy]",
+    );
+    let strip = find(&report, "admission-strips-restartpolicy", "namespace/shop");
+    assert!(
+        strip["evidence"]
+            .to_string()
+            .contains("sidecar-injector.legacy.example.com"),
+        "{strip}"
+    );
+    let canaries = report["admission"]["canaries"].as_array().unwrap();
+    assert_eq!(canaries.len(), 1, "{canaries:?}");
+    assert_eq!(canaries[0]["namespace"], "shop");
+    assert_eq!(canaries[0]["outcome"], "stripped");
+    assert_eq!(canaries[0]["labels"]["app"], "cart");
+}
+
 #[test]
 fn stripped_by_an_apiserver_with_the_gate_off() {
     let report = signature(

@@ -17,7 +17,8 @@
 //!   (`sidecar-stripped` on that object and container; offline-agreement);
 //! - `stripped_unrecorded`: the same strip on a bare pod created without `kubectl apply`, which
 //!   keeps no trace of what was submitted: live's static finding on a container the manifest
-//!   declares with `restartPolicy: Always`, in a stripped namespace (example-split);
+//!   declares with `restartPolicy: Always`, in a namespace where live proves the strip (its
+//!   canary came back stripped: `admission-strips-restartpolicy`; example-split);
 //! - `owner_gone`: an owner deleted since, known live only from its controller's event, which
 //!   names the container by index: live's finding has no container, offline's names it
 //!   (doctor-probe-on-classic-init).
@@ -426,10 +427,17 @@ fn agree_with(path: &str, run: Run<'_>) -> Agreement {
     }
     let strips_here =
         |ns: &str| scenario.apiserver_strips || scenario.stripped_namespaces.contains(ns);
+    // doctor's canary in that namespace came back stripped: live proves the strip there too.
+    let strip_proved_in = |ns: &str| {
+        all_live
+            .iter()
+            .any(|k| k.0 == "admission-strips-restartpolicy" && k.1 == "Namespace" && k.3 == ns)
+    };
     for k in &live_only {
         if stripped(k) {
             excused.stripped_live_only.push(k.clone());
         } else if strips_here(&k.2)
+            && strip_proved_in(&k.2)
             && !k.4.is_empty()
             && declares_sidecar(&manifests, k)
             && records_no_declaration(&manifests, k)
@@ -951,10 +959,10 @@ fn foundation_1_37() {
 }
 
 /// A bare pod created in a namespace whose webhook strips restartPolicy, without kubectl apply:
-/// the cluster keeps no trace of the declared sidecar (no last-applied; no native sidecar is
-/// left in the namespace, so doctor sends no canary there and reports no stripping webhook).
-/// Live judges the stored pod, a classic init container named like a proxy that never exits;
-/// the manifest declares a native sidecar. Excused as `stripped_unrecorded`.
+/// the cluster keeps no trace of the declared sidecar (no last-applied, no native sidecar left
+/// in the namespace). Live judges the stored pod, a classic init container that never exits,
+/// and its canary (sent because that init container is still running) proves the strip in the
+/// namespace; the manifest declares a native sidecar. Excused as `stripped_unrecorded`.
 #[test]
 fn stripped_bare_pod_that_records_no_declaration() {
     let path = "tests/scenarios/example-split.yaml";
@@ -981,10 +989,10 @@ fn stripped_bare_pod_that_records_no_declaration() {
     assert_eq!(a.live, set(&[k]));
     assert_eq!(a.offline, BTreeSet::new());
     assert!(
-        !a.live_all
+        a.live_all
             .iter()
-            .any(|k| k.0 == "admission-strips-restartpolicy"),
-        "live cannot prove the strip here: {:#?}",
+            .any(|k| k.0 == "admission-strips-restartpolicy" && k.3 == "shop"),
+        "live proves the strip in shop: {:#?}",
         a.live_all
     );
 }

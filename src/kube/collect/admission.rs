@@ -18,7 +18,7 @@ use crate::context::Context;
 use crate::facts::admission::Outcome;
 use crate::facts::coverage::{Cause, Gap, SectionCoverage};
 use crate::facts::doctor::{CanaryFacts, CanaryOutcome, DoctorFacts, WebhookFacts};
-use crate::facts::workloads::PodSpecFacts;
+use crate::facts::workloads::{PodFacts, PodSpecFacts};
 use crate::kube::access::{Budget, Pages};
 use crate::kube::admission as diffpod;
 use crate::kube::collect::coverage::{self, ADMISSION, gap_from_text};
@@ -293,7 +293,22 @@ pub fn rules_namespaces(facts: &DoctorFacts) -> BTreeSet<String> {
     owners.chain(pods).collect()
 }
 
-/// Namespaces that run or declare native sidecars, each with the labels of one such workload
+/// A classic init container that is running: what a native sidecar becomes once a webhook has
+/// stripped its `restartPolicy` (the pod waits in Init behind it), even where nothing recorded
+/// the declaration (a bare pod without last-applied). A canary there tells whether admission in
+/// that namespace strips, and names the webhook.
+fn init_still_running(p: &PodFacts) -> bool {
+    p.init_statuses.iter().any(|s| {
+        s.state == "running"
+            && p.spec
+                .init_containers
+                .iter()
+                .any(|c| c.name == s.name && !c.is_restartable())
+    })
+}
+
+/// Namespaces that run or declare native sidecars (or run a classic init container that has
+/// not exited), each with the labels of one such workload
 /// (a top-level owner's template when there is one) and where they came from.
 pub fn canary_targets(facts: &DoctorFacts) -> BTreeMap<String, (Labels, String)> {
     let mut out: BTreeMap<String, (Labels, String)> = BTreeMap::new();
@@ -319,8 +334,9 @@ pub fn canary_targets(facts: &DoctorFacts) -> BTreeMap<String, (Labels, String)>
         }
     }
     for p in &w.pods {
-        let declared =
-            worth_a_canary(&p.spec) || p.last_applied.as_ref().is_some_and(worth_a_canary);
+        let declared = worth_a_canary(&p.spec)
+            || p.last_applied.as_ref().is_some_and(worth_a_canary)
+            || init_still_running(p);
         if declared && !out.contains_key(&p.namespace) {
             out.insert(
                 p.namespace.clone(),
@@ -499,7 +515,9 @@ async fn canary(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::workloads::{ContainerFacts, OwnerFacts, OwnerKey, PodFacts, TemplateFacts};
+    use crate::facts::workloads::{
+        ContainerFacts, ContainerStatusFacts, OwnerFacts, OwnerKey, TemplateFacts,
+    };
 
     fn sidecar_spec() -> PodSpecFacts {
         PodSpecFacts {
@@ -588,6 +606,43 @@ mod tests {
         assert_eq!(t["shop"].1, "deployment/web");
         assert_eq!(t["shop"].0, labels(&[("app", "web"), ("tier", "front")]));
         assert_eq!(t["batch"].0, labels(&[("run", "one-off")]));
+    }
+
+    /// A stripped sidecar of a bare pod, stuck in Init with no record of its declaration,
+    /// still earns its namespace a canary; an init container that has exited, or one waiting,
+    /// does not.
+    #[test]
+    fn a_running_classic_init_container_earns_a_canary() {
+        let pod = |ns: &str, state: &str| {
+            let mut spec = sidecar_spec();
+            spec.init_containers[0].restart_policy = None;
+            PodFacts {
+                namespace: ns.into(),
+                name: "cart-0".into(),
+                spec,
+                init_statuses: vec![ContainerStatusFacts {
+                    name: "proxy".into(),
+                    state: state.into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }
+        };
+        let mut facts = DoctorFacts::default();
+        facts.workloads.pods = vec![
+            pod("shop", "running"),
+            pod("done", "terminated"),
+            pod("pulling", "waiting"),
+        ];
+        let t = canary_targets(&facts);
+        assert_eq!(t.keys().collect::<Vec<_>>(), ["shop"]);
+        assert_eq!(t["shop"].1, "pod/cart-0");
+        // A native sidecar running is no classic init container: it earns one for itself.
+        facts.workloads.pods = vec![PodFacts {
+            spec: sidecar_spec(),
+            ..pod("mesh", "running")
+        }];
+        assert_eq!(canary_targets(&facts).keys().collect::<Vec<_>>(), ["mesh"]);
     }
 
     #[test]
