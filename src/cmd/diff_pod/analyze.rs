@@ -213,7 +213,7 @@ impl<'a> PodAnalysis<'a> {
         }
         let Some(base) = self.pod.lineage.first() else {
             let why = match &self.pod.outcome {
-                Outcome::NotRun { why } => why.clone(),
+                Outcome::NotRun { why } => redact::message(why),
                 _ => "nothing is known about what was submitted".into(),
             };
             self.finding("submitted-unknown", None, why.clone());
@@ -228,7 +228,7 @@ impl<'a> PodAnalysis<'a> {
         self.known_strippers(&base.pod);
         match &self.pod.outcome {
             Outcome::NotRun { why } => {
-                let why = why.clone();
+                let why = redact::message(why);
                 self.finding("not-compared", None, why);
                 self.raise(Result_::NotRun, EXIT_USAGE);
             }
@@ -677,6 +677,7 @@ fn masked_step(step: &BlameStep) -> BlameStep {
     match &mut step.result {
         BlameResult::Patched { patch } => *patch = redact::patch(patch),
         BlameResult::Denied { message } => *message = redact::message(message),
+        BlameResult::Failed { error, .. } => *error = redact::message(error),
         _ => {}
     }
     step

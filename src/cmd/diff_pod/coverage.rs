@@ -63,7 +63,7 @@ fn admission(facts: &DiffFacts) -> SectionCoverage {
                     cause: *cause,
                     permission: (*cause == Cause::Forbidden)
                         .then(|| "create services/proxy".into()),
-                    detail: error.clone(),
+                    detail: crate::kube::redact::message(error),
                 }),
                 BlameResult::Skipped { why } => Some(Gap::new(what, Cause::NotAsked, why.clone())),
                 _ => None,

@@ -564,3 +564,32 @@ fn masking_instead_of_tokens_would_lose_the_changes() {
     let b = json_of(&analyze(&masked, false));
     assert_ne!(a["changes"], b["changes"]);
 }
+
+/// Errors that quote what was sent (a dry run refused before admission answered, a webhook call
+/// that failed under --blame) lose the quoted value in every format, as the apiserver's own
+/// rejections do; what failed still shows.
+#[test]
+fn quoted_values_in_errors_reach_no_output_format() {
+    let quoted =
+        format!("admission webhook \"v.example.com\" failed: Invalid value: \"{SECRET}\": no");
+    let refused = pod(
+        "refused",
+        Outcome::NotRun {
+            why: quoted.clone(),
+        },
+    );
+    let mut failed = pod("failed", admitted(unchanged()));
+    failed.blame = vec![BlameStep {
+        webhook: "v.example.com".into(),
+        configuration: "v".into(),
+        result: BlameResult::Failed {
+            error: quoted,
+            cause: Cause::ServerError,
+        },
+    }];
+    let a = analyze(&facts(vec![refused, failed]), false);
+    for (format, text) in outputs(&a) {
+        assert!(!text.contains(SECRET), "{format} shows the secret:\n{text}");
+        assert!(text.contains("v.example.com"), "{format}:\n{text}");
+    }
+}
