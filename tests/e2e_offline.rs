@@ -1,5 +1,7 @@
 #![cfg(feature = "e2e")]
-//! Live vs offline (issue 10): on every e2e scenario with workloads that runs on fake kubelets,
+//! Live vs snapshot vs offline (issue 10): on every e2e scenario with workloads that runs on
+//! fake kubelets, `snapshot -A` of the cluster analysed by `doctor --snapshot` gives the live
+//! run's findings (every id), verdict and exit code; and
 //! the findings of `doctor -A` on the cluster and of `doctor --offline` on the scenario's own
 //! manifests (at the apiserver's minor, `-n default` as the harness defaults) agree, for every id
 //! the catalog marks static, as sets of (id, kind, namespace, name, container). One test per
@@ -353,6 +355,11 @@ fn agree_with(path: &str, run: Run<'_>) -> Agreement {
         ));
         let ready = started.elapsed();
         let live = run_product(up.0.admin_kubeconfig(), &["doctor", "-A", "-o", "json"]);
+        let saved = dir.path().join("snapshot.json");
+        let snapshot = run_product(
+            up.0.admin_kubeconfig(),
+            &["snapshot", "-A", "-o", saved.to_str().unwrap()],
+        );
         println!(
             "{path}: up {:.1}s, doctor {:.1}s",
             ready.as_secs_f64(),
@@ -362,7 +369,41 @@ fn agree_with(path: &str, run: Run<'_>) -> Agreement {
         // label): the teardown is mostly waiting.
         drop(turn);
         drop(up);
-        json_incomplete("live", live, run.incomplete)
+        assert!(
+            matches!(snapshot.0.code(), Some(0 | 4)),
+            "{path}: snapshot: {}",
+            snapshot.2
+        );
+        // The third view: the same cluster saved, then analysed with no cluster at all, says
+        // what the live run says (every id, not only the static ones), with its exit code.
+        let from_snapshot = run_product(
+            &dir.path().join("no-kubeconfig"),
+            &[
+                "doctor",
+                "--snapshot",
+                saved.to_str().unwrap(),
+                "-o",
+                "json",
+            ],
+        );
+        assert_eq!(
+            from_snapshot.0.code(),
+            live.0.code(),
+            "{path}: doctor --snapshot exits as the live run: {}",
+            from_snapshot.2
+        );
+        let from_snapshot = json_incomplete("snapshot", from_snapshot, run.incomplete);
+        let live = json_incomplete("live", live, run.incomplete);
+        assert_eq!(
+            keys(&from_snapshot),
+            keys(&live),
+            "{path}: doctor --snapshot and the live run disagree"
+        );
+        assert_eq!(
+            from_snapshot["verdict"], live["verdict"],
+            "{path}: verdicts"
+        );
+        live
     };
 
     let statics = static_ids();
