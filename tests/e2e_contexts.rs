@@ -73,6 +73,18 @@ fn fleet_kubeconfig(dir: &Path, contexts: &[(&str, &Path)]) -> PathBuf {
     path
 }
 
+/// Contexts `clean` and `mixed` (both scenarios up) and `dead`.
+fn clean_mixed_and_dead(dir: &Path) -> PathBuf {
+    let (clean, mixed) = clusters();
+    fleet_kubeconfig(
+        dir,
+        &[
+            ("clean", clean.admin_kubeconfig()),
+            ("mixed", mixed.admin_kubeconfig()),
+        ],
+    )
+}
+
 fn item<'a>(list: &'a Value, context: &str) -> &'a Value {
     list["items"]
         .as_array()
@@ -170,15 +182,8 @@ fn healthy_clusters_report_in_full_beside_a_dead_and_a_stalled_one() {
 
 #[test]
 fn the_table_has_a_row_per_cluster_then_each_report() {
-    let (clean, mixed) = clusters();
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = fleet_kubeconfig(
-        dir.path(),
-        &[
-            ("clean", clean.admin_kubeconfig()),
-            ("mixed", mixed.admin_kubeconfig()),
-        ],
-    );
+    let kubeconfig = clean_mixed_and_dead(dir.path());
     let (status, stdout, stderr) = common::run_product(
         &kubeconfig,
         &["doctor", "-A", "--context", "mixed", "--context", "clean"],
@@ -240,15 +245,8 @@ fn results(run: &Value) -> Vec<(String, String, String)> {
 /// run's SARIF holds, the dead cluster's run failed; JUnit names each cluster's suites.
 #[test]
 fn sarif_has_each_clusters_single_run_and_junit_its_suites() {
-    let (clean, mixed) = clusters();
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = fleet_kubeconfig(
-        dir.path(),
-        &[
-            ("clean", clean.admin_kubeconfig()),
-            ("mixed", mixed.admin_kubeconfig()),
-        ],
-    );
+    let kubeconfig = clean_mixed_and_dead(dir.path());
     let limits = ["--request-timeout", "4s", "--timeout", "60s"];
     for command in ["check-nodes", "doctor"] {
         let fleet = |output: &str| {

@@ -69,17 +69,31 @@ fn words(v: &Value) -> Value {
 
 /// `value` with everything secret-bearing masked, `at` being where it sits in a pod.
 fn walk<'a>(value: &'a Value, at: &mut Vec<Step<'a>>) -> Value {
-    match rule(at) {
-        Rule::Value => return Value::String(REDACTED.into()),
-        Rule::Words => return words(value),
-        Rule::Keep => {}
+    walk_with(value, at, &mut |rule, v| match rule {
+        Rule::Words => Some(words(v)),
+        Rule::Value | Rule::Keep => Some(Value::String(REDACTED.into())),
+    })
+}
+
+/// `value` rebuilt with `hide(rule, v)` standing for each value `rule` hides at its location
+/// (None: look inside it instead), `at` being where it sits in a pod.
+fn walk_with<'a>(
+    value: &'a Value,
+    at: &mut Vec<Step<'a>>,
+    hide: &mut dyn FnMut(Rule, &Value) -> Option<Value>,
+) -> Value {
+    let rule = rule(at);
+    if rule != Rule::Keep
+        && let Some(hidden) = hide(rule, value)
+    {
+        return hidden;
     }
     match value {
         Value::Object(map) => {
             let mut out = Map::new();
             for (k, v) in map {
                 at.push(Step::Key(k));
-                out.insert(k.clone(), walk(v, at));
+                out.insert(k.clone(), walk_with(v, at, hide));
                 at.pop();
             }
             Value::Object(out)
@@ -88,7 +102,7 @@ fn walk<'a>(value: &'a Value, at: &mut Vec<Step<'a>>) -> Value {
             let mut out = Vec::with_capacity(items.len());
             for v in items {
                 at.push(Step::Item);
-                out.push(walk(v, at));
+                out.push(walk_with(v, at, hide));
                 at.pop();
             }
             Value::Array(out)
@@ -172,32 +186,10 @@ impl Tokens {
     /// `value` with every hidden value replaced by its token; lists (a command line) keep
     /// their length, so the masked form read back is the live one.
     fn walk<'a>(&mut self, value: &'a Value, at: &mut Vec<Step<'a>>) -> Value {
-        match rule(at) {
-            Rule::Value => return self.token(value),
-            Rule::Words if !value.is_array() => return self.token(value),
-            Rule::Words | Rule::Keep => {}
-        }
-        match value {
-            Value::Object(map) => {
-                let mut out = Map::new();
-                for (k, v) in map {
-                    at.push(Step::Key(k));
-                    out.insert(k.clone(), self.walk(v, at));
-                    at.pop();
-                }
-                Value::Object(out)
-            }
-            Value::Array(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for v in items {
-                    at.push(Step::Item);
-                    out.push(self.walk(v, at));
-                    at.pop();
-                }
-                Value::Array(out)
-            }
-            other => other.clone(),
-        }
+        walk_with(value, at, &mut |rule, v| match rule {
+            Rule::Words if v.is_array() => None,
+            _ => Some(self.token(v)),
+        })
     }
 
     pub fn pod(&mut self, value: &Value) -> Value {
@@ -276,6 +268,7 @@ fn redact_pod_facts(pod: &mut PodFacts) {
         match &mut step.result {
             BlameResult::Patched { patch } => *patch = tokens.patch(patch),
             BlameResult::Denied { message: text } => *text = message(text),
+            BlameResult::Failed { error, .. } => *error = message(error),
             _ => {}
         }
     }

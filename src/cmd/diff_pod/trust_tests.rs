@@ -587,9 +587,17 @@ fn quoted_values_in_errors_reach_no_output_format() {
             cause: Cause::ServerError,
         },
     }];
-    let a = analyze(&facts(vec![refused, failed]), false);
+    let live = facts(vec![refused, failed]);
+    let a = analyze(&live, false);
     for (format, text) in outputs(&a) {
         assert!(!text.contains(SECRET), "{format} shows the secret:\n{text}");
         assert!(text.contains("v.example.com"), "{format}:\n{text}");
+    }
+    // Nor does a snapshot save them, and it reads back as the live run.
+    let (saved, text) = through_snapshot(&live);
+    assert!(!text.contains(SECRET), "the snapshot holds it:\n{text}");
+    let b = analyze(&saved, false);
+    for ((format, live_text), (_, saved_text)) in outputs(&a).into_iter().zip(outputs(&b)) {
+        assert_eq!(live_text, saved_text, "{format} differs from the live run");
     }
 }
