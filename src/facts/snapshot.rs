@@ -175,3 +175,118 @@ mod tests {
         assert!(s.doctor.is_some() && s.cluster.is_none());
     }
 }
+
+/// diff-pod's part: written here, so that its round trip lives beside the file format (facts
+/// know nothing of the snapshot that holds them).
+#[cfg(test)]
+mod diff_pod_part {
+    use serde_json::json;
+
+    use super::{Snapshot, parse, text};
+    use crate::facts::contract::{Header, Kind};
+    use crate::facts::coverage::{Cause, Gap};
+    use crate::facts::diff_pod::*;
+    use crate::facts::object::{KindName, SourceLocation};
+
+    /// Every kind of value the facts hold, once.
+    fn facts() -> DiffFacts {
+        let object = |kind: &str, name: &str| KindName {
+            kind: kind.into(),
+            name: name.into(),
+            namespace: Some("shop".into()),
+        };
+        let step = |result| BlameStep {
+            webhook: "w.example.com".into(),
+            configuration: "w".into(),
+            result,
+        };
+        let pod = PodFacts {
+            object: object("Deployment", "web"),
+            namespace: "shop".into(),
+            source: "deploy.yaml".into(),
+            location: Some(SourceLocation {
+                file: "deploy.yaml".into(),
+                document: 2,
+                line: 14,
+            }),
+            live: false,
+            namespace_labels: Some([("team".to_string(), "a".to_string())].into()),
+            namespace_error: Some(Gap::new("get namespace shop", Cause::Forbidden, "d")),
+            lineage: vec![Source {
+                what: "template of ReplicaSet/web-5d9".into(),
+                writer: Some(Writer {
+                    object: object("ReplicaSet", "web-5d9"),
+                    group: "apps".into(),
+                    version: "v1".into(),
+                    resource: "replicasets".into(),
+                    labels: [("app".to_string(), "web".to_string())].into(),
+                }),
+                pod: json!({"spec": {"containers": [{"name": "app"}]}}),
+            }],
+            outcome: Outcome::Admitted {
+                pod: json!({"spec": {"containers": [{"name": "app", "image": "x"}]}}),
+                warnings: vec!["w".into()],
+            },
+            blame: vec![
+                step(BlameResult::Patched {
+                    patch: json!([{"op": "remove", "path": "/spec/x"}]),
+                }),
+                step(BlameResult::Unchanged),
+                step(BlameResult::Denied {
+                    message: "no".into(),
+                }),
+                step(BlameResult::Skipped { why: "s".into() }),
+                step(BlameResult::Failed {
+                    error: "e".into(),
+                    cause: Cause::Timeout,
+                }),
+            ],
+            notes: vec!["n".into()],
+            gaps: vec![Gap::new("get Deployment/web", Cause::NotFound, "d")],
+        };
+        let mut rejected = pod.clone();
+        rejected.outcome = Outcome::Rejected {
+            code: 422,
+            reason: "Invalid".into(),
+            message: "m".into(),
+        };
+        let mut not_run = pod.clone();
+        not_run.outcome = Outcome::NotRun { why: "w".into() };
+        not_run.location = None;
+        DiffFacts {
+            apiserver: Apiserver {
+                version: Some("v1.30.2".into()),
+                gate: Gate::Off {
+                    stage: "BETA".into(),
+                },
+                metrics_read: true,
+                gap: Some(Gap::new("get /metrics", Cause::Forbidden, "d")),
+            },
+            webhooks: Webhooks {
+                items: Vec::new(),
+                error: Some(Gap::new("list webhooks", Cause::Timeout, "d")),
+            },
+            pods: vec![pod, rejected, not_run],
+        }
+    }
+
+    #[test]
+    fn the_facts_come_back_from_the_file_as_they_went_in() {
+        let facts = facts();
+        let saved = Snapshot::<()>::new(Header::new(Kind::Snapshot, None, None), None, None)
+            .with_diff_pod(facts.clone());
+        let text = text(&saved).unwrap();
+        let back = parse::<serde::de::IgnoredAny>(&text)
+            .unwrap()
+            .diff_pod
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&back).unwrap(),
+            serde_json::to_value(&facts).unwrap()
+        );
+        // The apiserver is saved whole, not in its shown form, so the gate decides the same.
+        assert_eq!(back.apiserver.gate, facts.apiserver.gate);
+        assert!(back.apiserver.metrics_read && back.apiserver.gap.is_some());
+        assert_eq!(back.pods[0].location, facts.pods[0].location);
+    }
+}
