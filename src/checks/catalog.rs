@@ -200,6 +200,20 @@ pub const DOCTOR: &[Check] = &[
         "Upgrade the node to the fixed patch release named in the evidence, or later.",
         "https://github.com/kubernetes/kubernetes/tree/master/CHANGELOG"
     ),
+    // Not in the catalog: found when check-nodes exited 1 on an empty node list with
+    // no finding to say why.
+    Check {
+        added: true,
+        ..check!(
+        cluster "no-nodes",
+        Error,
+        Nodes,
+        "No node to run pods on",
+        "The node list came back empty: the cluster has no nodes, or none matches check-nodes' `-l`. No pod can run, with or without sidecars, so no support can be claimed.",
+        "Add nodes to the cluster, or fix the selector (`kubectl get nodes --show-labels` lists the labels).",
+        "https://kubernetes.io/docs/concepts/architecture/nodes/"
+        )
+    },
     check!(
         cluster "mixed-pool-support",
         Warning,

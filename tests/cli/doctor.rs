@@ -154,6 +154,43 @@ fn an_empty_snapshot_that_examined_everything_is_ready() {
         .stdout_has("COVERAGE\n  controlPlane: 1 of 1 components examined, complete\n");
 }
 
+/// An empty node list that was read is no cluster to run sidecars on: not ready, on doctor and
+/// check-nodes alike, with the finding their CI formats carry (check-nodes used to exit 1 with
+/// nothing to say why).
+#[test]
+fn an_empty_node_list_is_not_ready() {
+    let dir = tempfile::tempdir().unwrap();
+    let read = |path: String| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let mut doc = read(snapshot("empty-complete.json"));
+    doc["cluster"] = read(fixture("snapshots/all-supported.json"))["cluster"].clone();
+    assert_eq!(on_value(&dir, &doc, &[]).0, Some(0), "ready with its nodes");
+    doc["cluster"]["nodes"] = serde_json::json!([]);
+    let (code, file) = on_value(&dir, &doc, &[]);
+    assert_eq!(code, Some(1));
+    let r = on(&file, &["-o", "json"]).exit(1).json();
+    assert_eq!(r["verdict"], "not ready");
+    assert_eq!(r["findings"][0]["id"], "no-nodes", "{}", r["findings"]);
+    let sarif: Value = serde_json::from_str(
+        Case::new(["check-nodes", "--snapshot", &file, "-o", "sarif"])
+            .run()
+            .exit(1)
+            .stdout(),
+    )
+    .unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "no-nodes");
+}
+
+/// Writes `doc` as a snapshot and runs doctor on it: (exit code, the file).
+fn on_value(dir: &tempfile::TempDir, doc: &Value, flags: &[&str]) -> (Option<i32>, String) {
+    let path = dir.path().join("snapshot.json");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let file = path.to_string_lossy().into_owned();
+    let code = on(&file, flags).code();
+    (code, file)
+}
+
 #[test]
 fn gaps_alone_make_the_run_incomplete_and_exit_four_whatever_fail_on() {
     let f = snapshot("gaps-only.json");

@@ -23,6 +23,7 @@ const DECISIVE: &[&str] = &[
     "node-alpha-termination",
     "node-skew-newer",
     "node-skew-too-old",
+    "no-nodes",
 ];
 
 /// Whether a finding stands in the way for check-nodes (`--fail-on`, checks/fail_on.rs). Only
@@ -42,6 +43,20 @@ pub fn findings(report: &Report) -> Vec<Finding> {
     }
     for n in &report.nodes {
         out.extend(node_findings(n, apiserver));
+    }
+    // An empty list that was read (a list that failed is a coverage gap, not this): nothing
+    // can run a pod, which the verdict says and a finding must carry into the CI formats.
+    let listed = report
+        .coverage
+        .sections
+        .iter()
+        .any(|s| s.section == "nodes" && s.complete());
+    if report.nodes.is_empty() && listed {
+        out.push(Finding::new(
+            "no-nodes",
+            ObjectRef::cluster("Cluster", "all nodes"),
+            report.summary.reason.clone(),
+        ));
     }
     // As doctor counts it: nodes that can run sidecars beside nodes that examined cannot (an
     // unknown node makes a pool mixed for check-nodes' table, not a finding).
@@ -326,5 +341,37 @@ mod tests {
             seen += 1;
         }
         assert!(seen >= 8);
+    }
+
+    /// A node list read empty stands in the way (a finding, exit 1); a list that could not be
+    /// read is a gap, not this finding.
+    #[test]
+    fn an_empty_node_list_is_a_decisive_finding_an_unread_one_is_not() {
+        let path = format!(
+            "{}/tests/fixtures/snapshots/all-supported.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut facts = crate::facts::snapshot::parse::<serde::de::IgnoredAny>(&text)
+            .unwrap()
+            .cluster
+            .unwrap();
+        facts.nodes.clear();
+        let r = analyse(&facts);
+        let found = findings(&r);
+        let none: Vec<&Finding> = found.iter().filter(|f| f.id == "no-nodes").collect();
+        assert_eq!(none.len(), 1, "{found:?}");
+        assert!(decisive(none[0]));
+        assert!(
+            none[0].message.contains("the cluster has no nodes"),
+            "{}",
+            none[0].message
+        );
+        assert_eq!(
+            crate::checks::cluster::analyse::exit_code(&r),
+            crate::error::EXIT_FINDINGS
+        );
+        let unlisted = findings(&report("nodes-unlisted.json"));
+        assert!(!unlisted.iter().any(|f| f.id == "no-nodes"), "{unlisted:?}");
     }
 }

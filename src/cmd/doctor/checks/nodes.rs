@@ -107,6 +107,17 @@ fn node_line(n: &NodeSummary) -> String {
 
 pub fn check(input: &Input<'_>) -> Vec<Finding> {
     let nodes = &input.cluster.nodes;
+    // A node list read empty (not one that failed: that is a coverage gap): no pod can run.
+    if let Some(collected) = &input.facts.cluster
+        && collected.nodes.is_empty()
+        && collected.nodes_gap.is_none()
+    {
+        return vec![Finding::new(
+            "no-nodes",
+            ObjectRef::cluster("Cluster", "all nodes"),
+            "the cluster has no nodes: nothing can run a pod, with or without sidecars",
+        )];
+    }
     let mut hits: Vec<NodeHit<'_>> = Vec::new();
     for n in nodes {
         let kubelet = n.kubelet_version.as_deref().and_then(version::parse);
@@ -420,6 +431,38 @@ mod tests {
         assert_eq!(advisories(v("v1.35.3")).len(), 1);
         assert_eq!(advisories(v("v1.35.4")).len(), 0);
         assert!(advisories(v("v1.33.0")).is_empty());
+    }
+
+    /// Nodes listed and none there: no pod can run, an error. Not collected at all (no cluster
+    /// facts) or a list that failed: the coverage says so, no finding.
+    #[test]
+    fn an_empty_node_list_is_an_error_an_unread_one_is_not() {
+        let path = format!(
+            "{}/tests/fixtures/snapshots/all-supported.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut cluster = crate::facts::snapshot::parse::<serde::de::IgnoredAny>(&text)
+            .unwrap()
+            .cluster
+            .unwrap();
+        cluster.nodes.clear();
+        let mut facts = DoctorFacts {
+            cluster: Some(cluster),
+            ..Default::default()
+        };
+        let ids = |facts: &DoctorFacts| -> Vec<String> {
+            check(&Input::with_cluster(facts, ClusterFacts::default()))
+                .into_iter()
+                .map(|f| f.id)
+                .collect()
+        };
+        assert_eq!(ids(&facts), ["no-nodes"]);
+        if let Some(c) = facts.cluster.as_mut() {
+            c.nodes_gap = Some(Gap::forbidden("list nodes", "list nodes", "403"));
+        }
+        assert!(ids(&facts).is_empty());
+        assert!(ids(&DoctorFacts::default()).is_empty());
     }
 
     #[test]
