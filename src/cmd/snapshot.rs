@@ -36,18 +36,15 @@ pub async fn run(ctx: Context, args: &SnapshotArgs) -> Result<i32> {
     let submissions = if args.filename.is_empty() {
         None
     } else {
-        let (submissions, skipped) = crate::manifests::submission::read(
+        let read = crate::manifests::submission::read(
             &args.filename,
             args.recursive,
             ctx.namespace_flag.as_deref(),
         )?;
-        if !skipped.is_empty() && ctx.progress {
-            crate::output::note(&format!(
-                "snapshot: skipping objects without a pod template: {}\n",
-                skipped.join(", ")
-            ));
+        if let Some(line) = read.skipped_note("snapshot").filter(|_| ctx.progress) {
+            crate::output::note(&line);
         }
-        Some(submissions)
+        Some(read.submissions)
     };
     let namespace_flag = ctx.namespace_flag.clone();
     let ctx = ctx.connect().await?;

@@ -62,6 +62,24 @@ pub fn extract(doc: &Document) -> Result<Extracted> {
     })))
 }
 
+/// What `-f` held: the pods to dry-run, and the objects skipped for holding no pod template.
+pub struct Read {
+    pub submissions: Vec<Submission>,
+    pub skipped: Vec<String>,
+}
+
+impl Read {
+    /// The progress line naming the skipped objects, for `command`; None when none was skipped.
+    pub fn skipped_note(&self, command: &str) -> Option<String> {
+        (!self.skipped.is_empty()).then(|| {
+            format!(
+                "{command}: skipping objects without a pod template: {}\n",
+                self.skipped.join(", ")
+            )
+        })
+    }
+}
+
 /// The pods to dry-run from `-f` inputs, read and checked before any connection so that bad input
 /// fails fast with exit 2, and the objects skipped for holding no pod template. An object whose
 /// own namespace differs from `-n` is refused, as kubectl refuses it.
@@ -69,7 +87,7 @@ pub fn read(
     files: &[std::path::PathBuf],
     recursive: bool,
     namespace_flag: Option<&str>,
-) -> Result<(Vec<Submission>, Vec<String>)> {
+) -> Result<Read> {
     let stdin = std::io::stdin();
     let docs = super::read_all(files, recursive, &mut stdin.lock())?;
     let mut submissions = Vec::new();
@@ -100,7 +118,10 @@ pub fn read(
         ))
         .hint("give a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob or PodTemplate"));
     }
-    Ok((submissions, skipped))
+    Ok(Read {
+        submissions,
+        skipped,
+    })
 }
 
 /// The pod a controller creates from `template` (k/k pkg/controller GetPodFromTemplate):
@@ -163,6 +184,21 @@ fn add_controller_labels(kind: &str, name: &str, obj: &Value, pod: &mut Value) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_skipped_note_names_the_command_and_the_objects_or_is_absent() {
+        let mut read = Read {
+            submissions: Vec::new(),
+            skipped: vec!["Service/web".into(), "ConfigMap/cfg".into()],
+        };
+        assert_eq!(
+            read.skipped_note("snapshot").as_deref(),
+            Some("snapshot: skipping objects without a pod template: Service/web, ConfigMap/cfg\n")
+        );
+        read.skipped.clear();
+        assert_eq!(read.skipped_note("diff-pod"), None);
+    }
+
     use super::*;
 
     fn doc(value: Value) -> Document {

@@ -108,18 +108,15 @@ async fn live(ctx: Context, args: &DiffPodArgs) -> Result<(DiffFacts, Header)> {
             }
         }
     } else {
-        let (submissions, skipped) = crate::manifests::submission::read(
+        let read = crate::manifests::submission::read(
             &args.filename,
             args.recursive,
             ctx.namespace_flag.as_deref(),
         )?;
-        if !skipped.is_empty() && ctx.progress {
-            crate::output::note(&format!(
-                "diff-pod: skipping objects without a pod template: {}\n",
-                skipped.join(", ")
-            ));
+        if let Some(line) = read.skipped_note("diff-pod").filter(|_| ctx.progress) {
+            crate::output::note(&line);
         }
-        Target::Manifests(submissions)
+        Target::Manifests(read.submissions)
     };
     let ctx = ctx.connect().await?;
     let collected_at = crate::facts::contract::now();
